@@ -1,1 +1,3 @@
-export {};
+export * from './errors.js';
+export * from './yamux/index.js';
+export * from './transport/websocket-duplex.js';

@@ -1,0 +1,96 @@
+import { Duplex } from 'node:stream';
+import WebSocket from 'ws';
+import { CodedError } from '../errors.js';
+
+export const WebSocketErrorCode = {
+  /** The peer sent a text message; the tunnel only carries binary. */
+  TextMessage: 'ERR_WS_TEXT_MESSAGE',
+  /** The WebSocket closed underneath the byte stream. */
+  Closed: 'ERR_WS_CLOSED',
+} as const;
+
+export interface WebSocketDuplexOptions {
+  /**
+   * Bytes queued in the WebSocket (ws's bufferedAmount) above which writes report backpressure.
+   * Default 256 KiB.
+   */
+  highWaterMark?: number;
+}
+
+/**
+ * A WebSocket as a plain byte pipe. Message boundaries mean nothing: a frame of the protocol
+ * inside may span messages and one message may carry many. Writes queued while the socket is
+ * busy are sent as one message (Writable batching through _writev), and backpressure follows
+ * ws's bufferedAmount, so a slow link slows the writer instead of growing a queue.
+ */
+export class WebSocketDuplex extends Duplex {
+  readonly ws: WebSocket;
+  private readonly highWaterMark: number;
+  private closedByPeer = false;
+
+  constructor(ws: WebSocket, options: WebSocketDuplexOptions = {}) {
+    super({ allowHalfOpen: false, writableHighWaterMark: 64 * 1024, readableHighWaterMark: 256 * 1024 });
+    this.ws = ws;
+    this.highWaterMark = options.highWaterMark ?? 256 * 1024;
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) {
+        this.destroy(new CodedError(WebSocketErrorCode.TextMessage, 'received a text WebSocket message; the tunnel carries binary only'));
+        return;
+      }
+      if (!this.push(data)) ws.pause();
+    });
+    ws.once('close', (code: number, reason: Buffer) => {
+      this.closedByPeer = true;
+      if (code === 1000 || code === 1001 || code === 1005) {
+        this.push(null);
+        // With allowHalfOpen false the writable side ends too; make sure 'close' follows.
+        this.end();
+      } else {
+        const why = reason.length > 0 ? `: ${reason.toString()}` : '';
+        this.destroy(new CodedError(WebSocketErrorCode.Closed, `WebSocket closed with code ${code}${why}`));
+      }
+    });
+    ws.on('error', (err: Error) => this.destroy(err));
+  }
+
+  override _read(): void {
+    this.ws.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    this.send(chunk, callback);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (err?: Error | null) => void): void {
+    this.send(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    if (!this.closedByPeer && this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
+    callback();
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      if (err) this.ws.terminate();
+      else this.ws.close(1000);
+    }
+    callback(err);
+  }
+
+  private send(data: Buffer, callback: (err?: Error | null) => void): void {
+    if (this.ws.readyState !== WebSocket.OPEN) {
+      callback(new CodedError(WebSocketErrorCode.Closed, 'write on a WebSocket that is not open'));
+      return;
+    }
+    if (this.ws.bufferedAmount + data.length <= this.highWaterMark) {
+      this.ws.send(data, { binary: true });
+      callback();
+      return;
+    }
+    // Congested: hold the write callback until this message reaches the socket, so further
+    // writes queue in the Writable (and leave as one message) instead of inside ws.
+    this.ws.send(data, { binary: true }, (err) => callback(err ?? null));
+  }
+}

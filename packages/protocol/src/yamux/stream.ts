@@ -1,0 +1,236 @@
+import { Duplex } from 'node:stream';
+import { Flag, FrameType, INITIAL_STREAM_WINDOW, MAX_UINT32 } from './constants.js';
+import { YamuxError, YamuxErrorCode, YamuxProtocolError } from './errors.js';
+
+/** What a stream needs from its session; kept narrow so the two stay decoupled. */
+export interface StreamHost {
+  readonly maxStreamWindow: number;
+  readonly maxFrameSize: number;
+  sendControl(type: FrameType, flags: number, streamId: number, length: number): void;
+  sendData(streamId: number, payload: Buffer): void;
+  /** False while the transport is congested; the stream then waits in waitForRoom. */
+  hasRoom(): boolean;
+  waitForRoom(stream: YamuxStream): void;
+  streamClosed(stream: YamuxStream): void;
+}
+
+interface PendingWrite {
+  chunk: Buffer;
+  offset: number;
+  callback: (err?: Error | null) => void;
+}
+
+/**
+ * One yamux stream as a Node Duplex. Backpressure is end to end: a window update is sent only
+ * for bytes the consumer has actually taken out of the readable side, so a reader that stops
+ * stops the remote writer after at most one window.
+ */
+export class YamuxStream extends Duplex {
+  readonly id: number;
+  private readonly host: StreamHost;
+  /** Bytes we may still send before the peer grants more. */
+  private sendWindow = INITIAL_STREAM_WINDOW;
+  /** Bytes the peer may still send before we grant more. */
+  private recvWindow = INITIAL_STREAM_WINDOW;
+  /** The window we currently grant; grows while the reader keeps up. */
+  private recvWindowMax = INITIAL_STREAM_WINDOW;
+  private pendingWrite: PendingWrite | null = null;
+  private finSent = false;
+  private finReceived = false;
+  private resetSeen = false;
+  private acked: boolean;
+  private openTimer: NodeJS.Timeout | null = null;
+  private released = false;
+
+  /** @internal Streams are made by YamuxSession.open() and delivered by accept(). */
+  constructor(host: StreamHost, id: number, opened: 'local' | 'remote') {
+    // Half the smallest window: _read then always fires before the peer can be blocked on us.
+    super({ allowHalfOpen: true, readableHighWaterMark: INITIAL_STREAM_WINDOW / 4, writableHighWaterMark: 64 * 1024 });
+    this.host = host;
+    this.id = id;
+    this.acked = opened === 'remote';
+  }
+
+  /** True once the peer acknowledged a stream we opened (always true for accepted streams). */
+  get established(): boolean {
+    return this.acked;
+  }
+
+  // ---- called by the session ------------------------------------------------------------------
+
+  /** @internal Sends the SYN, announcing a larger window at once if we allow one. */
+  sendSyn(openTimeout: number, onTimeout: (stream: YamuxStream) => void): void {
+    this.host.sendControl(FrameType.WindowUpdate, Flag.SYN, this.id, 0);
+    this.openTimer = setTimeout(() => onTimeout(this), openTimeout);
+    this.openTimer.unref();
+  }
+
+  /** @internal Acknowledges an incoming stream now that somebody has taken it. */
+  sendAck(): void {
+    this.host.sendControl(FrameType.WindowUpdate, Flag.ACK, this.id, 0);
+  }
+
+  /** @internal */
+  handleWindowUpdate(flags: number, delta: number): void {
+    if (flags & Flag.ACK) this.handleAck();
+    if (delta > 0) {
+      if (this.sendWindow + delta > MAX_UINT32) {
+        throw new YamuxProtocolError(
+          YamuxErrorCode.WindowOverflow,
+          `window update of ${delta} on stream ${this.id} would grow its send window past 2^32-1`,
+        );
+      }
+      this.sendWindow += delta;
+      this.pumpWrite();
+    }
+    this.handleCloseFlags(flags);
+  }
+
+  /** @internal Checked at the header, before any payload is accepted. */
+  admitData(flags: number, length: number): void {
+    if (flags & Flag.ACK) this.handleAck();
+    if (length > this.recvWindow) {
+      throw new YamuxProtocolError(
+        YamuxErrorCode.RecvWindowExceeded,
+        `peer sent ${length} bytes on stream ${this.id} with only ${this.recvWindow} bytes of window left`,
+      );
+    }
+    this.recvWindow -= length;
+  }
+
+  /** @internal */
+  handlePayload(payload: Buffer): void {
+    if (this.finReceived || this.resetSeen || this.destroyed) return;
+    this.push(payload);
+  }
+
+  /** @internal Flags of a Data frame are acted on once its payload has been delivered. */
+  handleCloseFlags(flags: number): void {
+    if (flags & Flag.RST) {
+      this.resetSeen = true;
+      this.destroy(new YamuxError(YamuxErrorCode.StreamReset, `stream ${this.id} was reset by the peer`));
+      return;
+    }
+    if (flags & Flag.FIN && !this.finReceived) {
+      this.finReceived = true;
+      this.push(null);
+      this.maybeRelease();
+    }
+  }
+
+  /** @internal The session is going down: fail the stream without sending anything. */
+  abort(err: Error): void {
+    this.resetSeen = true;
+    this.destroy(err);
+  }
+
+  /** @internal The transport has room again. */
+  resumeWrite(): void {
+    this.pumpWrite();
+  }
+
+  /** Resets the stream (RST to the peer) and destroys it. */
+  reset(): void {
+    this.destroy();
+  }
+
+  // ---- Duplex implementation -------------------------------------------------------------------
+
+  override _read(): void {
+    this.grantWindow();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    this.pendingWrite = { chunk, offset: 0, callback };
+    this.pumpWrite();
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    if (!this.finSent && !this.resetSeen) {
+      this.finSent = true;
+      this.host.sendControl(FrameType.WindowUpdate, Flag.FIN, this.id, 0);
+    }
+    callback();
+    this.maybeRelease();
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.clearOpenTimer();
+    if (!this.resetSeen && !(this.finSent && this.finReceived)) {
+      this.resetSeen = true;
+      this.host.sendControl(FrameType.WindowUpdate, Flag.RST, this.id, 0);
+    }
+    const pending = this.pendingWrite;
+    this.pendingWrite = null;
+    if (pending) pending.callback(err ?? new YamuxError(YamuxErrorCode.StreamReset, `stream ${this.id} was destroyed`));
+    this.release();
+    callback(err);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  private handleAck(): void {
+    if (this.acked) return;
+    this.acked = true;
+    this.clearOpenTimer();
+    this.emit('established');
+  }
+
+  private pumpWrite(): void {
+    const w = this.pendingWrite;
+    if (w === null) return;
+    const { chunk } = w;
+    while (w.offset < chunk.length) {
+      if (this.sendWindow === 0) return;
+      if (!this.host.hasRoom()) {
+        this.host.waitForRoom(this);
+        return;
+      }
+      const n = Math.min(this.sendWindow, chunk.length - w.offset, this.host.maxFrameSize);
+      const payload = w.offset === 0 && n === chunk.length ? chunk : chunk.subarray(w.offset, w.offset + n);
+      this.sendWindow -= n;
+      w.offset += n;
+      this.host.sendData(this.id, payload);
+    }
+    this.pendingWrite = null;
+    w.callback();
+  }
+
+  /**
+   * Returns window for bytes the consumer has taken. Waits until half the window is free, as
+   * hashicorp/yamux does, so updates stay rare; doubles the window (up to maxStreamWindow) when
+   * the reader had drained nearly everything, the sign that the window, not the reader, limits speed.
+   */
+  private grantWindow(): void {
+    if (this.finReceived || this.resetSeen) return;
+    const buffered = this.readableLength;
+    const consumed = this.recvWindowMax - this.recvWindow - buffered;
+    if (consumed < this.recvWindowMax / 2) return;
+    let growth = 0;
+    if (this.recvWindowMax < this.host.maxStreamWindow && buffered < this.recvWindowMax / 4) {
+      growth = Math.min(this.recvWindowMax, this.host.maxStreamWindow - this.recvWindowMax);
+      this.recvWindowMax += growth;
+    }
+    const delta = consumed + growth;
+    this.recvWindow += delta;
+    this.host.sendControl(FrameType.WindowUpdate, 0, this.id, delta);
+  }
+
+  private clearOpenTimer(): void {
+    if (this.openTimer) {
+      clearTimeout(this.openTimer);
+      this.openTimer = null;
+    }
+  }
+
+  private maybeRelease(): void {
+    if (this.finSent && this.finReceived) this.release();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.clearOpenTimer();
+    this.host.streamClosed(this);
+  }
+}
