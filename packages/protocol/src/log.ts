@@ -1,0 +1,28 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+export interface LoggerSettings {
+  /** Component name, shown as `name` on every line. */
+  name: string;
+  /** pino level; defaults to LOG_LEVEL or info. */
+  level?: string;
+  /** Where lines go; defaults to stderr so stdout stays free for command output (config.json, JSON lists). */
+  destination?: NodeJS.WritableStream;
+}
+
+/** Structured JSON logs, one line per event, on stderr. */
+export function createLogger(settings: LoggerSettings): Logger {
+  const options: LoggerOptions = {
+    name: settings.name,
+    level: settings.level ?? process.env['LOG_LEVEL'] ?? 'info',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  return pino(options, settings.destination ?? pino.destination({ fd: 2, sync: true }));
+}
+
+/** A logger that drops everything, for library users that pass none. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

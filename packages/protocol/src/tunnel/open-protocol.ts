@@ -1,0 +1,87 @@
+import { CodedError } from '../errors.js';
+
+/**
+ * Results of opening a stream to a target, carried back before any payload. Each is distinct on
+ * purpose: "nothing listens on 22222", "the device is offline" and "you may not" need different
+ * fixes, and a user must never have to guess which one happened.
+ */
+export const OpenResult = {
+  Ok: 'ok',
+  DeviceOffline: 'device-offline',
+  UnknownDevice: 'unknown-device',
+  AccessDenied: 'access-denied',
+  PortNotAllowed: 'port-not-allowed',
+  ConnectionRefused: 'connection-refused',
+  HostUnreachable: 'host-unreachable',
+  TimedOut: 'timed-out',
+  BadRequest: 'bad-request',
+  ServerError: 'server-error',
+} as const;
+
+export type OpenResult = (typeof OpenResult)[keyof typeof OpenResult];
+
+const openResults = new Set<string>(Object.values(OpenResult));
+
+/** Stable error code for each refusal, e.g. ERR_OPEN_CONNECTION_REFUSED. */
+export function openErrorCode(result: OpenResult): string {
+  return `ERR_OPEN_${result.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** A refused open, as thrown by handlers and raised to openers. */
+export class OpenError extends CodedError {
+  readonly result: Exclude<OpenResult, 'ok'>;
+
+  constructor(result: Exclude<OpenResult, 'ok'>, message: string) {
+    super(openErrorCode(result), message);
+    this.result = result;
+  }
+}
+
+export interface OpenRequest {
+  /** Device uuid (or name/prefix, resolved by the server); absent on the server-to-device hop. */
+  device?: string;
+  /** Target host as seen from the device; 127.0.0.1 when absent. */
+  host: string;
+  port: number;
+}
+
+export interface OpenResponse {
+  result: OpenResult;
+  message: string;
+}
+
+export const OPEN_PROTOCOL_VERSION = 1;
+
+export function encodeOpenRequest(req: OpenRequest): object {
+  return { v: OPEN_PROTOCOL_VERSION, ...req };
+}
+
+/** Validates a request from the wire; throws OpenError(bad-request) naming what is wrong. */
+export function parseOpenRequest(raw: unknown): OpenRequest {
+  if (typeof raw !== 'object' || raw === null) throw new OpenError(OpenResult.BadRequest, 'open request is not an object');
+  const r = raw as Record<string, unknown>;
+  if (r['v'] !== OPEN_PROTOCOL_VERSION) throw new OpenError(OpenResult.BadRequest, `open request version ${String(r['v'])} is not supported (expected ${OPEN_PROTOCOL_VERSION})`);
+  const port = r['port'];
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new OpenError(OpenResult.BadRequest, `open request port ${String(port)} is not a port number (1-65535)`);
+  }
+  const host = r['host'] ?? '127.0.0.1';
+  if (typeof host !== 'string' || host.length === 0 || host.length > 253) {
+    throw new OpenError(OpenResult.BadRequest, 'open request host must be a host name or address');
+  }
+  const device = r['device'];
+  if (device !== undefined && (typeof device !== 'string' || device.length === 0 || device.length > 128)) {
+    throw new OpenError(OpenResult.BadRequest, 'open request device must be a device uuid or name');
+  }
+  return device === undefined ? { host, port } : { device, host, port };
+}
+
+export function parseOpenResponse(raw: unknown): OpenResponse {
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const result = r['result'];
+  if (typeof result !== 'string' || !openResults.has(result)) {
+    throw new OpenError(OpenResult.ServerError, `peer answered the open request with an unknown result ${JSON.stringify(result)}`);
+  }
+  const message = typeof r['message'] === 'string' ? r['message'] : result;
+  return { result: result as OpenResult, message };
+}
