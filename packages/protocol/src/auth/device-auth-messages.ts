@@ -178,3 +178,12 @@ export function parseServerMessage(raw: unknown): ServerAuthMessage {
       return fail(`unexpected handshake message ${JSON.stringify(r['type'])}`);
   }
 }
+
+/** Signs handshake transcripts with a private key; returns a base64url signature. */
+export interface TranscriptSigner {
+  readonly publicKey: string;
+  sign(data: Buffer): string;
+}
+
+/** Checks a base64url signature over data against a base64url public key. */
+export type SignatureCheck = (publicKey: string, data: Buffer, signature: string) => boolean;

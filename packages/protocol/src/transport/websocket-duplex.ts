@@ -27,6 +27,8 @@ export class WebSocketDuplex extends Duplex {
   readonly ws: WebSocket;
   private readonly highWaterMark: number;
   private closedByPeer = false;
+  private closeCode = 1000;
+  private closeReason = '';
 
   constructor(ws: WebSocket, options: WebSocketDuplexOptions = {}) {
     super({ allowHalfOpen: false, writableHighWaterMark: 64 * 1024, readableHighWaterMark: 256 * 1024 });
@@ -54,6 +56,15 @@ export class WebSocketDuplex extends Duplex {
     ws.on('error', (err: Error) => this.destroy(err));
   }
 
+  /**
+   * Close code and reason sent when the byte stream ends, e.g. 1012 with a reconnect hint when a
+   * server drains. Default 1000 (normal).
+   */
+  setCloseReason(code: number, reason: string): void {
+    this.closeCode = code;
+    this.closeReason = reason;
+  }
+
   override _read(): void {
     this.ws.resume();
   }
@@ -67,14 +78,14 @@ export class WebSocketDuplex extends Duplex {
   }
 
   override _final(callback: (err?: Error | null) => void): void {
-    if (!this.closedByPeer && this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
+    if (!this.closedByPeer && this.ws.readyState === WebSocket.OPEN) this.ws.close(this.closeCode, this.closeReason);
     callback();
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
       if (err) this.ws.terminate();
-      else this.ws.close(1000);
+      else this.ws.close(this.closeCode, this.closeReason);
     }
     callback(err);
   }

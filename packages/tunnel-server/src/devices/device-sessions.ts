@@ -1,0 +1,88 @@
+import type { Logger, TunnelSession, WebSocketDuplex } from '@tunnel/protocol';
+import type { Presence } from '../presence/presence.js';
+
+export interface LiveDevice {
+  uuid: string;
+  sessionId: string;
+  session: TunnelSession;
+  transport: WebSocketDuplex;
+  remoteAddress: string;
+  connectedAt: number;
+}
+
+/** WebSocket close code telling a device the server is restarting; the reason carries when to return. */
+export const DRAIN_CLOSE_CODE = 1012;
+
+export interface DrainHint {
+  retryAfterMs: number;
+}
+
+/**
+ * The devices connected to this node: one live session per device. A new session replaces the
+ * old one; each carries its own id, so the old session's late close cannot mark the device
+ * offline (presence ignores disconnects of sessions that are no longer current).
+ */
+export class DeviceSessions {
+  private readonly live = new Map<string, LiveDevice>();
+
+  constructor(
+    private readonly presence: Presence,
+    private readonly log: Logger,
+  ) {}
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  get(uuid: string): LiveDevice | undefined {
+    return this.live.get(uuid);
+  }
+
+  uuids(): string[] {
+    return [...this.live.keys()];
+  }
+
+  add(device: LiveDevice): void {
+    const old = this.live.get(device.uuid);
+    this.live.set(device.uuid, device);
+    if (old) {
+      this.log.info({ uuid: device.uuid, oldSession: old.sessionId, newSession: device.sessionId }, 'device reconnected; closing its previous session');
+      old.session.close();
+    }
+    device.session.once('close', (err) => {
+      if (this.live.get(device.uuid) === device) this.live.delete(device.uuid);
+      void this.presence.disconnected(device.uuid, device.sessionId, Date.now()).then((current) => {
+        this.log.info(
+          { uuid: device.uuid, session: device.sessionId, reason: err?.code ?? 'closed', wasCurrent: current },
+          current ? 'device disconnected' : 'old device session closed (device already reconnected)',
+        );
+      }, (e: Error) => this.log.error({ uuid: device.uuid, err: e.message }, 'presence update failed'));
+    });
+  }
+
+  /** Closes a device's session at once (device removed). */
+  kick(uuid: string, why: string): void {
+    const device = this.live.get(uuid);
+    if (!device) return;
+    this.log.warn({ uuid, session: device.sessionId, why }, 'closing device session');
+    device.transport.setCloseReason(4403, why.slice(0, 120));
+    device.session.close();
+  }
+
+  /**
+   * Graceful shutdown: GoAway to every device at once (no new streams), up to graceMs for
+   * streams in flight, then each device is told when to come back, spread uniformly over
+   * spreadMs so a restarted server is not hit by the whole fleet in the same second.
+   */
+  async drainAll(graceMs: number, spreadMs: number, random: () => number = Math.random): Promise<void> {
+    const devices = [...this.live.values()];
+    for (const d of devices) d.session.goAway();
+    await Promise.all(
+      devices.map(async (d) => {
+        const hint: DrainHint = { retryAfterMs: Math.round(random() * spreadMs) };
+        d.transport.setCloseReason(DRAIN_CLOSE_CODE, JSON.stringify(hint));
+        await d.session.drain(graceMs);
+      }),
+    );
+  }
+}
