@@ -42,7 +42,12 @@ export class DeviceSessions {
     return [...this.live.keys()];
   }
 
+  /** Takes over a freshly authenticated session (already closed ones are recorded as such). */
   add(device: LiveDevice): void {
+    if (device.session.closed) {
+      void this.presence.disconnected(device.uuid, device.sessionId, Date.now());
+      return;
+    }
     const old = this.live.get(device.uuid);
     this.live.set(device.uuid, device);
     if (old) {

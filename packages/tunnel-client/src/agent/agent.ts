@@ -1,0 +1,189 @@
+import { EventEmitter } from 'node:events';
+import {
+  AuthError,
+  Backoff,
+  errorCode,
+  formatDuration,
+  OpenError,
+  OpenResult,
+  TunnelSession,
+  type BackoffSettings,
+  type Logger,
+  type SignatureCheck,
+  type TranscriptSigner,
+  type YamuxConfig,
+} from '@tunnel/protocol';
+import type WebSocket from 'ws';
+import { dialDevice } from './connect.js';
+import type { DeviceConfig } from './device-config.js';
+import { deviceHandshake } from './device-handshake.js';
+import { dialTarget } from './target-dialer.js';
+import { TargetPolicy } from './target-policy.js';
+
+export interface AgentSettings {
+  config: DeviceConfig;
+  signer: TranscriptSigner;
+  verify: SignatureCheck;
+  agentVersion: string;
+  backoff: BackoffSettings;
+  /** A session that lasted this long resets the backoff. Default 30 s. */
+  stableAfterMs: number;
+  /** Time for TCP + TLS + WebSocket upgrade, and again for authentication. Default 15 s. */
+  connectTimeoutMs: number;
+  /** Time to connect to a target on the device. Default 10 s. */
+  dialTimeoutMs: number;
+  yamux: Partial<YamuxConfig>;
+  log: Logger;
+}
+
+export interface AgentEvents {
+  connected: [sessionId: string];
+  disconnected: [reason: string];
+}
+
+/** Close code and reason of the WebSocket, as the server gave them. */
+interface SessionEnd {
+  code: number;
+  reason: string;
+  error: string | undefined;
+}
+
+/**
+ * The device agent: keeps one tunnel session to the server up for as long as it runs. Every
+ * failure is logged with its code and the agent retries with full-jitter backoff; it never gives
+ * up, so a device recovers by itself once its network, clock or key is fixed.
+ */
+export class Agent extends EventEmitter<AgentEvents> {
+  private readonly policy: TargetPolicy;
+  private readonly backoff: Backoff;
+  private stopped = false;
+  private current: { ws: WebSocket; session: TunnelSession | null } | null = null;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly settings: AgentSettings) {
+    super();
+    this.policy = new TargetPolicy(settings.config.allowedTargets);
+    this.backoff = new Backoff(settings.backoff);
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    const current = this.current;
+    if (current?.session) current.session.close();
+    else current?.ws.close(1000);
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const log = this.settings.log;
+    while (!this.stopped) {
+      let delay: number;
+      const started = Date.now();
+      try {
+        const end = await this.connectOnce();
+        const lasted = Date.now() - started;
+        if (lasted >= this.settings.stableAfterMs) this.backoff.reset();
+        const hint = drainHint(end);
+        delay = hint ?? this.backoff.next();
+        this.emit('disconnected', end.error ?? `closed (${end.code})`);
+        log.warn({ code: end.code, reason: end.reason || undefined, err: end.error, lastedMs: lasted, drain: hint !== undefined }, 'disconnected');
+      } catch (err) {
+        const code = errorCode(err) ?? 'ERR_CONNECT';
+        delay = this.backoff.next();
+        if (err instanceof AuthError && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
+        log.error({ code, err: (err as Error).message }, 'connection failed');
+      }
+      if (this.stopped) break;
+      log.info({ retryInMs: delay, attempt: this.backoff.attempts }, `retrying in ${formatDuration(delay)}`);
+      await this.sleep(delay);
+    }
+  }
+
+  /** One connection, from dial to close. Resolves when an established session ends. */
+  private async connectOnce(): Promise<SessionEnd> {
+    try {
+      return await this.sessionLifetime();
+    } finally {
+      this.current = null;
+    }
+  }
+
+  private async sessionLifetime(): Promise<SessionEnd> {
+    const { config, log } = this.settings;
+    log.info({ endpoint: `${config.vpnEndpoint}:${config.vpnPort}`, uuid: config.uuid }, 'connecting');
+    const { ws } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs });
+    this.current = { ws, session: null };
+    if (this.stopped) {
+      ws.close(1000);
+      throw new Error('stopped');
+    }
+    const ended = new Promise<SessionEnd>((resolve) =>
+      ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString(), error: undefined })),
+    );
+    const auth = await deviceHandshake(ws, {
+      uuid: config.uuid,
+      signer: this.settings.signer,
+      pinnedServerKey: config.serverIdentityKey,
+      verify: this.settings.verify,
+      agentVersion: this.settings.agentVersion,
+      timeoutMs: this.settings.connectTimeoutMs,
+    });
+    const session = new TunnelSession(auth.transport, { role: 'client', yamux: this.settings.yamux, logger: log });
+    this.current.session = session;
+    session.serve((request) => this.openTarget(request.host, request.port));
+    let sessionError: string | undefined;
+    session.once('close', (err) => (sessionError = err ? `${err.code}: ${err.message}` : undefined));
+    const offset = auth.clockOffsetMs;
+    log[Math.abs(offset) > 60_000 ? 'warn' : 'info'](
+      { clockOffsetMs: offset },
+      `device clock is ${formatDuration(Math.abs(offset))} ${offset >= 0 ? 'ahead of' : 'behind'} the server`,
+    );
+    log.info({ session: auth.sessionId }, 'connected');
+    this.emit('connected', auth.sessionId);
+    const end = await ended;
+    session.close();
+    return { ...end, error: sessionError };
+  }
+
+  private async openTarget(host: string, port: number): Promise<{ stream: import('node:net').Socket; onFinished: (r: import('@tunnel/protocol').JoinResult) => void }> {
+    const log = this.settings.log;
+    if (!this.policy.allows(host, port)) {
+      log.warn({ host, port }, 'refused a stream to a target outside this device\'s policy');
+      throw new OpenError(OpenResult.PortNotAllowed, `port not allowed by the device: ${host}:${port} is not in its allowedTargets`);
+    }
+    const socket = await dialTarget(host, port, this.settings.dialTimeoutMs);
+    log.info({ host, port }, 'stream opened');
+    return {
+      stream: socket,
+      onFinished: (r) => log.info({ host, port, bytesIn: r.bytesAtoB, bytesOut: r.bytesBtoA, durationMs: r.durationMs, err: r.error?.message }, 'stream closed'),
+    };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
+
+/** The server's restart hint: close code 1012 with {"retryAfterMs": n}. */
+function drainHint(end: SessionEnd): number | undefined {
+  if (end.code !== 1012) return undefined;
+  try {
+    const hint = JSON.parse(end.reason) as { retryAfterMs?: unknown };
+    return typeof hint.retryAfterMs === 'number' && hint.retryAfterMs >= 0 ? Math.min(hint.retryAfterMs, 10 * 60_000) : undefined;
+  } catch {
+    return undefined;
+  }
+}

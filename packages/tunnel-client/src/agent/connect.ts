@@ -1,0 +1,53 @@
+import { rootCertificates } from 'node:tls';
+import { CodedError } from '@tunnel/protocol';
+import WebSocket from 'ws';
+import type { DeviceConfig } from './device-config.js';
+
+export const DEVICE_CONNECT_PATH = '/v1/device/connect';
+
+export interface DialOptions {
+  timeoutMs: number;
+}
+
+/**
+ * The trust anchors of the device: the system roots, the server's own CA from config.json, and
+ * balenaRootCA when the network inspects TLS. Giving `ca` replaces Node's defaults, so the
+ * system roots are added back explicitly.
+ */
+export function trustAnchors(config: DeviceConfig): string[] {
+  return [...rootCertificates, ...config.serverCA, ...config.balenaRootCA];
+}
+
+export function deviceConnectUrl(config: DeviceConfig): string {
+  const host = config.vpnEndpoint.includes(':') ? `[${config.vpnEndpoint}]` : config.vpnEndpoint;
+  return `wss://${host}:${config.vpnPort}${DEVICE_CONNECT_PATH}`;
+}
+
+/** Opens the device's WebSocket; resolves once it is open, with the server's Date header. */
+export function dialDevice(config: DeviceConfig, options: DialOptions): Promise<{ ws: WebSocket; serverDate: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    let serverDate: string | undefined;
+    const ws = new WebSocket(deviceConnectUrl(config), {
+      ca: trustAnchors(config),
+      perMessageDeflate: false,
+      handshakeTimeout: options.timeoutMs,
+      minVersion: 'TLSv1.2',
+      maxPayload: 16 * 1024 * 1024,
+    });
+    ws.once('upgrade', (res) => (serverDate = res.headers.date));
+    ws.once('unexpected-response', (_req, res) => {
+      ws.terminate();
+      reject(new CodedError('ERR_CONNECT_HTTP', `the server answered the WebSocket upgrade with HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim()));
+    });
+    ws.once('open', () => {
+      ws.removeAllListeners('error');
+      // Errors after this point are the session's business; never let one crash the agent.
+      ws.on('error', () => undefined);
+      resolve({ ws, serverDate });
+    });
+    ws.once('error', (err) => {
+      ws.on('error', () => undefined);
+      reject(err);
+    });
+  });
+}

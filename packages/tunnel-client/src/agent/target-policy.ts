@@ -1,0 +1,89 @@
+import net from 'node:net';
+import { CodedError } from '@tunnel/protocol';
+
+/** One allowedTargets entry: an address, a CIDR block or a host name, and the ports on it. */
+export interface TargetRule {
+  text: string;
+  matchHost: (host: string) => boolean;
+  /** null: every port. */
+  ports: ReadonlySet<number> | null;
+  ranges: readonly [number, number][];
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', 'ip6-localhost']);
+
+/** The device's own loopback: always served, on any port. */
+export function isLoopback(host: string): boolean {
+  if (LOOPBACK_NAMES.has(host.toLowerCase())) return true;
+  if (net.isIPv4(host)) return host.startsWith('127.');
+  if (net.isIPv6(host)) return host === '::1' || /^::ffff:127\./i.test(host);
+  return false;
+}
+
+function parsePorts(text: string, rule: string): { ports: Set<number> | null; ranges: [number, number][] } {
+  if (text === '*') return { ports: null, ranges: [] };
+  const ports = new Set<number>();
+  const ranges: [number, number][] = [];
+  for (const part of text.split(',')) {
+    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part.trim());
+    const lo = Number(m?.[1]);
+    const hi = m?.[2] === undefined ? lo : Number(m[2]);
+    if (!m || lo < 1 || hi > 65535 || hi < lo) {
+      throw new CodedError('ERR_CONFIG_INVALID', `allowedTargets entry "${rule}": "${part}" is not a port, a range like 8000-8100, or *`);
+    }
+    if (lo === hi) ports.add(lo);
+    else ranges.push([lo, hi]);
+  }
+  return { ports, ranges };
+}
+
+function hostMatcher(text: string, rule: string): (host: string) => boolean {
+  const slash = text.indexOf('/');
+  if (slash >= 0) {
+    const address = text.slice(0, slash);
+    const prefix = Number(text.slice(slash + 1));
+    const type = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : null;
+    const max = type === 'ipv4' ? 32 : 128;
+    if (!type || !/^\d+$/.test(text.slice(slash + 1)) || prefix > max) {
+      throw new CodedError('ERR_CONFIG_INVALID', `allowedTargets entry "${rule}": "${text}" is not a CIDR block like 192.168.1.0/24`);
+    }
+    const list = new net.BlockList();
+    list.addSubnet(address, prefix, type);
+    return (host) => {
+      const t = net.isIPv4(host) ? 'ipv4' : net.isIPv6(host) ? 'ipv6' : null;
+      return t !== null && list.check(host, t);
+    };
+  }
+  const name = text.replace(/^\[|\]$/g, '').toLowerCase();
+  if (name.length === 0) throw new CodedError('ERR_CONFIG_INVALID', `allowedTargets entry "${rule}" has no host`);
+  return (host) => host.toLowerCase() === name;
+}
+
+/** Parses "192.168.1.0/24:22,80", "10.0.0.5:*", "[fd00::1]:8080", "printer.lan:631". */
+export function parseTargetRule(rule: string): TargetRule {
+  const cut = rule.lastIndexOf(':');
+  if (cut <= 0 || cut === rule.length - 1) {
+    throw new CodedError('ERR_CONFIG_INVALID', `allowedTargets entry "${rule}" must be HOST:PORTS, for example 192.168.1.0/24:22,80 or 10.0.0.5:*`);
+  }
+  const { ports, ranges } = parsePorts(rule.slice(cut + 1), rule);
+  return { text: rule, matchHost: hostMatcher(rule.slice(0, cut), rule), ports, ranges };
+}
+
+/**
+ * What the device lets people reach: any port on its own loopback, and other hosts only when
+ * its config lists them. The device decides, whatever the server allows.
+ */
+export class TargetPolicy {
+  private readonly rules: TargetRule[];
+
+  constructor(allowedTargets: readonly string[]) {
+    this.rules = allowedTargets.map(parseTargetRule);
+  }
+
+  allows(host: string, port: number): boolean {
+    if (isLoopback(host)) return true;
+    return this.rules.some(
+      (r) => r.matchHost(host) && (r.ports === null || r.ports.has(port) || r.ranges.some(([lo, hi]) => port >= lo && port <= hi)),
+    );
+  }
+}

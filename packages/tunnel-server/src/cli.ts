@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { errorCode } from '@tunnel/protocol';
+import { registerCaCommand } from './commands/ca.js';
+import { registerDeviceCommands } from './commands/device.js';
+import { registerStartCommand } from './commands/start.js';
+import { VERSION } from './version.js';
+
+const program = new Command('tunnel-server')
+  .description('Reverse-tunnel server: devices dial in over a TLS WebSocket; people forward ports to them.')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)');
+
+registerStartCommand(program);
+registerDeviceCommands(program);
+registerCaCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const code = errorCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`tunnel-server: ${message}${code ? ` [${code}]` : ''}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { CodedError } from '@tunnel/protocol';
+import type { Command } from 'commander';
+import { SqlitePresence } from '../presence/sqlite-presence.js';
+import { openRegistry } from '../registry/index.js';
+import type { Registry } from '../registry/types.js';
+import { deriveDevicePublicKey, loadServerIdentity } from '../tls/identity.js';
+import { caCertificatePem } from '../tls/server-tls.js';
+import { deviceView, formatTable } from '../views/device-view.js';
+import { dataOption } from './options.js';
+
+async function withRegistry<T>(dataDir: string, fn: (registry: Registry) => Promise<T>): Promise<T> {
+  const registry = await openRegistry({ dataDir });
+  try {
+    return await fn(registry);
+  } finally {
+    await registry.close();
+  }
+}
+
+/** "host", "host:8443", "[::1]:8443" -> host and port (443 by default). */
+export function parseEndpoint(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(text.trim());
+  const port = m?.[3] === undefined ? 443 : Number(m[3]);
+  if (!m || port < 1 || port > 65535) {
+    throw new CodedError('ERR_INVALID_ENDPOINT', `--endpoint "${text}" must be HOST or HOST:PORT (for example tunnel.example.com or 203.0.113.7:8443)`);
+  }
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+export function registerDeviceCommands(program: Command): void {
+  const device = program.command('device').description('Provision, list and remove devices.');
+
+  device
+    .command('add')
+    .description("Register a device and print its config.json (uuid, deviceApiKey, endpoint, the server's CA and identity key).")
+    .addOption(dataOption())
+    .option('--name <name>', 'device name (default: device-<uuid prefix>)')
+    .option('--fleet <fleet>', 'fleet the device belongs to')
+    .requiredOption('--endpoint <host[:port]>', 'address devices use to reach this server (port 443 when absent)')
+    .action(async (flags: { data: string; name?: string; fleet?: string; endpoint: string }) => {
+      const endpoint = parseEndpoint(flags.endpoint);
+      const deviceApiKey = randomBytes(32).toString('hex');
+      const identity = loadServerIdentity(flags.data);
+      const caPem = await caCertificatePem(flags.data);
+      const record = await withRegistry(flags.data, (registry) =>
+        registry.devices.create({ name: flags.name, fleet: flags.fleet ?? null, authPublicKey: deriveDevicePublicKey(deviceApiKey) }),
+      );
+      const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+      const config = {
+        uuid: record.uuid,
+        deviceApiKey,
+        vpnEndpoint: endpoint.host,
+        vpnPort: endpoint.port,
+        apiEndpoint: `https://${host}:${endpoint.port}`,
+        serverCA: Buffer.from(caPem, 'utf8').toString('base64'),
+        serverIdentityKey: identity.publicKey,
+      };
+      process.stdout.write(JSON.stringify(config, null, 2) + '\n');
+      process.stderr.write(`Registered device ${record.name} (${record.uuid}). Keep this config.json secret: it holds the device key, which is not stored on the server.\n`);
+    });
+
+  device
+    .command('list')
+    .description('List devices with their status (online, heartbeat-only, vpn-only, offline).')
+    .addOption(dataOption())
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: { data: string; json?: boolean }) => {
+      const presence = SqlitePresence.open(flags.data);
+      try {
+        const now = Date.now();
+        const byUuid = new Map((await presence.list()).map((p) => [p.uuid, p]));
+        const views = await withRegistry(flags.data, async (registry) =>
+          (await registry.devices.list()).map((d) => deviceView(d, byUuid.get(d.uuid) ?? null, now)),
+        );
+        if (flags.json) {
+          process.stdout.write(JSON.stringify(views, null, 2) + '\n');
+          return;
+        }
+        process.stdout.write(
+          formatTable(
+            ['UUID', 'NAME', 'FLEET', 'STATUS', 'CONNECTED SINCE', 'LAST HEARTBEAT'],
+            views.map((v) => [v.uuid.slice(0, 7), v.name, v.fleet ?? '-', v.statusLabel, v.vpn.connectedAt ?? '-', v.lastHeartbeatAt ?? '-']),
+          ),
+        );
+      } finally {
+        await presence.close();
+      }
+    });
+
+  device
+    .command('rm')
+    .description('Remove a device: its key stops working at once and a running server closes its session.')
+    .argument('<uuid>', 'device uuid, unique prefix (7+ characters) or name')
+    .addOption(dataOption())
+    .action(async (ref: string, flags: { data: string }) => {
+      const removed = await withRegistry(flags.data, async (registry) => {
+        const matches = await registry.devices.find(ref);
+        if (matches.length === 0) throw new CodedError('ERR_UNKNOWN_DEVICE', `no device matches "${ref}"; see \`tunnel-server device list\``);
+        if (matches.length > 1) {
+          throw new CodedError('ERR_AMBIGUOUS_DEVICE', `"${ref}" matches ${matches.length} devices: ${matches.map((d) => `${d.uuid} (${d.name})`).join(', ')}; give more of the uuid`);
+        }
+        await registry.devices.remove(matches[0]!.uuid);
+        return matches[0]!;
+      });
+      process.stderr.write(`Removed device ${removed.name} (${removed.uuid}).\n`);
+    });
+}

@@ -1,0 +1,61 @@
+import type { IncomingMessage } from 'node:http';
+import { OpenError, OpenResult, TunnelSession, type Logger, type YamuxConfig } from '@tunnel/protocol';
+import type WebSocket from 'ws';
+import type { Presence } from '../presence/presence.js';
+import type { Registry } from '../registry/types.js';
+import { acceptDeviceHandshake, type DeviceHandshakeDeps, type RejectedDevice } from './device-handshake.js';
+import type { DeviceSessions } from './device-sessions.js';
+
+export interface DeviceEndpointDeps {
+  registry: Registry;
+  presence: Presence;
+  sessions: DeviceSessions;
+  handshake: Omit<DeviceHandshakeDeps, 'deviceKey'>;
+  yamux: Partial<YamuxConfig>;
+  nodeId: string;
+  log: Logger;
+}
+
+/** Where device WebSockets land: authenticate, then hold the session until it ends. */
+export class DeviceEndpoint {
+  constructor(private readonly deps: DeviceEndpointDeps) {}
+
+  async accept(ws: WebSocket, req: IncomingMessage): Promise<void> {
+    const { registry, presence, sessions, log } = this.deps;
+    const remoteAddress = req.socket.remoteAddress ?? 'unknown';
+    ws.on('error', (err) => log.debug({ remoteAddress, err: err.message }, 'device websocket error'));
+    let device;
+    try {
+      device = await acceptDeviceHandshake(ws, remoteAddress, {
+        ...this.deps.handshake,
+        deviceKey: async (uuid) => (await registry.devices.get(uuid))?.authPublicKey ?? null,
+      });
+    } catch (rejection) {
+      const { uuid, error } = rejection as RejectedDevice;
+      log.warn({ uuid, remoteAddress, code: error.code, err: error.message }, 'device authentication failed');
+      if (uuid && error.code !== 'ERR_AUTH_UNKNOWN_DEVICE') {
+        await registry.devices
+          .recordStatus(uuid, { lastError: { code: error.code, message: error.message, at: Date.now() }, lastRemoteAddress: remoteAddress })
+          .catch(() => undefined);
+      }
+      return;
+    }
+    const session = new TunnelSession(device.transport, { role: 'server', yamux: this.deps.yamux, logger: log });
+    // Devices answer opens; they do not open streams into the server.
+    session.serve(async () => {
+      throw new OpenError(OpenResult.AccessDenied, 'devices cannot open streams to the server');
+    });
+    const connectedAt = Date.now();
+    const { uuid, sessionId, agentVersion, clockOffsetMs } = device;
+    try {
+      await presence.connected(uuid, sessionId, { nodeId: this.deps.nodeId, remoteAddress, agentVersion, clockOffsetMs, at: connectedAt });
+      await registry.devices.recordStatus(uuid, { lastConnectedAt: connectedAt, lastRemoteAddress: remoteAddress, agentVersion, clockOffsetMs });
+    } catch (err) {
+      log.error({ uuid, err: (err as Error).message }, 'could not record the device connection');
+    }
+    // Registered only now, so presence sees connect before disconnect even if the link drops at once.
+    sessions.add({ uuid, sessionId, session, transport: device.transport, remoteAddress, connectedAt });
+    session.once('close', () => void registry.devices.recordStatus(uuid, { lastDisconnectedAt: Date.now() }).catch(() => undefined));
+    log.info({ uuid, session: sessionId, remoteAddress, agentVersion, clockOffsetMs }, 'device connected');
+  }
+}

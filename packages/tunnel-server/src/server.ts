@@ -1,0 +1,177 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { Duplex } from 'node:stream';
+import { createLogger, type Logger, type YamuxConfig } from '@tunnel/protocol';
+import { WebSocketServer } from 'ws';
+import { FailureLimiter } from './auth/failure-limiter.js';
+import { DeviceEndpoint } from './devices/device-endpoint.js';
+import { DeviceSessions } from './devices/device-sessions.js';
+import { RemovalWatcher } from './devices/removal-watcher.js';
+import { listen } from './http/listen.js';
+import { Router, sendError, sendJson } from './http/router.js';
+import type { Presence } from './presence/presence.js';
+import { SqlitePresence } from './presence/sqlite-presence.js';
+import { openRegistry } from './registry/index.js';
+import type { Registry } from './registry/types.js';
+import { loadServerIdentity, verifySignature, type ServerIdentity } from './tls/identity.js';
+import { loadServerTls, type ServerTls } from './tls/server-tls.js';
+
+export interface ServerSettings {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** PEM files of a real certificate; without them a development CA is made in dataDir. */
+  certFile?: string;
+  keyFile?: string;
+  /** Extra names for the development certificate's SAN. */
+  hostnames: string[];
+  /** Name of this node in presence; the host name by default. */
+  nodeId: string;
+  /** On shutdown, time given to streams in flight after GoAway. Default 10 s. */
+  drainGraceMs: number;
+  /** Devices are told to come back at a random moment within this window. Default 30 s. */
+  drainSpreadMs: number;
+  /** Delay before a failed device authentication is answered. Default 1 s. */
+  authFailureDelayMs: number;
+  /** Time a device has to complete authentication. Default 15 s. */
+  authTimeoutMs: number;
+  /** How often removals made by admin commands are checked for. Default 1 s. */
+  removalPollMs: number;
+  yamux: Partial<YamuxConfig>;
+}
+
+export const defaultServerSettings: ServerSettings = {
+  host: '0.0.0.0',
+  port: 443,
+  dataDir: './data',
+  hostnames: [],
+  nodeId: hostname(),
+  drainGraceMs: 10_000,
+  drainSpreadMs: 30_000,
+  authFailureDelayMs: 1_000,
+  authTimeoutMs: 15_000,
+  removalPollMs: 1_000,
+  yamux: {},
+};
+
+/** The tunnel server: one HTTPS listener for devices, people and their tools. */
+export class TunnelServer {
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly presence: Presence;
+  readonly sessions: DeviceSessions;
+  readonly tls: ServerTls;
+  readonly identity: ServerIdentity;
+  readonly router = new Router();
+  private readonly http: https.Server;
+  private readonly wss: WebSocketServer;
+  private readonly removals: RemovalWatcher;
+  private readonly upgrades = new Map<string, (ws: import('ws').WebSocket, req: import('node:http').IncomingMessage) => void>();
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly settings: ServerSettings,
+    parts: { log: Logger; registry: Registry; presence: Presence; tls: ServerTls; identity: ServerIdentity },
+  ) {
+    this.log = parts.log;
+    this.registry = parts.registry;
+    this.presence = parts.presence;
+    this.tls = parts.tls;
+    this.identity = parts.identity;
+    this.sessions = new DeviceSessions(this.presence, this.log);
+    this.removals = new RemovalWatcher(this.registry, this.presence, this.sessions, settings.removalPollMs, this.log);
+
+    this.http = https.createServer({ key: this.tls.key, cert: this.tls.cert, minVersion: 'TLSv1.2' }, (req, res) => {
+      this.router.handle(req, res).then(
+        (handled) => {
+          if (!handled) sendError(res, 404, 'ERR_HTTP_NOT_FOUND', `nothing at ${req.url ?? '/'}`);
+        },
+        (err: Error) => {
+          this.log.error({ url: req.url, err: err.message }, 'request failed');
+          if (!res.headersSent) sendError(res, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+          else res.destroy();
+        },
+      );
+    });
+    this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err: err.message, code: err.code }, 'TLS handshake failed'));
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
+    this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+
+    const devices = new DeviceEndpoint({
+      registry: this.registry,
+      presence: this.presence,
+      sessions: this.sessions,
+      nodeId: settings.nodeId,
+      yamux: settings.yamux,
+      log: this.log,
+      handshake: {
+        identity: this.identity,
+        verify: verifySignature,
+        limiter: new FailureLimiter(),
+        failureDelayMs: settings.authFailureDelayMs,
+        timeoutMs: settings.authTimeoutMs,
+      },
+    });
+    this.onWebSocket('/v1/device/connect', (ws, req) => void devices.accept(ws, req));
+    this.router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+    this.router.on('GET', '/readyz', (_req, res) =>
+      sendJson(res, this.stopping ? 503 : 200, { status: this.stopping ? 'draining' : 'ready', devices: this.sessions.size }),
+    );
+  }
+
+  static async start(partial: Partial<ServerSettings> = {}, log: Logger = createLogger({ name: 'tunnel-server' })): Promise<TunnelServer> {
+    const settings: ServerSettings = { ...defaultServerSettings, ...partial };
+    const registry = await openRegistry({ dataDir: settings.dataDir });
+    const presence = SqlitePresence.open(settings.dataDir);
+    // Sessions this node held before a crash or kill -9 are gone; say so before taking new ones.
+    await presence.clearNode(settings.nodeId, Date.now());
+    const tls = loadServerTls(settings);
+    const identity = loadServerIdentity(settings.dataDir);
+    const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
+    await listen(server.http, settings.host, settings.port);
+    server.removals.start();
+    log.info({ host: settings.host, port: server.port, dataDir: settings.dataDir, node: settings.nodeId, tls: tls.source }, 'tunnel server listening');
+    return server;
+  }
+
+  get port(): number {
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  /** Registers a WebSocket endpoint at a path. */
+  onWebSocket(path: string, handler: (ws: import('ws').WebSocket, req: import('node:http').IncomingMessage) => void): void {
+    this.upgrades.set(path, handler);
+  }
+
+  /**
+   * Graceful stop: no new connections, GoAway to every device, streams get drainGraceMs,
+   * devices are told when to come back (spread over drainSpreadMs), then everything closes.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info({ devices: this.sessions.size, graceMs: this.settings.drainGraceMs }, 'draining');
+      this.removals.stop();
+      this.http.close();
+      await this.sessions.drainAll(this.settings.drainGraceMs, this.settings.drainSpreadMs);
+      for (const client of this.wss.clients) client.terminate();
+      this.http.closeAllConnections();
+      await this.presence.clearNode(this.settings.nodeId, Date.now());
+      await this.presence.close();
+      await this.registry.close();
+      this.log.info('stopped');
+    })();
+    return this.stopping;
+  }
+
+  private onUpgrade(req: import('node:http').IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const handler = this.upgrades.get(path);
+    if (!handler || this.stopping) {
+      const status = this.stopping ? '503 Service Unavailable' : '404 Not Found';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => handler(ws, req));
+  }
+}

@@ -1,0 +1,58 @@
+import { deviceStatus, statusLabel, type DeviceStatus } from '../presence/device-status.js';
+import type { DevicePresence } from '../presence/presence.js';
+import type { DeviceRecord } from '../registry/types.js';
+
+/** A device as people and tools see it: registry facts joined with presence. */
+export interface DeviceView {
+  uuid: string;
+  name: string;
+  fleet: string | null;
+  status: DeviceStatus;
+  statusLabel: string;
+  vpn: {
+    connected: boolean;
+    sessionId: string | null;
+    connectedAt: string | null;
+    disconnectedAt: string | null;
+    remoteAddress: string | null;
+  };
+  lastHeartbeatAt: string | null;
+  heartbeatIntervalMs: number | null;
+  agentVersion: string | null;
+  clockOffsetMs: number | null;
+  lastError: { code: string; message: string; at: string } | null;
+  createdAt: string;
+}
+
+const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export function deviceView(d: DeviceRecord, p: DevicePresence | null, now: number): DeviceView {
+  const status = deviceStatus(p, now);
+  return {
+    uuid: d.uuid,
+    name: d.name,
+    fleet: d.fleet,
+    status,
+    statusLabel: statusLabel[status],
+    vpn: {
+      connected: p?.sessionId != null,
+      sessionId: p?.sessionId ?? null,
+      connectedAt: iso(p?.sessionId != null ? p.connectedAt : null),
+      disconnectedAt: iso(p?.disconnectedAt ?? d.lastDisconnectedAt),
+      remoteAddress: p?.remoteAddress ?? d.lastRemoteAddress,
+    },
+    lastHeartbeatAt: iso(p?.lastHeartbeatAt),
+    heartbeatIntervalMs: p?.heartbeatIntervalMs ?? null,
+    agentVersion: p?.agentVersion ?? d.agentVersion,
+    clockOffsetMs: p?.clockOffsetMs ?? d.clockOffsetMs,
+    lastError: d.lastError ? { code: d.lastError.code, message: d.lastError.message, at: new Date(d.lastError.at).toISOString() } : null,
+    createdAt: new Date(d.createdAt).toISOString(),
+  };
+}
+
+/** Fixed-width text table for terminals. */
+export function formatTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
