@@ -49,7 +49,7 @@ export class Connection {
       return new Connection(db, path, options);
     } catch (err) {
       db?.close();
-      throw translate(err, path, options.busyTimeoutMs);
+      throw translateSqliteError(err, path, options.busyTimeoutMs);
     }
   }
 
@@ -104,7 +104,7 @@ export class Connection {
     try {
       return fn();
     } catch (err) {
-      throw translate(err, this.path, this.options.busyTimeoutMs);
+      throw translateSqliteError(err, this.path, this.options.busyTimeoutMs);
     }
   }
 }
@@ -148,7 +148,7 @@ function unwritable(path: string, why: string, cause?: unknown): RegistryError {
 }
 
 /** Maps SQLite's result codes onto registry codes; anything else passes through unchanged. */
-function translate(err: unknown, path: string, busyTimeoutMs: number): unknown {
+export function translateSqliteError(err: unknown, path: string, busyTimeoutMs: number): unknown {
   const code = errorCode(err);
   if (err instanceof RegistryError || code === undefined || !code.startsWith('SQLITE_')) return err;
   const detail = `${code}: ${err instanceof Error ? err.message : String(err)}`;
