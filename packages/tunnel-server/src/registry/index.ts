@@ -1,6 +1,6 @@
 export * from './types.js';
 export { RegistryError, RegistryErrorCode } from './errors.js';
-export { MIN_UUID_PREFIX, isDeviceUuid, newDeviceUuid } from './validate.js';
+export { MIN_UUID_PREFIX, checkRole, isDeviceUuid, newDeviceUuid } from './validate.js';
 export { TOKEN_PREFIX } from './tokens.js';
 export { SCHEMA_VERSION } from './sqlite/migrations.js';
 export {

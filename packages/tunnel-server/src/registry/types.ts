@@ -174,7 +174,7 @@ export interface SupportGrantRegistry {
   list(filter?: GrantFilter): Promise<SupportGrantRecord[]>;
   /**
    * Grants active at `at` (default now) that let support reach `port` on the device, directly or
-   * through its fleet; latest expiry first.
+   * through its fleet; latest expiry first. An unknown device has none.
    */
   covering(deviceUuid: string, port: number, at?: EpochMs): Promise<SupportGrantRecord[]>;
 }

@@ -44,6 +44,7 @@ export function checkName(what: string, name: string): string {
   return name;
 }
 
+/** Turns a role typed on a command line into a Role, or throws ERR_REGISTRY_INVALID_ROLE. */
 export function checkRole(role: string): Role {
   if (!(ROLES as readonly string[]).includes(role)) {
     throw new RegistryError(RegistryErrorCode.InvalidRole, `role ${JSON.stringify(role)} is not one of ${ROLES.join(', ')}`);

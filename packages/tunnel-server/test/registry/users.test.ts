@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { TOKEN_PREFIX } from '../../src/registry/index.js';
+import { TOKEN_PREFIX, checkRole } from '../../src/registry/index.js';
 import { expectCode, useRegistry } from './helpers.js';
 
 describe('registry: users and API tokens', () => {
@@ -23,6 +23,11 @@ describe('registry: users and API tokens', () => {
     expect(await fx.registry.users.authenticate(token.slice(TOKEN_PREFIX.length))).to.equal(null);
     expect(await fx.registry.users.authenticate(TOKEN_PREFIX)).to.equal(null);
     expect(await fx.registry.users.authenticate('')).to.equal(null);
+  });
+
+  it('parses roles typed by people', () => {
+    expect(checkRole('support')).to.equal('support');
+    expect(() => checkRole('Admin')).to.throw('role "Admin" is not one of admin, developer, support');
   });
 
   it('refuses an invalid role or name and a duplicate name', async () => {

@@ -40,9 +40,9 @@ export class Connection {
       db = new Database(path, { fileMustExist: true, timeout: options.busyTimeoutMs });
       // WAL lets the server keep reading while an admin command writes, and the reverse.
       db.pragma('journal_mode = WAL');
-      // In WAL mode NORMAL cannot corrupt the file; it may lose the last commits on power loss,
-      // which is acceptable for status facts and costs far fewer fsyncs under reconnect storms.
-      db.pragma('synchronous = NORMAL');
+      // NORMAL would save an fsync per commit but may undo the last commits on power loss, and a
+      // revoked token, removed device or disabled support grant must stay revoked.
+      db.pragma('synchronous = FULL');
       // Per connection, off by default in SQLite: every process must turn it on itself.
       db.pragma('foreign_keys = ON');
       migrate(db);

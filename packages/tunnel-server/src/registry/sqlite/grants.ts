@@ -84,7 +84,7 @@ export class SqliteGrants implements SupportGrantRegistry {
         const fleet = fleetId(this.db, target.fleet);
         ids = this.activeIds('g.fleet_id = @fleet', { fleet, at });
       } else {
-        ids = target.deviceUuids.flatMap((device) => {
+        ids = [...new Set(target.deviceUuids)].flatMap((device) => {
           requireDevice(this.db, checkDeviceUuid(device));
           return this.activeIds('g.device_uuid = @device', { device, at });
         });
