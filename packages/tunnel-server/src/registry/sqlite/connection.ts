@@ -1,0 +1,173 @@
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { errorCode } from '@tunnel/protocol';
+import { RegistryError, RegistryErrorCode } from '../errors.js';
+import { migrate } from './migrations.js';
+
+export type SqlValue = string | number | null;
+/** Positional values, or one object for `@name` placeholders. */
+export type SqlParams = readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
+
+export interface ConnectionOptions {
+  /** Create the directory and an empty database when missing. */
+  create: boolean;
+  busyTimeoutMs: number;
+  now: () => number;
+}
+
+/**
+ * One better-sqlite3 connection with the settings every process sharing the file must agree on,
+ * and the one place that turns SQLite failures into registry codes with advice.
+ */
+export class Connection {
+  private closed = false;
+  private readonly statements = new Map<string, Database.Statement<unknown[]>>();
+  private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.transaction = db.transaction((fn: () => unknown) => fn());
+  }
+
+  static open(path: string, options: ConnectionOptions): Connection {
+    prepareFile(path, options.create);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { fileMustExist: true, timeout: options.busyTimeoutMs });
+      // WAL lets the server keep reading while an admin command writes, and the reverse.
+      db.pragma('journal_mode = WAL');
+      // NORMAL would save an fsync per commit but may undo the last commits on power loss, and a
+      // revoked token, removed device or disabled support grant must stay revoked.
+      db.pragma('synchronous = FULL');
+      // Per connection, off by default in SQLite: every process must turn it on itself.
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+      return new Connection(db, path, options);
+    } catch (err) {
+      db?.close();
+      throw translateSqliteError(err, path, options.busyTimeoutMs);
+    }
+  }
+
+  now(): number {
+    return this.options.now();
+  }
+
+  get<R>(sql: string, params: SqlParams = []): R | undefined {
+    return this.guard(() => this.statement(sql).get(params) as R | undefined);
+  }
+
+  all<R>(sql: string, params: SqlParams = []): R[] {
+    return this.guard(() => this.statement(sql).all(params) as R[]);
+  }
+
+  /** Returns the number of rows changed and the rowid of the last insert. */
+  run(sql: string, params: SqlParams = []): { changes: number; lastId: number } {
+    return this.guard(() => {
+      const result = this.statement(sql).run(params);
+      return { changes: result.changes, lastId: Number(result.lastInsertRowid) };
+    });
+  }
+
+  /**
+   * Runs `fn` holding the write lock from the start. A deferred transaction that reads first
+   * and writes later gets SQLITE_BUSY at once, without waiting, when another process wrote in
+   * between; taking the lock up front makes the busy timeout apply and makes check-then-insert
+   * race-free across processes.
+   */
+  write<T>(fn: () => T): T {
+    return this.guard(() => this.transaction.immediate(fn) as T);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.clear();
+    this.db.close();
+  }
+
+  private statement(sql: string): Database.Statement<unknown[]> {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private guard<T>(fn: () => T): T {
+    if (this.closed) throw new RegistryError(RegistryErrorCode.Closed, `the registry at ${this.path} is closed`);
+    try {
+      return fn();
+    } catch (err) {
+      throw translateSqliteError(err, this.path, this.options.busyTimeoutMs);
+    }
+  }
+}
+
+function prepareFile(path: string, create: boolean): void {
+  const dir = dirname(path);
+  if (!existsSync(path)) {
+    if (!create) {
+      throw new RegistryError(
+        RegistryErrorCode.Missing,
+        `no registry at ${path}: check the --data directory, or start tunnel-server once with it to create the registry`,
+      );
+    }
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // Created here rather than by SQLite so that it is private to this user; SQLite gives the
+      // -wal and -shm files the same mode.
+      closeSync(openSync(path, 'a', 0o600));
+    } catch (err) {
+      throw unwritable(path, `cannot create it (${errorCode(err) ?? String(err)})`, err);
+    }
+  }
+  // SQLite needs to create registry.db-wal and -shm next to the file even to read it.
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK);
+    accessSync(path, constants.R_OK | constants.W_OK);
+  } catch (err) {
+    throw unwritable(path, `no write access (${errorCode(err) ?? String(err)})`, err);
+  }
+}
+
+function unwritable(path: string, why: string, cause?: unknown): RegistryError {
+  return new RegistryError(
+    RegistryErrorCode.Unwritable,
+    `cannot write the registry at ${path}: ${why}. Make sure its directory exists and that the user running ` +
+      'tunnel-server may write to the directory and to registry.db, registry.db-wal and registry.db-shm in it, ' +
+      'that the disk is not full or mounted read-only, or pass another --data directory',
+    { cause },
+  );
+}
+
+/** Maps SQLite's result codes onto registry codes; anything else passes through unchanged. */
+export function translateSqliteError(err: unknown, path: string, busyTimeoutMs: number): unknown {
+  const code = errorCode(err);
+  if (err instanceof RegistryError || code === undefined || !code.startsWith('SQLITE_')) return err;
+  const detail = `${code}: ${err instanceof Error ? err.message : String(err)}`;
+  if (code === 'SQLITE_FULL') return unwritable(path, `the disk is full (${detail}); free some space and retry`, err);
+  if (/^SQLITE_(READONLY|CANTOPEN|IOERR|PERM)/.test(code)) return unwritable(path, detail, err);
+  if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
+    return new RegistryError(
+      RegistryErrorCode.Busy,
+      `the registry at ${path} stayed locked by another process for more than ${busyTimeoutMs} ms (${detail}); retry, ` +
+        'and look for a tunnel-server command or sqlite3 shell that holds a transaction open',
+      { cause: err },
+    );
+  }
+  if (/^SQLITE_(CORRUPT|NOTADB)/.test(code)) {
+    return new RegistryError(
+      RegistryErrorCode.Corrupt,
+      `${path} is not a registry database or is damaged (${detail}); restore it from a backup, or move it aside to start with an empty registry`,
+      { cause: err },
+    );
+  }
+  return err;
+}

@@ -1,0 +1,185 @@
+import { RegistryError, RegistryErrorCode, duplicateName, notFound } from '../errors.js';
+import type { DeviceChanges, DeviceFilter, DeviceRecord, DeviceRegistry, DeviceStatusFacts, NewDevice } from '../types.js';
+import {
+  checkDeviceUuid,
+  checkName,
+  checkNonEmpty,
+  checkTimestamp,
+  isDeviceUuid,
+  isUuidPrefix,
+  MIN_UUID_PREFIX,
+  newDeviceUuid,
+} from '../validate.js';
+import type { Connection, SqlValue } from './connection.js';
+import { expectChanged, fleetId, requireDevice } from './lookup.js';
+
+interface DeviceRow {
+  uuid: string;
+  name: string;
+  fleet: string | null;
+  auth_public_key: string;
+  created_at: number;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  last_error_at: number | null;
+  last_remote_address: string | null;
+  agent_version: string | null;
+  clock_offset_ms: number | null;
+  last_connected_at: number | null;
+  last_disconnected_at: number | null;
+}
+
+const SELECT = `
+  SELECT d.*, f.name AS fleet
+  FROM devices d LEFT JOIN fleets f ON f.id = d.fleet_id`;
+
+function toRecord(row: DeviceRow): DeviceRecord {
+  return {
+    uuid: row.uuid,
+    name: row.name,
+    fleet: row.fleet,
+    authPublicKey: row.auth_public_key,
+    createdAt: row.created_at,
+    lastError:
+      row.last_error_code === null || row.last_error_at === null
+        ? null
+        : { code: row.last_error_code, message: row.last_error_message ?? '', at: row.last_error_at },
+    lastRemoteAddress: row.last_remote_address,
+    agentVersion: row.agent_version,
+    clockOffsetMs: row.clock_offset_ms,
+    lastConnectedAt: row.last_connected_at,
+    lastDisconnectedAt: row.last_disconnected_at,
+  };
+}
+
+/** The columns an update of these facts sets; a fact absent from `facts` leaves its columns alone. */
+function statusColumns(facts: Partial<DeviceStatusFacts>): Record<string, SqlValue> {
+  const columns: Record<string, SqlValue> = {};
+  const { lastError, clockOffsetMs } = facts;
+  if (lastError !== undefined) {
+    columns.last_error_code = lastError === null ? null : checkNonEmpty('lastError.code', lastError.code);
+    columns.last_error_message = lastError?.message ?? null;
+    columns.last_error_at = lastError === null ? null : checkTimestamp('lastError.at', lastError.at);
+  }
+  if (facts.lastRemoteAddress !== undefined) columns.last_remote_address = facts.lastRemoteAddress;
+  if (facts.agentVersion !== undefined) columns.agent_version = facts.agentVersion;
+  if (clockOffsetMs !== undefined) {
+    if (clockOffsetMs !== null && !Number.isFinite(clockOffsetMs)) {
+      throw new RegistryError(RegistryErrorCode.InvalidValue, `clockOffsetMs ${String(clockOffsetMs)} is not a finite number`);
+    }
+    // The column is an integer; a fraction of a millisecond means nothing over a network.
+    columns.clock_offset_ms = clockOffsetMs === null ? null : Math.round(clockOffsetMs);
+  }
+  for (const [key, column] of [
+    ['lastConnectedAt', 'last_connected_at'],
+    ['lastDisconnectedAt', 'last_disconnected_at'],
+  ] as const) {
+    const at = facts[key];
+    if (at !== undefined) columns[column] = at === null ? null : checkTimestamp(key, at);
+  }
+  return columns;
+}
+
+export class SqliteDevices implements DeviceRegistry {
+  constructor(private readonly db: Connection) {}
+
+  async create(device: NewDevice): Promise<DeviceRecord> {
+    const uuid = device.uuid === undefined ? newDeviceUuid() : checkDeviceUuid(device.uuid);
+    if (device.name !== undefined) checkName('device', device.name);
+    checkNonEmpty('authPublicKey', device.authPublicKey);
+    return this.db.write(() => {
+      if (this.row(uuid) !== undefined) {
+        throw new RegistryError(RegistryErrorCode.DuplicateUuid, `a device with uuid ${uuid} exists already`);
+      }
+      const name = device.name ?? this.defaultName(uuid);
+      this.checkNameFree(name);
+      this.db.run('INSERT INTO devices (uuid, name, fleet_id, auth_public_key, created_at) VALUES (?, ?, ?, ?, ?)', [
+        uuid,
+        name,
+        device.fleet == null ? null : fleetId(this.db, device.fleet),
+        device.authPublicKey,
+        this.db.now(),
+      ]);
+      return this.require(uuid);
+    });
+  }
+
+  async get(uuid: string): Promise<DeviceRecord | null> {
+    const row = this.row(uuid);
+    return row === undefined ? null : toRecord(row);
+  }
+
+  async find(ref: string): Promise<DeviceRecord[]> {
+    const lower = ref.toLowerCase();
+    const exact = (isDeviceUuid(lower) ? this.row(lower) : undefined) ?? this.db.get<DeviceRow>(`${SELECT} WHERE d.name = ?`, [ref]);
+    if (exact !== undefined) return [toRecord(exact)];
+    if (!isUuidPrefix(lower)) return [];
+    // The prefix is hex only (checked above), so it cannot carry LIKE wildcards.
+    return this.db.all<DeviceRow>(`${SELECT} WHERE d.uuid LIKE ? ORDER BY d.uuid`, [`${lower}%`]).map(toRecord);
+  }
+
+  async list(filter: DeviceFilter = {}): Promise<DeviceRecord[]> {
+    if (filter.fleet === undefined) return this.db.all<DeviceRow>(`${SELECT} ORDER BY d.name`).map(toRecord);
+    const id = fleetId(this.db, filter.fleet);
+    return this.db.all<DeviceRow>(`${SELECT} WHERE d.fleet_id = ? ORDER BY d.name`, [id]).map(toRecord);
+  }
+
+  async update(uuid: string, changes: DeviceChanges): Promise<DeviceRecord> {
+    if (changes.name !== undefined) checkName('device', changes.name);
+    return this.db.write(() => {
+      const current = this.require(uuid);
+      if (changes.name !== undefined && changes.name !== current.name) {
+        this.checkNameFree(changes.name);
+        this.db.run('UPDATE devices SET name = ? WHERE uuid = ?', [changes.name, uuid]);
+      }
+      if (changes.fleet !== undefined) {
+        const id = changes.fleet === null ? null : fleetId(this.db, changes.fleet);
+        this.db.run('UPDATE devices SET fleet_id = ? WHERE uuid = ?', [id, uuid]);
+      }
+      return this.require(uuid);
+    });
+  }
+
+  async recordStatus(uuid: string, facts: Partial<DeviceStatusFacts>): Promise<void> {
+    const columns = statusColumns(facts);
+    const names = Object.keys(columns);
+    if (names.length === 0) {
+      requireDevice(this.db, uuid);
+      return;
+    }
+    // Column names come from STATUS_COLUMNS, never from the caller.
+    const assignments = names.map((name) => `${name} = @${name}`).join(', ');
+    expectChanged(this.db.run(`UPDATE devices SET ${assignments} WHERE uuid = @uuid`, { ...columns, uuid }), 'device', uuid);
+  }
+
+  async remove(uuid: string): Promise<void> {
+    expectChanged(this.db.run('DELETE FROM devices WHERE uuid = ?', [uuid]), 'device', uuid);
+  }
+
+  private row(uuid: string): DeviceRow | undefined {
+    return this.db.get<DeviceRow>(`${SELECT} WHERE d.uuid = ?`, [uuid]);
+  }
+
+  private require(uuid: string): DeviceRecord {
+    const row = this.row(uuid);
+    if (row === undefined) throw notFound('device', uuid);
+    return toRecord(row);
+  }
+
+  private nameTaken(name: string): boolean {
+    return this.db.get('SELECT 1 FROM devices WHERE name = ?', [name]) !== undefined;
+  }
+
+  private checkNameFree(name: string): void {
+    if (this.nameTaken(name)) throw duplicateName('device', name);
+  }
+
+  /** The short uuid people already use to tell devices apart, lengthened until it is free. */
+  private defaultName(uuid: string): string {
+    for (let length = MIN_UUID_PREFIX; length <= uuid.length; length++) {
+      const name = `device-${uuid.slice(0, length)}`;
+      if (!this.nameTaken(name)) return name;
+    }
+    throw duplicateName('device', `device-${uuid}`);
+  }
+}

@@ -1,0 +1,142 @@
+import { RegistryError, RegistryErrorCode, notFound } from '../errors.js';
+import {
+  DEFAULT_SUPPORT_PORTS,
+  type EpochMs,
+  type GrantFilter,
+  type GrantScope,
+  type GrantTarget,
+  type NewSupportGrant,
+  type SupportGrantRecord,
+  type SupportGrantRegistry,
+} from '../types.js';
+import { checkDeviceUuid, checkNonEmpty, checkPort, checkPorts, checkTimestamp } from '../validate.js';
+import type { Connection, SqlValue } from './connection.js';
+import { fleetId, requireDevice } from './lookup.js';
+
+interface GrantRow {
+  id: number;
+  device_uuid: string | null;
+  fleet: string | null;
+  ports: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+const SELECT = `
+  SELECT g.id, g.device_uuid, f.name AS fleet, g.ports, g.created_by, g.created_at, g.expires_at, g.revoked_at
+  FROM support_grants g LEFT JOIN fleets f ON f.id = g.fleet_id`;
+
+/** Active at @at: begun, not yet expired, not revoked by then. */
+const ACTIVE = 'g.created_at <= @at AND g.expires_at > @at AND (g.revoked_at IS NULL OR g.revoked_at > @at)';
+
+/** Grants on the device itself and on the fleet it belongs to now. */
+const APPLIES_TO_DEVICE = '(g.device_uuid = @device OR g.fleet_id = (SELECT fleet_id FROM devices WHERE uuid = @device))';
+
+function toRecord(row: GrantRow): SupportGrantRecord {
+  const scope: GrantScope = row.device_uuid !== null ? { kind: 'device', deviceUuid: row.device_uuid } : { kind: 'fleet', fleet: row.fleet ?? '' };
+  return {
+    id: row.id,
+    scope,
+    ports: JSON.parse(row.ports) as number[],
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export class SqliteGrants implements SupportGrantRegistry {
+  constructor(private readonly db: Connection) {}
+
+  async create(grant: NewSupportGrant): Promise<SupportGrantRecord> {
+    const ports = checkPorts(grant.ports ?? DEFAULT_SUPPORT_PORTS);
+    checkNonEmpty('createdBy', grant.createdBy);
+    checkTimestamp('expiresAt', grant.expiresAt);
+    return this.db.write(() => {
+      const now = this.db.now();
+      if (grant.expiresAt <= now) {
+        throw new RegistryError(
+          RegistryErrorCode.InvalidExpiry,
+          `expiry ${new Date(grant.expiresAt).toISOString()} is not in the future (now ${new Date(now).toISOString()})`,
+        );
+      }
+      const [deviceUuid, fleet] = this.scopeKeys(grant.scope);
+      const { lastId } = this.db.run(
+        'INSERT INTO support_grants (device_uuid, fleet_id, ports, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [deviceUuid, fleet, JSON.stringify(ports), grant.createdBy, now, grant.expiresAt],
+      );
+      return this.require(lastId);
+    });
+  }
+
+  async get(id: number): Promise<SupportGrantRecord | null> {
+    const row = this.db.get<GrantRow>(`${SELECT} WHERE g.id = ?`, [id]);
+    return row === undefined ? null : toRecord(row);
+  }
+
+  async revoke(target: GrantTarget): Promise<SupportGrantRecord[]> {
+    return this.db.write(() => {
+      const at = this.db.now();
+      let ids: number[];
+      if ('fleet' in target) {
+        const fleet = fleetId(this.db, target.fleet);
+        ids = this.activeIds('g.fleet_id = @fleet', { fleet, at });
+      } else {
+        ids = [...new Set(target.deviceUuids)].flatMap((device) => {
+          requireDevice(this.db, checkDeviceUuid(device));
+          return this.activeIds('g.device_uuid = @device', { device, at });
+        });
+      }
+      for (const id of ids) this.db.run('UPDATE support_grants SET revoked_at = ? WHERE id = ?', [at, id]);
+      return ids.map((id) => this.require(id));
+    });
+  }
+
+  async list(filter: GrantFilter = {}): Promise<SupportGrantRecord[]> {
+    const conditions: string[] = [];
+    const params: Record<string, SqlValue> = { at: filter.at ?? this.db.now() };
+    if (filter.deviceUuid !== undefined) {
+      requireDevice(this.db, filter.deviceUuid);
+      conditions.push(APPLIES_TO_DEVICE);
+      params.device = filter.deviceUuid;
+    }
+    if (filter.fleet !== undefined) {
+      conditions.push('g.fleet_id = @fleet');
+      params.fleet = fleetId(this.db, filter.fleet);
+    }
+    if (filter.includeInactive !== true) conditions.push(ACTIVE);
+    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    return this.db.all<GrantRow>(`${SELECT} ${where} ORDER BY g.id DESC`, params).map(toRecord);
+  }
+
+  async covering(deviceUuid: string, port: number, at: EpochMs = this.db.now()): Promise<SupportGrantRecord[]> {
+    checkPort(port);
+    return this.db
+      .all<GrantRow>(
+        `${SELECT} WHERE ${APPLIES_TO_DEVICE} AND ${ACTIVE}
+           AND EXISTS (SELECT 1 FROM json_each(g.ports) WHERE json_each.value = @port)
+         ORDER BY g.expires_at DESC, g.id DESC`,
+        { device: deviceUuid, port, at },
+      )
+      .map(toRecord);
+  }
+
+  /** The device_uuid and fleet_id columns for a scope, after checking that its target exists. */
+  private scopeKeys(scope: GrantScope): [string | null, number | null] {
+    if (scope.kind === 'fleet') return [null, fleetId(this.db, scope.fleet)];
+    requireDevice(this.db, checkDeviceUuid(scope.deviceUuid));
+    return [scope.deviceUuid, null];
+  }
+
+  private activeIds(condition: string, params: Record<string, SqlValue>): number[] {
+    return this.db.all<{ id: number }>(`SELECT g.id FROM support_grants g WHERE ${condition} AND ${ACTIVE}`, params).map((row) => row.id);
+  }
+
+  private require(id: number): SupportGrantRecord {
+    const row = this.db.get<GrantRow>(`${SELECT} WHERE g.id = ?`, [id]);
+    if (row === undefined) throw notFound('support grant', id);
+    return toRecord(row);
+  }
+}
