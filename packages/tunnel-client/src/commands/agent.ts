@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { CodedError, createLogger } from '@tunnel/protocol';
+import { Option, type Command } from 'commander';
+import { Agent } from '../agent/agent.js';
+import { readConfigEnv, readConfigFile, resolveDeviceConfig, type RawConfig } from '../agent/device-config.js';
+import { deviceSigner, verifySignature } from '../agent/device-identity.js';
+import { VERSION } from '../version.js';
+import { collect, parseDurationArg } from './options.js';
+
+export const DEFAULT_CONFIG_FILE = '/mnt/boot/config.json';
+
+interface AgentFlags {
+  config?: string;
+  uuid?: string;
+  vpnEndpoint?: string;
+  vpnPort?: string;
+  apiEndpoint?: string;
+  allowTarget?: string[];
+  backoffBase: number;
+  backoffCap: number;
+  keepaliveInterval: number;
+  keepaliveTimeout: number;
+  connectTimeout: number;
+  stableAfter: number;
+}
+
+/** File, then TUNNEL_* environment, then flags: each layer overrides the one before. */
+export function loadAgentConfig(flags: { config?: string; uuid?: string; vpnEndpoint?: string; vpnPort?: string; apiEndpoint?: string; allowTarget?: string[] }): ReturnType<typeof resolveDeviceConfig> {
+  const file = flags.config ?? process.env['TUNNEL_CONFIG'] ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  const fromFlags: RawConfig = {};
+  if (flags.uuid) fromFlags.uuid = flags.uuid;
+  if (flags.vpnEndpoint) fromFlags.vpnEndpoint = flags.vpnEndpoint;
+  if (flags.vpnPort) fromFlags.vpnPort = flags.vpnPort;
+  if (flags.apiEndpoint) fromFlags.apiEndpoint = flags.apiEndpoint;
+  if (flags.allowTarget) fromFlags.allowedTargets = flags.allowTarget.join(';');
+  if (!file && !fromFlags.uuid && !process.env['TUNNEL_UUID']) {
+    throw new CodedError('ERR_CONFIG_MISSING', `no device configuration: pass --config FILE (the config.json printed by \`tunnel-server device add\`), or provide ${DEFAULT_CONFIG_FILE}`);
+  }
+  return resolveDeviceConfig(file ? readConfigFile(file) : {}, readConfigEnv(process.env), fromFlags);
+}
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description('Run the device agent: keep a tunnel to the server and serve streams to ports on this device.')
+    .option('--config <file>', `device config.json (default $TUNNEL_CONFIG or ${DEFAULT_CONFIG_FILE})`)
+    .option('--uuid <uuid>', 'override the device uuid')
+    .option('--vpn-endpoint <host>', 'override the server host (vpnEndpoint)')
+    .option('--vpn-port <port>', 'override the server port (vpnPort, 443 when absent)')
+    .option('--api-endpoint <url>', 'override the HTTPS API base URL (apiEndpoint)')
+    .option('--allow-target <host:ports>', 'also serve this target, e.g. 192.168.1.0/24:22,80 (repeatable; adds to allowedTargets)', collect)
+    .addOption(new Option('--backoff-base <duration>', 'first reconnect delay bound').default(1000, '1s').argParser(parseDurationArg))
+    .addOption(new Option('--backoff-cap <duration>', 'largest reconnect delay bound').default(60_000, '60s').argParser(parseDurationArg))
+    .addOption(new Option('--stable-after <duration>', 'a session this long resets the backoff').default(30_000, '30s').argParser(parseDurationArg))
+    .addOption(new Option('--keepalive-interval <duration>', 'ping the server this often').default(15_000, '15s').argParser(parseDurationArg))
+    .addOption(new Option('--keepalive-timeout <duration>', 'a ping unanswered this long drops the link').default(30_000, '30s').argParser(parseDurationArg))
+    .addOption(new Option('--connect-timeout <duration>', 'time for connect + TLS + upgrade, and for authentication').default(15_000, '15s').argParser(parseDurationArg))
+    .action(async (flags: AgentFlags) => {
+      const config = loadAgentConfig(flags);
+      const log = createLogger({ name: 'tunnel-agent' }).child({ uuid: config.uuid });
+      const agent = new Agent({
+        config,
+        signer: deviceSigner(config.deviceApiKey),
+        verify: verifySignature,
+        agentVersion: VERSION,
+        backoff: { baseMs: flags.backoffBase, capMs: flags.backoffCap },
+        stableAfterMs: flags.stableAfter,
+        connectTimeoutMs: flags.connectTimeout,
+        dialTimeoutMs: 10_000,
+        yamux: { keepAliveInterval: flags.keepaliveInterval, keepAliveTimeout: flags.keepaliveTimeout },
+        log,
+      });
+      const shutdown = (signal: string): void => {
+        log.info({ signal }, 'stopping');
+        agent.stop().then(() => process.exit(0), () => process.exit(1));
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      agent.start();
+    });
+}
