@@ -111,32 +111,53 @@ export function serverCertificateNames(hostnames: readonly string[] = []): strin
   return [...new Set([...DEFAULT_SERVER_NAMES, ...hostnames].map(normalizeHostname))];
 }
 
-function sign(cert: forge.pki.Certificate, key: forge.pki.rsa.PrivateKey): void {
-  cert.sign(key, forge.md.sha256.create());
+interface Issuer {
+  cert: forge.pki.Certificate;
+  key: forge.pki.rsa.PrivateKey;
 }
 
-/** A self-signed root for development: CA:true, keyCertSign, ~10 years. */
-export async function createDevCa(options: CreateDevCaOptions = {}): Promise<CertificateAndKey> {
-  const keys = await generateRsaKeys(options.keyBits ?? 2048);
+interface IssueRequest {
+  keyBits: number | undefined;
+  subject: forge.pki.CertificateField[];
+  /** Absent for a self-signed certificate. */
+  issuer: Issuer | undefined;
+  extensions: object[];
+  validity: ValidityOptions;
+  defaultDays: number;
+}
+
+/** The steps every certificate shares: a fresh key, serial, window, names, extensions, SHA-256 signature. */
+async function issue(request: IssueRequest): Promise<CertificateAndKey> {
+  const keys = await generateRsaKeys(request.keyBits ?? 2048);
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = randomSerial();
-  const { notBefore, notAfter } = validityWindow(options, DEV_CA_VALIDITY_DAYS);
+  const { notBefore, notAfter } = validityWindow(request.validity, request.defaultDays);
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter;
+  cert.setSubject(request.subject);
+  cert.setIssuer(request.issuer ? request.issuer.cert.subject.attributes : request.subject);
+  const authority = request.issuer ? [authorityKeyIdentifier(request.issuer.cert)] : [];
+  cert.setExtensions([...request.extensions, { name: 'subjectKeyIdentifier' }, ...authority]);
+  cert.sign(request.issuer ? request.issuer.key : keys.privateKey, forge.md.sha256.create());
+  return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: keys.privateKeyPem };
+}
+
+/** A root CA for development (or, given `issuer`, an intermediate): CA:true, keyCertSign, ~10 years. */
+export async function createDevCa(options: CreateDevCaOptions = {}): Promise<CertificateAndKey> {
   const subject: forge.pki.CertificateField[] = [{ name: 'commonName', value: options.commonName ?? DEV_CA_COMMON_NAME }];
   if (options.organization) subject.push({ name: 'organizationName', value: options.organization });
-  cert.setSubject(subject);
-  const issuer = options.issuer ? parseIssuer(options.issuer) : undefined;
-  cert.setIssuer(issuer ? issuer.cert.subject.attributes : subject);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-    ...(issuer ? [authorityKeyIdentifier(issuer.cert)] : []),
-  ]);
-  sign(cert, issuer ? issuer.key : keys.privateKey);
-  return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: keys.privateKeyPem };
+  return issue({
+    keyBits: options.keyBits,
+    subject,
+    issuer: options.issuer ? parseIssuer(options.issuer) : undefined,
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+    validity: options,
+    defaultDays: DEV_CA_VALIDITY_DAYS,
+  });
 }
 
 /** Lets verifiers pick the right CA when several share a name (a regenerated development CA). */
@@ -144,7 +165,7 @@ function authorityKeyIdentifier(issuer: forge.pki.Certificate): { name: string; 
   return { name: 'authorityKeyIdentifier', keyIdentifier: issuer.generateSubjectKeyIdentifier().getBytes() };
 }
 
-function parseIssuer(ca: CertificateAndKey): { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey } {
+function parseIssuer(ca: CertificateAndKey): Issuer {
   try {
     return { cert: forge.pki.certificateFromPem(ca.certificatePem), key: forge.pki.privateKeyFromPem(ca.privateKeyPem) };
   } catch (err) {
@@ -168,26 +189,20 @@ export async function createServerCertificate(
   const issuer = parseIssuer(ca);
   const names = serverCertificateNames(options.hostnames);
   const extra = (options.hostnames ?? []).map(normalizeHostname);
-  const keys = await generateRsaKeys(options.keyBits ?? 2048);
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = keys.publicKey;
-  cert.serialNumber = randomSerial();
-  const { notBefore, notAfter } = validityWindow(options, SERVER_CERT_VALIDITY_DAYS);
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = notAfter;
-  cert.setSubject([{ name: 'commonName', value: options.commonName ?? extra[0] ?? 'localhost' }]);
-  cert.setIssuer(issuer.cert.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    {
-      name: 'subjectAltName',
-      altNames: names.map((name) => (net.isIP(name) !== 0 ? { type: 7, ip: name } : { type: 2, value: name })),
-    },
-    { name: 'subjectKeyIdentifier' },
-    authorityKeyIdentifier(issuer.cert),
-  ]);
-  sign(cert, issuer.key);
-  return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem: keys.privateKeyPem };
+  return issue({
+    keyBits: options.keyBits,
+    subject: [{ name: 'commonName', value: options.commonName ?? extra[0] ?? 'localhost' }],
+    issuer,
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: names.map((name) => (net.isIP(name) !== 0 ? { type: 7, ip: name } : { type: 2, value: name })),
+      },
+    ],
+    validity: options,
+    defaultDays: SERVER_CERT_VALIDITY_DAYS,
+  });
 }

@@ -46,33 +46,22 @@ export function checkValidity(cert: CertificateInput, now: Date, options: CheckV
     notAfter: isoSeconds(notAfter),
     subject,
   };
-  if (now.getTime() < notBefore.getTime()) {
-    // A window that has not started is almost never the server's fault: certificates are issued
-    // for "now", so a device that sees one from its future is running on a stale clock (no RTC,
-    // booted with the OS build date, NTP blocked).
-    const message =
-      `${label} is not yet valid: device clock ${details.deviceClock} is before notBefore ${details.notBefore}; ` +
-      `the device clock is probably wrong (${CLOCK_HINT})`;
-    return {
-      ...facts,
-      valid: false,
-      status: 'not-yet-valid',
-      outsideByMs: notBefore.getTime() - now.getTime(),
-      error: new TrustError(TrustErrorCode.CertNotYetValid, message, details),
-    };
-  }
-  if (now.getTime() > notAfter.getTime()) {
-    // Here both sides are plausible: a clock running far ahead, or a certificate nobody renewed.
-    const message =
-      `${label} has expired: device clock ${details.deviceClock} is after notAfter ${details.notAfter}; ` +
+  const early = now.getTime() < notBefore.getTime();
+  if (!early && now.getTime() <= notAfter.getTime()) return { ...facts, valid: true, status: 'valid' };
+  // A window that has not started is almost never the server's fault: certificates are issued
+  // for "now", so a device that sees one from its future runs on a stale clock (no RTC, booted
+  // with the OS build date, NTP blocked). Past the end, both sides are plausible: a clock far
+  // ahead, or a certificate nobody renewed.
+  const message = early
+    ? `${label} is not yet valid: device clock ${details.deviceClock} is before notBefore ${details.notBefore}; ` +
+      `the device clock is probably wrong (${CLOCK_HINT})`
+    : `${label} has expired: device clock ${details.deviceClock} is after notAfter ${details.notAfter}; ` +
       `either the device clock is wrong (${CLOCK_HINT}) or the ${label} must be renewed`;
-    return {
-      ...facts,
-      valid: false,
-      status: 'expired',
-      outsideByMs: now.getTime() - notAfter.getTime(),
-      error: new TrustError(TrustErrorCode.CertExpired, message, details),
-    };
-  }
-  return { ...facts, valid: true, status: 'valid' };
+  return {
+    ...facts,
+    valid: false,
+    status: early ? 'not-yet-valid' : 'expired',
+    outsideByMs: early ? notBefore.getTime() - now.getTime() : now.getTime() - notAfter.getTime(),
+    error: new TrustError(early ? TrustErrorCode.CertNotYetValid : TrustErrorCode.CertExpired, message, details),
+  };
 }
