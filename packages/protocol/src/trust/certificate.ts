@@ -28,29 +28,35 @@ export interface CertificateSummary {
   pem: string;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 export interface PemBlock {
   label: string;
-  /** The block re-emitted with `\n` line endings, whatever it was read with. */
+  /** The block re-emitted with 64-column lines and `\n` endings, whatever it was read with. */
   pem: string;
 }
 
-/** Every PEM block in `text`, in order, whatever its label. */
+function wrapPem(label: string, base64: string): string {
+  const lines = base64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+/**
+ * Every PEM block in `text`, in order, whatever its label. Line breaks inside a block are
+ * rebuilt: PEM that went through editors, Windows or config files arrives with CRLF, doubled
+ * CRs or re-wrapped lines, and all of it is the same certificate.
+ */
 export function pemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
   for (const match of text.matchAll(PEM_BLOCK)) {
     const label = match[1] ?? '';
-    const body = (match[2] ?? '').replace(/\r/g, '');
-    blocks.push({ label, pem: `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n` });
+    blocks.push({ label, pem: wrapPem(label, (match[2] ?? '').replace(/\s+/g, '')) });
   }
   return blocks;
 }
 
 export function derToPem(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64');
-  const lines = b64.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+  return wrapPem('CERTIFICATE', Buffer.from(der).toString('base64'));
 }
 
 function isForgeCertificate(input: object): input is forge.pki.Certificate {

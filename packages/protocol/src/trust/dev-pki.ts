@@ -145,8 +145,11 @@ async function issue(request: IssueRequest): Promise<CertificateAndKey> {
 
 /** A root CA for development (or, given `issuer`, an intermediate): CA:true, keyCertSign, ~10 years. */
 export async function createDevCa(options: CreateDevCaOptions = {}): Promise<CertificateAndKey> {
-  const subject: forge.pki.CertificateField[] = [{ name: 'commonName', value: options.commonName ?? DEV_CA_COMMON_NAME }];
-  if (options.organization) subject.push({ name: 'organizationName', value: options.organization });
+  // DER order is broad to specific (O before CN), as in every public CA; printed most specific first.
+  const subject: forge.pki.CertificateField[] = [
+    ...(options.organization ? [{ name: 'organizationName', value: options.organization }] : []),
+    { name: 'commonName', value: options.commonName ?? DEV_CA_COMMON_NAME },
+  ];
   return issue({
     keyBits: options.keyBits,
     subject,

@@ -5,7 +5,8 @@ import { TrustError, TrustErrorCode } from './errors.js';
 
 /**
  * The chain a peer presented, leaf first, as PEM. Node links each certificate to its issuer
- * (and a self-signed root to itself), so the walk stops at the first repeat.
+ * (and a self-signed root to itself), so the walk stops at the first repeat. When node found the
+ * issuer in its own trust store (`ca`), that anchor is appended although the peer did not send it.
  */
 export function chainFromPeerCertificate(peer: tls.PeerCertificate | tls.DetailedPeerCertificate | null | undefined): string[] {
   const pems: string[] = [];
