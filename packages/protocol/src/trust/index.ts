@@ -10,3 +10,4 @@ export * from './chain.js';
 export * from './inspect.js';
 export * from './tls-diagnosis.js';
 export * from './identity.js';
+export * from './clock.js';

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDevCa, ensureDevPki, TrustErrorCode } from '../../src/index.js';
-import { connectTls, DAY_MS, startTlsServer, tempDir } from './helpers.js';
+import { connectTls, DAY_MS, startTlsServer, useTempDir } from './helpers.js';
 
 function mode(file: string): number {
   return statSync(file).mode & 0o777;
@@ -19,11 +19,7 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code?: string; messa
 }
 
 describe('trust: ensureDevPki in a data directory', () => {
-  let tmp: { dir: string; cleanup: () => void };
-  beforeEach(() => {
-    tmp = tempDir();
-  });
-  afterEach(() => tmp.cleanup());
+  const tmp = useTempDir();
 
   it('creates ca.pem, ca.key, server.pem, server.key with 0600 keys, and they serve TLS', async () => {
     const dir = path.join(tmp.dir, 'data', 'nested');

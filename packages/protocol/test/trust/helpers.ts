@@ -10,6 +10,17 @@ export function tempDir(prefix = 'trust-test-'): { dir: string; cleanup: () => v
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Registers hooks giving each test of the enclosing describe its own temporary directory. */
+export function useTempDir(): { readonly dir: string } {
+  const state = { dir: '' };
+  let cleanup = (): void => undefined;
+  beforeEach(() => {
+    ({ dir: state.dir, cleanup } = tempDir());
+  });
+  afterEach(() => cleanup());
+  return state;
+}
+
 export interface RunningServer {
   port: number;
   close: () => Promise<void>;

@@ -13,7 +13,7 @@ import {
   TrustErrorCode,
   verify,
 } from '../../src/index.js';
-import { tempDir } from './helpers.js';
+import { useTempDir } from './helpers.js';
 
 const API_KEY = 'f3c9a1e0b2d44c7e9a6b5d8c1e2f3a4b';
 
@@ -63,11 +63,7 @@ describe('trust: Ed25519 identities for challenge-response', () => {
   });
 
   describe('server identity in the data directory', () => {
-    let tmp: { dir: string; cleanup: () => void };
-    beforeEach(() => {
-      tmp = tempDir();
-    });
-    afterEach(() => tmp.cleanup());
+    const tmp = useTempDir();
 
     it('creates identity.key with mode 0600 once and loads the same key afterwards', async () => {
       const created = await loadOrCreateServerIdentity(tmp.dir);
