@@ -84,7 +84,7 @@ function parseOne(source: string | Uint8Array, what: string): X509Certificate {
 export function toX509List(input: CertificateInput, what = 'the certificate'): X509Certificate[] {
   if (input instanceof X509Certificate) return [input];
   if (typeof input === 'string') {
-    const certs = pemBlocks(input).filter((b) => b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE');
+    const certs = pemBlocks(input).filter((b) => b.label === 'CERTIFICATE');
     if (certs.length === 0) {
       throw new TrustError(TrustErrorCode.PemInvalid, `${what} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)`);
     }

@@ -229,6 +229,8 @@ describe('trust: chain verification and issuer naming', () => {
       const diagnosis = diagnoseTlsError(err);
       expect(diagnosis?.code).to.equal(TrustErrorCode.UntrustedIssuer);
       expect(diagnosis?.message).to.contain('(SELF_SIGNED_CERT_IN_CHAIN; the chain could not be read to name its issuer)');
+      // With the chain but no anchors, the issuer is still named from what was presented.
+      expect(diagnoseTlsError(err, { chain: [dpiLeaf.certificatePem, dpiCa.certificatePem] })?.message).to.equal(DPI_MESSAGE);
       const revoked = diagnoseTlsError(Object.assign(new Error('certificate revoked'), { code: 'CERT_REVOKED' }));
       expect(revoked?.code).to.equal(TrustErrorCode.CertRejected);
     });

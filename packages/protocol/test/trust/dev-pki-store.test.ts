@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDevCa, ensureDevPki, TrustErrorCode } from '../../src/index.js';
 import { connectTls, DAY_MS, startTlsServer, useTempDir } from './helpers.js';
@@ -127,6 +127,13 @@ describe('trust: ensureDevPki in a data directory', () => {
     writeFileSync(path.join(tmp.dir, 'ca.key'), other.privateKeyPem);
     const err = await codeOf(ensureDevPki(tmp.dir));
     expect(err.code).to.equal(TrustErrorCode.KeyMismatch);
+  });
+
+  it('fails with ERR_TRUST_FILE_UNREADABLE when a file cannot be read', async () => {
+    mkdirSync(path.join(tmp.dir, 'ca.pem'));
+    const err = await codeOf(ensureDevPki(tmp.dir));
+    expect(err.code).to.equal(TrustErrorCode.FileUnreadable);
+    expect(err.message).to.contain(`cannot read ${path.join(tmp.dir, 'ca.pem')} (EISDIR`);
   });
 
   it('fails with ERR_TRUST_DATA_DIR_UNWRITABLE when the directory cannot be created', async () => {
