@@ -9,3 +9,5 @@ export * from './tunnel/message-framing.js';
 export * from './tunnel/open-protocol.js';
 export * from './tunnel/tunnel-session.js';
 export * from './auth/device-auth-messages.js';
+export * from './auth/signers.js';
+export * from './trust/index.js';

@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { createLogger, type Logger, type YamuxConfig } from '@tunnel/protocol';
+import { checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
 import { WebSocketServer } from 'ws';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { DeviceEndpoint } from './devices/device-endpoint.js';
@@ -14,7 +14,6 @@ import type { Presence } from './presence/presence.js';
 import { SqlitePresence } from './presence/sqlite-presence.js';
 import { openRegistry } from './registry/index.js';
 import type { Registry } from './registry/types.js';
-import { loadServerIdentity, verifySignature, type ServerIdentity } from './tls/identity.js';
 import { loadServerTls, type ServerTls } from './tls/server-tls.js';
 
 export interface ServerSettings {
@@ -62,7 +61,7 @@ export class TunnelServer {
   readonly presence: Presence;
   readonly sessions: DeviceSessions;
   readonly tls: ServerTls;
-  readonly identity: ServerIdentity;
+  readonly identity: TranscriptSigner;
   readonly router = new Router();
   private readonly http: https.Server;
   private readonly wss: WebSocketServer;
@@ -72,7 +71,7 @@ export class TunnelServer {
 
   private constructor(
     readonly settings: ServerSettings,
-    parts: { log: Logger; registry: Registry; presence: Presence; tls: ServerTls; identity: ServerIdentity },
+    parts: { log: Logger; registry: Registry; presence: Presence; tls: ServerTls; identity: TranscriptSigner },
   ) {
     this.log = parts.log;
     this.registry = parts.registry;
@@ -107,7 +106,7 @@ export class TunnelServer {
       log: this.log,
       handshake: {
         identity: this.identity,
-        verify: verifySignature,
+        verify: checkTranscriptSignature,
         limiter: new FailureLimiter(),
         failureDelayMs: settings.authFailureDelayMs,
         timeoutMs: settings.authTimeoutMs,
@@ -126,8 +125,8 @@ export class TunnelServer {
     const presence = SqlitePresence.open(settings.dataDir);
     // Sessions this node held before a crash or kill -9 are gone; say so before taking new ones.
     await presence.clearNode(settings.nodeId, Date.now());
-    const tls = loadServerTls(settings);
-    const identity = loadServerIdentity(settings.dataDir);
+    const tls = await loadServerTls(settings);
+    const identity = keyPairSigner(await loadOrCreateServerIdentity(settings.dataDir));
     const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
     await listen(server.http, settings.host, settings.port);
     server.removals.start();

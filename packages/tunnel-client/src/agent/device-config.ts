@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError, decodeBalenaRootCA } from '@tunnel/protocol';
 
 /** Everything the agent needs, after the file, the environment and the flags are merged and checked. */
 export interface DeviceConfig {
@@ -127,13 +127,6 @@ export function readConfigEnv(env: NodeJS.ProcessEnv): RawConfig {
   return raw;
 }
 
-function decodeBase64Pem(key: string, value: string): string[] {
-  const text = Buffer.from(value.replace(/\s+/g, ''), 'base64').toString('utf8');
-  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  if (!pems) invalid(key, 'base64 of one or more PEM certificates', `${value.slice(0, 24)}…`);
-  return pems;
-}
-
 const HOST_RE = /^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$/;
 
 function isHost(value: string): boolean {
@@ -177,9 +170,9 @@ export function resolveDeviceConfig(...layers: RawConfig[]): DeviceConfig {
     vpnEndpoint,
     vpnPort,
     apiEndpoint,
-    serverCA: merged.serverCA ? decodeBase64Pem('serverCA', merged.serverCA) : [],
+    serverCA: merged.serverCA ? decodeBalenaRootCA(merged.serverCA, { key: 'serverCA' }) : [],
     serverIdentityKey,
-    balenaRootCA: merged.balenaRootCA ? decodeBase64Pem('balenaRootCA', merged.balenaRootCA) : [],
+    balenaRootCA: merged.balenaRootCA ? decodeBalenaRootCA(merged.balenaRootCA, { key: 'balenaRootCA' }) : [],
     allowedTargets,
   };
 }

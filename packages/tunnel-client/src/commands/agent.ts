@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { CodedError, createLogger } from '@tunnel/protocol';
+import { checkTranscriptSignature, CodedError, createLogger, deviceSigner } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { readConfigEnv, readConfigFile, resolveDeviceConfig, type RawConfig } from '../agent/device-config.js';
-import { deviceSigner, verifySignature } from '../agent/device-identity.js';
 import { VERSION } from '../version.js';
 import { collect, parseDurationArg } from './options.js';
 
@@ -61,7 +60,7 @@ export function registerAgentCommand(program: Command): void {
       const agent = new Agent({
         config,
         signer: deviceSigner(config.deviceApiKey),
-        verify: verifySignature,
+        verify: checkTranscriptSignature,
         agentVersion: VERSION,
         backoff: { baseMs: flags.backoffBase, capMs: flags.backoffCap },
         stableAfterMs: flags.stableAfter,

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError, devicePublicKey, loadOrCreateServerIdentity } from '@tunnel/protocol';
 import type { Command } from 'commander';
 import { SqlitePresence } from '../presence/sqlite-presence.js';
 import { openRegistry } from '../registry/index.js';
 import type { Registry } from '../registry/types.js';
-import { deriveDevicePublicKey, loadServerIdentity } from '../tls/identity.js';
 import { caCertificatePem } from '../tls/server-tls.js';
 import { deviceView, formatTable } from '../views/device-view.js';
 import { dataOption } from './options.js';
@@ -41,10 +40,10 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (flags: { data: string; name?: string; fleet?: string; endpoint: string }) => {
       const endpoint = parseEndpoint(flags.endpoint);
       const deviceApiKey = randomBytes(32).toString('hex');
-      const identity = loadServerIdentity(flags.data);
+      const identity = await loadOrCreateServerIdentity(flags.data);
       const caPem = await caCertificatePem(flags.data);
       const record = await withRegistry(flags.data, (registry) =>
-        registry.devices.create({ name: flags.name, fleet: flags.fleet ?? null, authPublicKey: deriveDevicePublicKey(deviceApiKey) }),
+        registry.devices.create({ name: flags.name, fleet: flags.fleet ?? null, authPublicKey: devicePublicKey(deviceApiKey) }),
       );
       const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
       const config = {
@@ -54,7 +53,7 @@ export function registerDeviceCommands(program: Command): void {
         vpnPort: endpoint.port,
         apiEndpoint: `https://${host}:${endpoint.port}`,
         serverCA: Buffer.from(caPem, 'utf8').toString('base64'),
-        serverIdentityKey: identity.publicKey,
+        serverIdentityKey: identity.publicKeyString,
       };
       process.stdout.write(JSON.stringify(config, null, 2) + '\n');
       process.stderr.write(`Registered device ${record.name} (${record.uuid}). Keep this config.json secret: it holds the device key, which is not stored on the server.\n`);

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { CodedError, ensureDevPki } from '@tunnel/protocol';
+
+export interface ServerTls {
+  key: string;
+  cert: string;
+  /** Where the certificate came from, for the startup log. */
+  source: 'files' | 'development-ca';
+}
+
+function readPem(file: string, what: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CodedError('ERR_TLS_FILE_UNREADABLE', `cannot read the ${what} ${file}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** The listener's certificate: the operator's files, or the development CA's in the data directory. */
+export async function loadServerTls(settings: { dataDir: string; certFile?: string; keyFile?: string; hostnames: string[] }): Promise<ServerTls> {
+  if (settings.certFile && settings.keyFile) {
+    return { cert: readPem(settings.certFile, 'certificate'), key: readPem(settings.keyFile, 'private key'), source: 'files' };
+  }
+  const pki = await ensureDevPki(settings.dataDir, { hostnames: settings.hostnames });
+  return { cert: pki.certificatePem, key: pki.privateKeyPem, source: 'development-ca' };
+}
+
+/** The development CA (created on first use), which device configs and developers' machines trust. */
+export async function caCertificatePem(dataDir: string): Promise<string> {
+  return (await ensureDevPki(dataDir)).caCertificatePem;
+}
