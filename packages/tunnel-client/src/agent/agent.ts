@@ -116,7 +116,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   private async sessionLifetime(): Promise<SessionEnd> {
     const { config, log } = this.settings;
-    log.info({ endpoint: `${config.vpnEndpoint}:${config.vpnPort}`, uuid: config.uuid }, 'connecting');
+    log.info({ endpoint: `${config.vpnEndpoint}:${config.vpnPort}` }, 'connecting');
     const { ws } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs });
     this.current = { ws, session: null };
     if (this.stopped) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CodedError, createLogger, parseDuration } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { defaultServerSettings, TunnelServer, type ServerSettings } from '../server.js';
-import { collect, dataOption, parseDurationArg, parsePortArg } from './options.js';
+import { collect, dataOption, parseDurationArg, parseListenPortArg } from './options.js';
 
 interface StartFlags {
   config?: string;
@@ -20,7 +20,7 @@ interface StartFlags {
 /** Keys a --config file may hold, and how each is read. */
 const fileKeys: Record<string, (v: unknown, s: Partial<ServerSettings>) => void> = {
   host: (v, s) => (s.host = str('host', v)),
-  port: (v, s) => (s.port = parsePortArg(String(v))),
+  port: (v, s) => (s.port = parseListenPortArg(String(v))),
   data: (v, s) => (s.dataDir = str('data', v)),
   cert: (v, s) => (s.certFile = str('cert', v)),
   key: (v, s) => (s.keyFile = str('key', v)),
@@ -67,7 +67,7 @@ export function registerStartCommand(program: Command): void {
     .option('--config <file>', 'JSON file with settings (host, port, data, cert, key, hostnames, nodeId, drainGrace, drainSpread)')
     .addOption(dataOption())
     .option('--host <addr>', `address to listen on (default ${defaultServerSettings.host})`)
-    .option('--port <n>', `port to listen on (default ${defaultServerSettings.port})`, parsePortArg)
+    .option('--port <n>', `port to listen on (default ${defaultServerSettings.port}; 0 picks a free port)`, parseListenPortArg)
     .option('--cert <file>', 'PEM certificate chain of this server (without it a development CA is generated in the data directory)')
     .option('--key <file>', 'PEM private key matching --cert')
     .option('--hostname <name>', 'extra DNS name or IP for the development certificate (repeatable)', collect)
