@@ -137,6 +137,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const session = new TunnelSession(auth.transport, { role: 'client', yamux: this.settings.yamux, logger: log });
     this.current.session = session;
     session.serve((request) => this.openTarget(request.host, request.port));
+    session.once('goaway', () => log.info('server sent GoAway: no new streams; waiting for its reconnect hint'));
     let sessionError: string | undefined;
     session.once('close', (err) => (sessionError = err ? `${err.code}: ${err.message}` : undefined));
     const offset = auth.clockOffsetMs;
