@@ -40,10 +40,10 @@ export function sha256(data: Buffer | Buffer[]): string {
   return h.digest('hex');
 }
 
-/** Reads a stream to its end. */
+/** Reads a stream to its end, leaving its writable side open (a plain for-await would destroy it). */
 export async function readAll(stream: Duplex): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
@@ -61,6 +61,12 @@ export function randomPayload(size: number): Buffer {
 
 export function waitFor<T>(emitter: { once(event: string, fn: (arg: T) => void): unknown }, event: string): Promise<T> {
   return new Promise((resolve) => emitter.once(event, resolve));
+}
+
+/** For streams a test leaves open when it closes the session (their 'error' would be unhandled). */
+export function quiet<T extends Duplex>(stream: T): T {
+  stream.on('error', () => undefined);
+  return stream;
 }
 
 /** Resolves with the error a session closes with (undefined for a clean close). */

@@ -153,8 +153,8 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
   }
 
   /**
-   * Ends the session: GoAway (normal, or protocol error for a YamuxProtocolError), every stream
-   * failed, the transport flushed and ended.
+   * Ends the session: GoAway (normal, or protocol error for a YamuxProtocolError), every open
+   * stream destroyed (with err, if given), the transport flushed and ended.
    */
   close(err?: YamuxError): void {
     if (this.closedWith !== undefined) return;
@@ -168,8 +168,9 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     }
     this.encoder.close();
 
-    const streamErr = err ?? new YamuxError(YamuxErrorCode.SessionClosed, 'the session was closed');
-    for (const stream of [...this.streams.values()]) stream.abort(streamErr);
+    // As http2 does: a clean close destroys unfinished streams without an error (readers still
+    // see a premature close), a failed session passes its error on.
+    for (const stream of [...this.streams.values()]) stream.abort(err ?? null);
     this.streams.clear();
     this.backlog.length = 0;
     this.roomWaiters.clear();

@@ -131,9 +131,9 @@ export class YamuxStream extends Duplex {
   }
 
   /** @internal The session is going down: fail the stream without sending anything. */
-  abort(err: Error): void {
+  abort(err: Error | null): void {
     this.resetSeen = true;
-    this.destroy(err);
+    this.destroy(err ?? undefined);
   }
 
   /** @internal The transport has room again. */
