@@ -1,25 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HEADER_SIZE, YamuxSession, type YamuxConfig, type YamuxError } from '../src/index.js';
+import { tcpPair } from './loopback.js';
 
-/** A connected pair of real loopback TCP sockets. */
-export async function tcpPair(): Promise<[net.Socket, net.Socket]> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', resolve);
-    client.once('error', reject);
-  });
-  const serverSide = await accepted;
-  server.close();
-  client.setNoDelay(true);
-  serverSide.setNoDelay(true);
-  return [client, serverSide];
-}
+export { tcpPair, wsPair } from './loopback.js';
+
 
 /** Client and server yamux sessions over a loopback TCP connection. */
 export async function sessionPair(
@@ -127,11 +113,12 @@ export class RawFrameReader {
   ended = false;
   private pending = Buffer.alloc(0);
 
-  constructor(socket: Duplex) {
-    socket.on('data', (chunk: Buffer) => this.feed(chunk));
-    socket.on('end', () => (this.ended = true));
-    socket.on('close', () => (this.ended = true));
-    socket.on('error', () => undefined);
+  /** Without a socket, feed() it by hand (from WebSocket messages, say). */
+  constructor(socket?: Duplex) {
+    socket?.on('data', (chunk: Buffer) => this.feed(chunk));
+    socket?.on('end', () => (this.ended = true));
+    socket?.on('close', () => (this.ended = true));
+    socket?.on('error', () => undefined);
   }
 
   /** Waits for a frame matching the predicate (searching those already received too). */
@@ -141,7 +128,7 @@ export class RawFrameReader {
     return found!;
   }
 
-  private feed(chunk: Buffer): void {
+  feed(chunk: Buffer): void {
     this.pending = Buffer.concat([this.pending, chunk]);
     for (;;) {
       if (this.pending.length < HEADER_SIZE) return;
