@@ -45,6 +45,21 @@ export function randomPayload(size: number): Buffer {
   return randomBytes(size);
 }
 
+/**
+ * Opens `count` streams at once, sends each `size` random bytes and a FIN, and reports for each
+ * whether the echo that came back has the same SHA-256.
+ */
+export async function echoConcurrently(open: () => Duplex, count: number, size: number): Promise<boolean[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const data = randomPayload(size);
+      const stream = open();
+      stream.end(data);
+      return sha256(await readAll(stream)) === sha256(data);
+    }),
+  );
+}
+
 export function waitFor<T>(emitter: { once(event: string, fn: (arg: T) => void): unknown }, event: string): Promise<T> {
   return new Promise((resolve) => emitter.once(event, resolve));
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type WebSocket from 'ws';
 import { Flag, FrameType, WebSocketDuplex, WebSocketErrorCode, YamuxErrorCode, YamuxSession, type YamuxStream } from '../../src/index.js';
-import { closeOf, echoServer, RawFrameReader, rawFrame, randomPayload, readAll, sha256, waitFor, waitUntil, wsPair } from '../helpers.js';
+import { closeOf, echoConcurrently, echoServer, RawFrameReader, rawFrame, randomPayload, readAll, sha256, waitFor, waitUntil, wsPair } from '../helpers.js';
 
 /** A session on the server end of a loopback WebSocket; the test speaks raw messages from the client end. */
 async function sessionBehindWs(): Promise<{ session: YamuxSession; ws: WebSocket; reader: RawFrameReader; messages: Buffer[] }> {
@@ -22,15 +22,7 @@ describe('yamux over a loopback WebSocket', () => {
     const client = new YamuxSession(new WebSocketDuplex(a), { role: 'client' });
     const server = new YamuxSession(new WebSocketDuplex(b), { role: 'server' });
     echoServer(server);
-    const ok = await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        const data = randomPayload(512 * 1024);
-        const stream = client.open();
-        stream.end(data);
-        return sha256(await readAll(stream)) === sha256(data);
-      }),
-    );
-    expect(ok).to.deep.equal(Array(8).fill(true));
+    expect(await echoConcurrently(() => client.open(), 8, 512 * 1024)).to.deep.equal(Array(8).fill(true));
     const serverClosed = closeOf(server);
     client.close();
     expect(await serverClosed).to.equal(undefined);
