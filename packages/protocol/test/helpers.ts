@@ -84,10 +84,10 @@ export function streamError(stream: Duplex): Promise<Error & { code?: string }> 
 }
 
 /** Polls a condition until it holds; fails after timeoutMs (kept generous: CI machines are loaded). */
-export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitUntil(cond: () => boolean, what: string | (() => string), timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

@@ -33,7 +33,7 @@ class GoPeer {
 
   async line(pattern: RegExp): Promise<string> {
     let found: string | undefined;
-    await waitUntil(() => (found = this.lines.find((l) => pattern.test(l))) !== undefined, `Go to print ${pattern}; it said:\n${this.transcript()}`);
+    await waitUntil(() => (found = this.lines.find((l) => pattern.test(l))) !== undefined, () => `Go to print ${pattern}; it said:\n${this.transcript()}`);
     return found!;
   }
 
@@ -147,7 +147,8 @@ describe('yamux interop with Go hashicorp/yamux', function () {
     const { session, go } = await start(['-role', 'server', '-mode', 'serve'], 'client');
     await go.line(/^ready$/);
     expect(await echoConcurrently(() => session.open(), 16, 1 << 20)).to.deep.equal(Array(16).fill(true));
-    expect(go.lines.filter((l) => l.startsWith('served'))).to.have.length(16);
+    // Go reports after its write returned, which may be after our read finished.
+    await waitUntil(() => go.lines.filter((l) => l.startsWith('served')).length === 16, () => `16 "served" lines; Go said:\n${go.transcript()}`);
     expect(await session.ping()).to.be.a('number');
     session.close();
     await go.line(/^closed$/);
