@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { INITIAL_STREAM_WINDOW, type YamuxStream } from '../../src/index.js';
-import { randomPayload, readAll, sessionPair, sha256, waitFor, waitUntil } from '../helpers.js';
+import { Flag, FrameType, INITIAL_STREAM_WINDOW, type YamuxStream } from '../../src/index.js';
+import { rawFrame, rawPeer, randomPayload, readAll, sessionPair, sha256, waitFor, waitUntil } from '../helpers.js';
 
 const CHUNK = 16 * 1024;
 
@@ -84,4 +84,39 @@ describe('yamux backpressure', () => {
     expect((await rest).length + received).to.equal(data.length);
     client.close();
   });
+
+  for (const reader of ['flowing', 'paused, then read() in a loop'] as const) {
+    it(`reopens the window for a ${reader} reader when each frame fills the whole window`, async () => {
+      // Frames as large as the window arrive in chunks larger than the readable high-water
+      // mark, the case where Node's _read calls alone do not reveal that the reader drained.
+      const { session, raw, reader: frames } = await rawPeer('server');
+      const accepted = session.accept();
+      raw.write(rawFrame(FrameType.WindowUpdate, Flag.SYN, 1, 0));
+      const stream = await accepted;
+      let received = 0;
+      if (reader === 'flowing') {
+        stream.on('data', (chunk: Buffer) => (received += chunk.length));
+      } else {
+        stream.on('readable', () => {
+          let chunk: Buffer | null;
+          while ((chunk = stream.read() as Buffer | null) !== null) received += chunk.length;
+        });
+      }
+      const updates = (): number[] =>
+        frames.frames.filter((f) => f.type === FrameType.WindowUpdate && f.streamId === 1 && f.flags === 0).map((f) => f.length);
+      let sent = 0;
+      for (let round = 0; round < 6; round++) {
+        const before = updates().length;
+        // Everything the window allows, in one frame.
+        const n = updates().reduce((sum, delta) => sum + delta, INITIAL_STREAM_WINDOW) - sent;
+        expect(n).to.be.greaterThan(0);
+        raw.write(rawFrame(FrameType.Data, 0, 1, n, Buffer.alloc(n, round)));
+        sent += n;
+        await waitUntil(() => received === sent, `round ${round}: the reader to take ${sent} bytes`);
+        await waitUntil(() => updates().length > before, `round ${round}: a window update once the reader drained`);
+      }
+      session.close();
+      raw.destroy();
+    });
+  }
 });
