@@ -91,4 +91,40 @@ describe('yamux over a loopback WebSocket', () => {
     session.close();
     expect(await wsClosed).to.equal(1000);
   });
+
+  it('turns ws bufferedAmount into write backpressure when the far end stops reading', async () => {
+    const [a, b] = await wsPair();
+    const writer = new WebSocketDuplex(a);
+    const reader = new WebSocketDuplex(b); // not read: it fills, pauses its ws, and TCP pushes back
+    const data = randomPayload(64 * 1024 * 1024);
+    const chunk = 16 * 1024;
+    let offset = 0;
+    let blocked = false;
+    const producing = (async () => {
+      while (offset < data.length) {
+        const more = writer.write(data.subarray(offset, offset + chunk));
+        offset += chunk;
+        if (!more) {
+          blocked = true;
+          await waitFor(writer, 'drain');
+          blocked = false;
+        }
+      }
+      writer.end();
+    })();
+    // Wait for the producer to stay blocked: the socket buffers are full and nothing moves.
+    let last = -1;
+    await waitUntil(() => {
+      const stalled = blocked && offset === last;
+      last = offset;
+      return stalled;
+    }, 'the writer to stall');
+    expect(offset).to.be.lessThan(data.length);
+    // ws holds at most the high-water mark plus the one message that crossed it.
+    expect(a.bufferedAmount).to.be.at.most(256 * 1024 + 64 * 1024 + chunk);
+    expect(writer.writableLength).to.be.at.most(writer.writableHighWaterMark + chunk);
+    const received = readAll(reader);
+    await producing;
+    expect(sha256(await received)).to.equal(sha256(data));
+  });
 });
