@@ -106,7 +106,15 @@ describe('yamux interop with Go hashicorp/yamux', function () {
     // GOPATH mode against Debian's packaged library: no modules, no proxy, no network.
     const build = spawnSync('go', ['build', '-o', binary, fixture], {
       encoding: 'utf8',
-      env: { ...process.env, GOPATH: '/usr/share/gocode', GO111MODULE: 'off', GOPROXY: 'off', GOFLAGS: '' },
+      // A cache of our own: CI may run without HOME, and a warm cache keeps reruns quick.
+      env: {
+        ...process.env,
+        GOPATH: '/usr/share/gocode',
+        GO111MODULE: 'off',
+        GOPROXY: 'off',
+        GOFLAGS: '',
+        GOCACHE: process.env.GOCACHE ?? path.join(tmpdir(), 'go-yamux-gocache'),
+      },
     });
     if (build.status !== 0) throw new Error(`go build failed:\n${build.stderr}`);
   });
