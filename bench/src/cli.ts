@@ -3,6 +3,7 @@
  * `npm run bench`: issue 7's scenarios through every path, on loopback, in one run, so the ratios
  * compare figures taken on the same machine under the same conditions.
  */
+import os from 'node:os';
 import { describeMachine, formatMachine } from './machine.js';
 import { parseOptions, USAGE, type RunOptions } from './options.js';
 import { PATHS } from './paths/index.js';
@@ -14,6 +15,8 @@ import { SCENARIOS } from './scenarios.js';
 import { sizesFor } from './sizes.js';
 import { startTargets } from './targets/launch.js';
 import { formatEndpoint } from './net/endpoint.js';
+import { computeRatios } from './report/ratios.js';
+import { loadWarnings } from './report/warnings.js';
 
 const log = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
@@ -26,6 +29,7 @@ async function bench(options: RunOptions): Promise<void> {
   const paths = PATHS.filter((p) => options.paths.includes(p.name));
   if (!options.json) process.stdout.write(`${formatMachine(machine)}\n`);
 
+  const loadBefore = os.loadavg();
   const targets = await startTargets();
   const targetsText = `echo ${formatEndpoint(targets.endpoints.echo)}, sink ${formatEndpoint(targets.endpoints.sink)} in their own node process (pid ${targets.pid})`;
   log(`targets: ${targetsText}`);
@@ -49,6 +53,9 @@ async function bench(options: RunOptions): Promise<void> {
     targets: targetsText,
     paths: outcomes,
     runs,
+    ratios: computeRatios(runs, scenarios, outcomes.map((o) => o.name)),
+    load: { before: loadBefore, after: os.loadavg() },
+    warnings: loadWarnings(machine.cores, loadBefore, runs),
   };
   if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   // The machine line was printed before the run so it is there even if the run dies; skip it here.

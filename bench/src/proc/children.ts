@@ -59,18 +59,36 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM, a grace period, then SIGKILL; for the process and, if asked, everything it forked. */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until none of the pids is in /proc any more (zombies count as present until reaped). */
+async function waitGone(pids: readonly number[], ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = pids.filter(isAlive);
+    if (left.length === 0) return true;
+    if (Date.now() >= until) return false;
+    await sleep(20);
+  }
+}
+
+/**
+ * SIGTERM, a grace period, then SIGKILL. With descendants, those go first, while the parent is
+ * still there to reap them: killed after it, they would be orphaned to an init that (in this
+ * container) leaves them as zombies.
+ */
 export async function stopProcess(child: ChildProcess, graceMs = 2000): Promise<void> {
   const entry = [...tracked].find((t) => t.child === child);
   const pid = child.pid;
   if (pid === undefined) return;
-  // Collected before the first signal: once the parent dies its children are no longer linked to it.
   const extra = entry?.withDescendants === true && !exited(child) ? descendantPids(pid) : [];
+  if (extra.length > 0) {
+    for (const d of extra) signal(d, 'SIGTERM');
+    if (!(await waitGone(extra, graceMs))) for (const d of extra) signal(d, 'SIGKILL');
+    await waitGone(extra, graceMs);
+  }
   if (!exited(child)) signal(pid, 'SIGTERM');
-  for (const d of extra) signal(d, 'SIGTERM');
-  const clean = await waitExit(child, graceMs);
-  if (!clean) signal(pid, 'SIGKILL');
-  for (const d of extra) if (isAlive(d)) signal(d, 'SIGKILL');
+  if (!(await waitExit(child, graceMs))) signal(pid, 'SIGKILL');
   await waitExit(child, graceMs);
   if (entry !== undefined) tracked.delete(entry);
 }

@@ -56,3 +56,19 @@ export function clockTicksPerSecond(): number {
 export function readCpuSeconds(pid: number): number {
   return parseStatTicks(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')) / clockTicksPerSecond();
 }
+
+/**
+ * Busy CPU seconds of the whole machine since boot (all cores), from /proc/stat's first line.
+ * irq and softirq are left out: loopback packet processing lands there, and it is the bench's own
+ * work that no process is charged for. Steal stays in: a neighbour on the host is noise too.
+ */
+export function parseMachineBusyTicks(procStat: string): number {
+  const line = procStat.split('\n', 1)[0] ?? '';
+  const [label, user, nice, system, , , , , steal] = line.trim().split(/\s+/);
+  if (label !== 'cpu') throw new Error('unexpected /proc/stat format');
+  return [user, nice, system, steal].reduce((sum, v) => sum + Number(v ?? 0), 0);
+}
+
+export function readMachineBusySeconds(): number {
+  return parseMachineBusyTicks(fs.readFileSync('/proc/stat', 'utf8')) / clockTicksPerSecond();
+}

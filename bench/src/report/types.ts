@@ -1,12 +1,17 @@
 import type { MachineInfo } from '../machine.js';
 import type { Sizes } from '../sizes.js';
+import type { Ratio } from './ratios.js';
 
 /** CPU seconds spent while one scenario ran, by who spent them. */
 export interface CpuSpent {
+  /** Wall-clock seconds the scenario took, warm-up included. */
+  readonly wall: number;
   readonly generator: number;
   readonly targets: number;
   /** The path's own processes (ssh, sshd; CLI, server, agent): what the path costs. */
   readonly path: number;
+  /** Everything else busy on the machine meanwhile: other users' work skews the figures. */
+  readonly others: number;
 }
 
 export type RunStatus = 'ok' | 'error' | 'skipped';
@@ -37,4 +42,8 @@ export interface BenchReport {
   readonly targets: string;
   readonly paths: readonly PathOutcome[];
   readonly runs: readonly ScenarioRun[];
+  readonly ratios: readonly Ratio[];
+  /** os.loadavg() before and after the run: 1, 5 and 15 minute averages. */
+  readonly load: { readonly before: readonly number[]; readonly after: readonly number[] };
+  readonly warnings: readonly string[];
 }

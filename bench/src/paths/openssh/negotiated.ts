@@ -37,7 +37,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export async function probeNegotiated(target: SshTarget, dir: string, deadlineMs = 10_000): Promise<Negotiated> {
   const logFile = path.join(dir, 'probe.log');
-  const child = spawnTracked(target.ssh, [...commonArgs(target), '-v', '-E', logFile, `${target.user}@127.0.0.1`], {
+  const child = spawnTracked(target.ssh, [...commonArgs(target), '-N', '-v', '-E', logFile, `${target.user}@127.0.0.1`], {
     label: 'ssh-probe',
     stdio: 'ignore',
   });

@@ -9,7 +9,7 @@ import type { TargetEndpoints } from '../../targets/launch.js';
 import { waitListening, waitPathReady } from '../ready.js';
 import type { BenchPath, PathContext, PathSetup } from '../types.js';
 import { probeNegotiated, type Negotiated } from './negotiated.js';
-import { startForwarder, type SshTarget } from './ssh-client.js';
+import { startForwarder, type SessionMode, type SshTarget } from './ssh-client.js';
 import { loginUser, makeKeys, startSshd } from './sshd.js';
 import { findOpenSsh } from './tools.js';
 
@@ -36,7 +36,7 @@ function describe(n: Negotiated): string[] {
   ];
 }
 
-async function setup({ targets, log }: PathContext): Promise<PathSetup> {
+async function setup(name: string, session: SessionMode, { targets, log }: PathContext): Promise<PathSetup> {
   const tools = findOpenSsh();
   if ('missing' in tools) return { kind: 'skipped', reason: tools.missing };
 
@@ -51,7 +51,7 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
     const sshd = await startSshd(tools.sshd, dir, keys);
     undo.push(sshd.stop);
     const user = loginUser();
-    log(`openssh: sshd ${tools.sshd} on 127.0.0.1:${sshd.port}, login ${user}, work dir ${dir}`);
+    log(`${name}: sshd ${tools.sshd} on 127.0.0.1:${sshd.port}, login ${user}, work dir ${dir}`);
     const target: SshTarget = { ssh: tools.ssh, port: sshd.port, user, identity: keys.clientKey };
     const negotiated = await probeNegotiated(target, dir);
 
@@ -63,7 +63,7 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
     const device = startForwarder(target, '-R', [
       { listenPort: bastion.echo.port, toPort: targets.echo.port },
       { listenPort: bastion.sink.port, toPort: targets.sink.port },
-    ], 'device-ssh', dir);
+    ], 'device-ssh', dir, session);
     undo.push(device.stop);
     await unlessExited(
       Promise.all([waitListening(bastion.echo, READY_MS), waitListening(bastion.sink, READY_MS)]),
@@ -78,7 +78,7 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
     const developer = startForwarder(target, '-L', [
       { listenPort: local.echo.port, toPort: bastion.echo.port },
       { listenPort: local.sink.port, toPort: bastion.sink.port },
-    ], 'developer-ssh', dir);
+    ], 'developer-ssh', dir, session);
     undo.push(developer.stop);
     await unlessExited(waitPathReady(local, READY_MS), developer.child, 'developer ssh -L', developer.logFile);
 
@@ -87,7 +87,7 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
       kind: 'ready',
       path: {
         endpoints: local,
-        notes: describe(negotiated),
+        notes: [...describe(negotiated), ...(session === 'tty' ? ['sessions on a forced pty (ssh -tt): OpenSSH sets TCP_NODELAY on its transport only then'] : [])],
         processes: () => [
           ...[device.child.pid, developer.child.pid, sshdPid].filter((p): p is number => p !== undefined),
           ...(sshdPid !== undefined ? descendantPids(sshdPid) : []),
@@ -107,6 +107,16 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
  */
 export const opensshPath: BenchPath = {
   name: 'openssh',
-  description: 'load generator -> ssh -L -> sshd (bastion) -> ssh -R (device) -> target services',
-  setup,
+  description: 'load generator -> ssh -N -L -> sshd (bastion) -> ssh -N -R (device) -> target services',
+  setup: (context) => setup('openssh', 'none', context),
+};
+
+/**
+ * The same chain with both ssh sessions on a pty, the best OpenSSH can do for latency: a target met
+ * against `openssh` alone could be a win over Nagle's algorithm rather than over OpenSSH.
+ */
+export const opensshTtyPath: BenchPath = {
+  name: 'openssh-tty',
+  description: 'as openssh, but both ssh clients run a command on a pty (-tt), which turns TCP_NODELAY on',
+  setup: (context) => setup('openssh-tty', 'tty', context),
 };

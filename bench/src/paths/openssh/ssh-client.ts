@@ -18,7 +18,6 @@ export interface SshTarget {
 export function commonArgs(target: SshTarget): string[] {
   return [
     '-F', '/dev/null',
-    '-N',
     '-p', String(target.port),
     '-i', target.identity,
     '-o', 'IdentitiesOnly=yes',
@@ -38,6 +37,14 @@ export interface Forward {
   readonly toPort: number;
 }
 
+/**
+ * How the ssh clients hold their connection. `none` is the usual `ssh -N`. `tty` runs a do-nothing
+ * remote command on a forced pty instead, only because OpenSSH turns TCP_NODELAY on for its
+ * transport connection when (and only when) a session is interactive: with -N, small channel
+ * messages wait for the peer's delayed ACK (about 40 ms on Linux) whenever one is already in flight.
+ */
+export type SessionMode = 'none' | 'tty';
+
 export interface RunningSsh {
   readonly child: ChildProcess;
   readonly logFile: string;
@@ -54,12 +61,14 @@ export function startForwarder(
   forwards: readonly Forward[],
   label: string,
   dir: string,
-  extraArgs: readonly string[] = [],
+  session: SessionMode,
 ): RunningSsh {
   const logFile = path.join(dir, `${label}.log`);
   const log = fs.openSync(logFile, 'a');
   const forwardArgs = forwards.flatMap((f) => [flag, `127.0.0.1:${f.listenPort}:127.0.0.1:${f.toPort}`]);
-  const args = [...commonArgs(target), '-o', 'LogLevel=ERROR', ...extraArgs, ...forwardArgs, `${target.user}@127.0.0.1`];
+  const sessionArgs = session === 'none' ? ['-N'] : ['-tt'];
+  const command = session === 'none' ? [] : ['exec sleep infinity'];
+  const args = [...commonArgs(target), '-o', 'LogLevel=ERROR', ...sessionArgs, ...forwardArgs, `${target.user}@127.0.0.1`, ...command];
   const child = spawnTracked(target.ssh, args, { label, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   return { child, logFile, stop: () => stopProcess(child) };
