@@ -7,7 +7,7 @@ import os from 'node:os';
 import { describeMachine, formatMachine } from './machine.js';
 import { parseOptions, USAGE, type RunOptions } from './options.js';
 import { PATHS } from './paths/index.js';
-import { installExitHandlers, stopAll } from './proc/children.js';
+import { installExitHandlers, isStopping, stopAll } from './proc/children.js';
 import { renderReport } from './report/table.js';
 import type { BenchReport, PathOutcome, ScenarioRun } from './report/types.js';
 import { runPath } from './runner.js';
@@ -37,6 +37,7 @@ async function bench(options: RunOptions): Promise<void> {
   const runs: ScenarioRun[] = [];
   try {
     for (const path of paths) {
+      if (isStopping()) return;
       const result = await runPath(path, scenarios, sizes, targets, log);
       outcomes.push(result.outcome);
       runs.push(...result.runs);
@@ -45,11 +46,13 @@ async function bench(options: RunOptions): Promise<void> {
     await targets.stop();
   }
 
+  if (isStopping()) return;
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine,
     quick: options.quick,
     sizes,
+    scenarios: scenarios.map(({ id, name, metrics, needs }) => ({ id, name, metrics, ...(needs === undefined ? {} : { needs }) })),
     targets: targetsText,
     paths: outcomes,
     runs,

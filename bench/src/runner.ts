@@ -1,4 +1,5 @@
 import { measureCpu } from './cpu-spent.js';
+import { isStopping } from './proc/children.js';
 import type { BenchPath, PathContext } from './paths/types.js';
 import type { PathOutcome, ScenarioRun } from './report/types.js';
 import type { Scenario } from './scenarios.js';
@@ -52,6 +53,7 @@ export async function runPath(
   const runs: ScenarioRun[] = [];
   try {
     for (const scenario of scenarios) {
+      if (isStopping()) break;
       const run = scenario.run;
       if (run === undefined) {
         runs.push({ scenario: scenario.id, path: path.name, status: 'skipped', reason: scenario.needs ?? 'not runnable' });

@@ -15,6 +15,12 @@ interface Tracked {
 
 const tracked = new Set<Tracked>();
 let handlersInstalled = false;
+let stopping = false;
+
+/** True once a signal asked the bench to stop: callers should start no new work. */
+export function isStopping(): boolean {
+  return stopping;
+}
 
 export interface SpawnTrackedOptions extends SpawnOptions {
   readonly label: string;
@@ -117,6 +123,7 @@ export function installExitHandlers(): void {
   process.on('exit', killAllSync);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(sig, () => {
+      stopping = true;
       process.stderr.write(`\nbench: ${sig}, stopping child processes\n`);
       stopAll().finally(() => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1)));
     });

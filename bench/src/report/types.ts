@@ -34,11 +34,20 @@ export interface PathOutcome {
   readonly notes: readonly string[];
 }
 
+/** What a scenario's figures mean, so the JSON reads without the source at hand. */
+export interface ScenarioInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly metrics: readonly { readonly key: string; readonly label: string; readonly unit: string; readonly better: string }[];
+  readonly needs?: string;
+}
+
 export interface BenchReport {
   readonly date: string;
   readonly machine: MachineInfo;
   readonly quick: boolean;
   readonly sizes: Sizes;
+  readonly scenarios: readonly ScenarioInfo[];
   readonly targets: string;
   readonly paths: readonly PathOutcome[];
   readonly runs: readonly ScenarioRun[];
