@@ -39,6 +39,10 @@ function describe(n: Negotiated): string[] {
 async function setup(name: string, session: SessionMode, { targets, log }: PathContext): Promise<PathSetup> {
   const tools = findOpenSsh();
   if ('missing' in tools) return { kind: 'skipped', reason: tools.missing };
+  if (session === 'tty' && process.getuid?.() !== 0) {
+    // sshd's pty setup chowns /dev/pts/N and treats failure as fatal, so only root can serve one.
+    return { kind: 'skipped', reason: 'needs root: an unprivileged sshd cannot hand a pty to a session' };
+  }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-bench-ssh-'));
   // Undone in reverse order on teardown or on a failure half-way through setup.
@@ -46,9 +50,11 @@ async function setup(name: string, session: SessionMode, { targets, log }: PathC
   const teardown = async (): Promise<void> => {
     for (const step of undo.reverse().splice(0)) await step();
   };
+  let sshdLog: string | undefined;
   try {
     const keys = await makeKeys(tools.sshKeygen, dir);
     const sshd = await startSshd(tools.sshd, dir, keys);
+    sshdLog = sshd.logFile;
     undo.push(sshd.stop);
     const user = loginUser();
     log(`${name}: sshd ${tools.sshd} on 127.0.0.1:${sshd.port}, login ${user}, work dir ${dir}`);
@@ -96,8 +102,10 @@ async function setup(name: string, session: SessionMode, { targets, log }: PathC
       },
     };
   } catch (err) {
+    // The client's words are often only "closed by remote host"; the reason is in sshd's log.
+    const why = sshdLog === undefined ? '' : `\nsshd log:\n${tail(sshdLog)}`;
     await teardown();
-    throw err;
+    throw new Error(`${err instanceof Error ? err.message : String(err)}${why}`);
   }
 }
 

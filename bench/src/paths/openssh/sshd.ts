@@ -55,6 +55,7 @@ export function sshdConfig(dir: string, port: number, keys: BastionKeys): string
 
 export interface RunningSshd {
   readonly port: number;
+  readonly logFile: string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -88,7 +89,7 @@ export async function startSshd(sshd: string, dir: string, keys: BastionKeys): P
     await stop();
     throw new Error(`${(err as Error).message}\n${tail(logFile)}`);
   }
-  return { port, child, stop };
+  return { port, logFile, child, stop };
 }
 
 /** The account both ssh ends log in as: root when we are root, otherwise whoever runs the bench. */
