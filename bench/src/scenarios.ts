@@ -48,7 +48,7 @@ async function bulk(endpoints: TargetEndpoints, sizes: Sizes, streams: number, t
   return { metrics: { mibps: r.mibPerSecond }, details: { bytes: r.bytes, seconds: r.seconds, streams } };
 }
 
-const PRODUCT_ONLY = 'measures the tunnel server/agent themselves: runs once the tunnel path is wired (utilities in bench/src/proc and bench/src/net/loopback-sources.ts)';
+const PRODUCT_ONLY = 'measures the tunnel server/agent themselves: runs once the tunnel path is wired (procedures in bench/src/product/procedures.ts)';
 
 export const SCENARIOS: readonly Scenario[] = [
   {

@@ -13,13 +13,20 @@ export function loadWarnings(cores: number, loadBefore: readonly number[], runs:
   if (oneMinute > cores / 2) {
     warnings.push(`load average was ${oneMinute.toFixed(2)} on ${cores} cores before the run: other work was running`);
   }
-  for (const r of runs) {
-    const c = r.cpuSeconds;
+  const busy: { run: ScenarioRun; share: number }[] = [];
+  for (const run of runs) {
+    const c = run.cpuSeconds;
     if (c === undefined || c.wall <= 0) continue;
     const share = c.others / (c.wall * cores);
-    if (share > OTHERS_LIMIT) {
-      warnings.push(`scenario ${r.scenario} on ${r.path}: other processes used ${(share * 100).toFixed(0)}% of the machine meanwhile; rerun on a quiet machine`);
-    }
+    if (share > OTHERS_LIMIT) busy.push({ run, share });
+  }
+  if (busy.length > 0) {
+    const pct = busy.map((b) => Math.round(b.share * 100));
+    const measured = runs.filter((r) => r.cpuSeconds !== undefined).length;
+    const which = busy.length <= 3 ? ` (${busy.map((b) => `${b.run.scenario} on ${b.run.path}`).join(', ')})` : '';
+    warnings.push(
+      `other processes used ${Math.min(...pct)}-${Math.max(...pct)}% of the machine during ${busy.length} of ${measured} scenarios${which}; rerun on a quiet machine`,
+    );
   }
   return warnings;
 }
