@@ -23,6 +23,9 @@ export function connect(endpoint: Endpoint, options: ConnectOptions): Promise<ne
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.off('error', onError);
+      // A reset between two operations must not crash the run as an unhandled 'error' event: the
+      // operation in progress learns of it from 'close' (or its own 'error' listener) and fails.
+      socket.on('error', () => {});
       resolve(socket);
     });
     const onError = (err: Error): void => {
