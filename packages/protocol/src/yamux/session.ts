@@ -180,10 +180,15 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     for (const idle of this.idleWaiters.splice(0)) idle();
 
     if (!this.transport.destroyed) {
-      this.transport.end();
-      const timer = setTimeout(() => this.transport.destroy(), this.config.closeTimeout);
-      timer.unref();
-      this.transport.once('close', () => clearTimeout(timer));
+      if (err?.code === YamuxErrorCode.KeepAliveTimeout) {
+        // The link is dead: a graceful end would wait on a peer that cannot answer.
+        this.transport.destroy(err);
+      } else {
+        this.transport.end();
+        const timer = setTimeout(() => this.transport.destroy(err), this.config.closeTimeout);
+        timer.unref();
+        this.transport.once('close', () => clearTimeout(timer));
+      }
     }
     this.emit('close', err);
   }
