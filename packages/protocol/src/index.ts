@@ -10,4 +10,5 @@ export * from './tunnel/open-protocol.js';
 export * from './tunnel/tunnel-session.js';
 export * from './auth/device-auth-messages.js';
 export * from './auth/signers.js';
+export * from './auth/heartbeat-messages.js';
 export * from './trust/index.js';

@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { DeviceEndpoint } from './devices/device-endpoint.js';
 import { DeviceSessions } from './devices/device-sessions.js';
+import { HeartbeatEndpoint } from './devices/heartbeat-endpoint.js';
 import { RemovalWatcher } from './devices/removal-watcher.js';
 import { listen } from './http/listen.js';
 import { Router, sendError, sendJson } from './http/router.js';
@@ -63,6 +64,8 @@ export class TunnelServer {
   readonly tls: ServerTls;
   readonly identity: TranscriptSigner;
   readonly router = new Router();
+  /** Failed device and user authentications, counted per source and per uuid. */
+  readonly authLimiter = new FailureLimiter();
   private readonly http: https.Server;
   private readonly wss: WebSocketServer;
   private readonly removals: RemovalWatcher;
@@ -107,12 +110,21 @@ export class TunnelServer {
       handshake: {
         identity: this.identity,
         verify: checkTranscriptSignature,
-        limiter: new FailureLimiter(),
+        limiter: this.authLimiter,
         failureDelayMs: settings.authFailureDelayMs,
         timeoutMs: settings.authTimeoutMs,
       },
     });
     this.onWebSocket('/v1/device/connect', (ws, req) => void devices.accept(ws, req));
+    new HeartbeatEndpoint({
+      registry: this.registry,
+      presence: this.presence,
+      identity: this.identity,
+      verify: checkTranscriptSignature,
+      limiter: this.authLimiter,
+      failureDelayMs: settings.authFailureDelayMs,
+      log: this.log,
+    }).register(this.router);
     this.router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.router.on('GET', '/readyz', (_req, res) =>
       sendJson(res, this.stopping ? 503 : 200, { status: this.stopping ? 'draining' : 'ready', devices: this.sessions.size }),

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { checkTranscriptSignature, CodedError, createLogger, deviceSigner } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { Agent } from '../agent/agent.js';
+import { HeartbeatLoop } from '../agent/heartbeat.js';
 import { readConfigEnv, readConfigFile, resolveDeviceConfig, type RawConfig } from '../agent/device-config.js';
 import { VERSION } from '../version.js';
 import { collect, parseDurationArg } from './options.js';
@@ -21,6 +22,8 @@ interface AgentFlags {
   keepaliveTimeout: number;
   connectTimeout: number;
   stableAfter: number;
+  heartbeat: boolean;
+  heartbeatInterval: number;
 }
 
 /** File, then TUNNEL_* environment, then flags: each layer overrides the one before. */
@@ -54,12 +57,15 @@ export function registerAgentCommand(program: Command): void {
     .addOption(new Option('--keepalive-interval <duration>', 'ping the server this often').default(15_000, '15s').argParser(parseDurationArg))
     .addOption(new Option('--keepalive-timeout <duration>', 'a ping unanswered this long drops the link').default(30_000, '30s').argParser(parseDurationArg))
     .addOption(new Option('--connect-timeout <duration>', 'time for connect + TLS + upgrade, and for authentication').default(15_000, '15s').argParser(parseDurationArg))
+    .addOption(new Option('--heartbeat-interval <duration>', 'send a heartbeat (HTTPS, apart from the tunnel) this often').default(60_000, '60s').argParser(parseDurationArg))
+    .option('--no-heartbeat', 'send no heartbeats (another device process sends them)')
     .action(async (flags: AgentFlags) => {
       const config = loadAgentConfig(flags);
       const log = createLogger({ name: 'tunnel-agent' }).child({ uuid: config.uuid });
+      const signer = deviceSigner(config.deviceApiKey);
       const agent = new Agent({
         config,
-        signer: deviceSigner(config.deviceApiKey),
+        signer,
         verify: checkTranscriptSignature,
         agentVersion: VERSION,
         backoff: { baseMs: flags.backoffBase, capMs: flags.backoffCap },
@@ -69,12 +75,17 @@ export function registerAgentCommand(program: Command): void {
         yamux: { keepAliveInterval: flags.keepaliveInterval, keepAliveTimeout: flags.keepaliveTimeout },
         log,
       });
+      const heartbeat = flags.heartbeat
+        ? new HeartbeatLoop({ config, signer, intervalMs: flags.heartbeatInterval, agentVersion: VERSION, timeoutMs: flags.connectTimeout }, log.child({ part: 'heartbeat' }))
+        : null;
       const shutdown = (signal: string): void => {
         log.info({ signal }, 'stopping');
+        heartbeat?.stop();
         agent.stop().then(() => process.exit(0), () => process.exit(1));
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
       agent.start();
+      heartbeat?.start();
     });
 }

@@ -1,0 +1,116 @@
+import https from 'node:https';
+import {
+  CodedError,
+  formatDuration,
+  HEARTBEAT_CHALLENGE_PATH,
+  HEARTBEAT_PATH,
+  heartbeatTranscript,
+  type HeartbeatChallenge,
+  type HeartbeatReport,
+  type Logger,
+  type TranscriptSigner,
+} from '@tunnel/protocol';
+import { trustAnchors } from './connect.js';
+import type { DeviceConfig } from './device-config.js';
+
+export interface HeartbeatSettings {
+  config: DeviceConfig;
+  signer: TranscriptSigner;
+  intervalMs: number;
+  agentVersion: string;
+  timeoutMs: number;
+}
+
+export interface HeartbeatAck {
+  serverTime: number;
+  freshForMs: number;
+}
+
+/** One HTTPS JSON call to the server's API, failing with the server's own error code. */
+function callApi(config: DeviceConfig, method: 'GET' | 'POST', pathAndQuery: string, body: unknown, timeoutMs: number): Promise<unknown> {
+  const url = new URL(pathAndQuery, config.apiEndpoint + '/');
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      {
+        method,
+        ca: trustAnchors(config),
+        minVersion: 'TLSv1.2',
+        timeout: timeoutMs,
+        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let data: unknown;
+          try {
+            data = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            reject(new CodedError('ERR_HEARTBEAT_RESPONSE', `the server answered ${method} ${url.pathname} with HTTP ${res.statusCode} and no JSON`));
+            return;
+          }
+          if (res.statusCode === 200) {
+            resolve(data);
+            return;
+          }
+          const error = (data as { error?: { code?: string; message?: string } }).error;
+          reject(new CodedError(error?.code ?? 'ERR_HEARTBEAT_HTTP', error?.message ?? `HTTP ${res.statusCode}`));
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new CodedError('ERR_HEARTBEAT_TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Sends one heartbeat: fetch a challenge, sign it with the device key, report. */
+export async function sendHeartbeat(s: HeartbeatSettings): Promise<HeartbeatAck> {
+  const { config } = s;
+  const challenge = (await callApi(config, 'GET', `${HEARTBEAT_CHALLENGE_PATH}?uuid=${config.uuid}`, undefined, s.timeoutMs)) as HeartbeatChallenge;
+  const fields = { uuid: config.uuid, nonce: challenge.nonce, intervalMs: s.intervalMs };
+  const report: HeartbeatReport = { ...fields, agentVersion: s.agentVersion, signature: s.signer.sign(heartbeatTranscript(fields)) };
+  return (await callApi(config, 'POST', HEARTBEAT_PATH, report, s.timeoutMs)) as HeartbeatAck;
+}
+
+/**
+ * Sends a heartbeat every interval, apart from the tunnel: the two signals must fail
+ * independently, or "Heartbeat only" and "VPN only" would mean nothing.
+ */
+export class HeartbeatLoop {
+  private timer: NodeJS.Timeout | null = null;
+  private failing = false;
+
+  constructor(
+    private readonly settings: HeartbeatSettings,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    void this.beat();
+    this.timer = setInterval(() => void this.beat(), this.settings.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      const ack = await sendHeartbeat(this.settings);
+      if (this.failing) this.log.info('heartbeats are getting through again');
+      this.failing = false;
+      this.log.debug({ freshForMs: ack.freshForMs }, 'heartbeat sent');
+    } catch (err) {
+      this.failing = true;
+      this.log.warn(
+        { code: (err as CodedError).code ?? 'ERR_HEARTBEAT', err: (err as Error).message, nextInMs: this.settings.intervalMs },
+        `heartbeat failed; next in ${formatDuration(this.settings.intervalMs)}`,
+      );
+    }
+  }
+}

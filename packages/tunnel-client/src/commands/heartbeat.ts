@@ -1,0 +1,29 @@
+import { createLogger, deviceSigner } from '@tunnel/protocol';
+import { Option, type Command } from 'commander';
+import { sendHeartbeat } from '../agent/heartbeat.js';
+import { VERSION } from '../version.js';
+import { loadAgentConfig } from './agent.js';
+import { parseDurationArg } from './options.js';
+
+export function registerHeartbeatCommand(program: Command): void {
+  program
+    .command('heartbeat')
+    .description("Send one heartbeat for this device (for device processes other than the agent, or cron); exits non-zero if it fails.")
+    .option('--config <file>', 'device config.json (default $TUNNEL_CONFIG or /mnt/boot/config.json)')
+    .addOption(
+      new Option('--heartbeat-interval <duration>', 'when the next heartbeat will come; the device counts as fresh for 1.5 x this').default(60_000, '60s').argParser(parseDurationArg),
+    )
+    .addOption(new Option('--timeout <duration>', 'give up after this long').default(15_000, '15s').argParser(parseDurationArg))
+    .action(async (flags: { config?: string; heartbeatInterval: number; timeout: number }) => {
+      const config = loadAgentConfig(flags);
+      const log = createLogger({ name: 'tunnel-heartbeat' }).child({ uuid: config.uuid });
+      const ack = await sendHeartbeat({
+        config,
+        signer: deviceSigner(config.deviceApiKey),
+        intervalMs: flags.heartbeatInterval,
+        agentVersion: VERSION,
+        timeoutMs: flags.timeout,
+      });
+      log.info({ freshForMs: ack.freshForMs }, 'heartbeat sent');
+    });
+}
