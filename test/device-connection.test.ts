@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
-import { addDevice, deviceList, eventually, startAgent, startServer } from './support/fixtures.js';
+import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer } from './support/fixtures.js';
 import { cleanup, run, SERVER_CLI } from './support/processes.js';
 
 describe('device connection (server + agent processes)', function () {
@@ -11,7 +11,8 @@ describe('device connection (server + agent processes)', function () {
     const server = await startServer();
     const device = await addDevice(server.dataDir, server.port, { name: 'pi-1' });
     expect(device.uuid).to.match(/^[0-9a-f]{32}$/);
-    const agent = startAgent(device.file);
+    // Tunnel only (no heartbeats): the DESIGN's "VPN only".
+    const agent = startAgent(device.file, [...FAST_AGENT_ARGS, '--no-heartbeat']);
     const connected = await agent.waitForLog((l) => l.msg === 'connected');
     const listed = await eventually(async () => (await deviceList(server.dataDir)).find((d) => d.vpn.connected));
     expect(listed.uuid).to.equal(device.uuid);
