@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { errorCode } from '@tunnel/protocol';
 import { registerAgentCommand } from './commands/agent.js';
+import { registerDiagnoseCommand } from './commands/diagnose.js';
 import { VERSION } from './version.js';
 
 const program = new Command('tunnel-client')
@@ -10,6 +11,7 @@ const program = new Command('tunnel-client')
   .showHelpAfterError('(run with --help for usage)');
 
 registerAgentCommand(program);
+registerDiagnoseCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = errorCode(err);

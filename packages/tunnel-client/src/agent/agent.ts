@@ -45,6 +45,9 @@ export interface AgentEvents {
   disconnected: [reason: string];
 }
 
+/** A device clock further than this from the server's is logged as a warning: NTP is not doing its job. */
+const CLOCK_WARN_MS = 60_000;
+
 /** Close code and reason of the WebSocket, as the server gave them. */
 interface SessionEnd {
   code: number;
@@ -146,7 +149,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     let sessionError: string | undefined;
     session.once('close', (err) => (sessionError = err ? `${err.code}: ${err.message}` : undefined));
     const offset = auth.clockOffsetMs;
-    log[Math.abs(offset) > 60_000 ? 'warn' : 'info'](
+    log[Math.abs(offset) > CLOCK_WARN_MS ? 'warn' : 'info'](
       { clockOffsetMs: offset },
       `device clock is ${formatDuration(Math.abs(offset))} ${offset >= 0 ? 'ahead of' : 'behind'} the server`,
     );
@@ -167,8 +170,10 @@ export class Agent extends EventEmitter<AgentEvents> {
     const failure = await explainConnectFailure(err, { config, proxy: this.proxy, timeoutMs: connectTimeoutMs });
     log.error({ ...failure.details, code: failure.code, err: failure.message }, 'connection failed');
     if (failure.clock) {
+      // A clock that agrees says the certificate itself is at fault (expired, not yet issued): worth knowing too.
+      const level = Math.abs(failure.clock.offsetMs) - failure.clock.uncertaintyMs > CLOCK_WARN_MS ? 'warn' : 'info';
       // Same sign as the handshake's clockOffsetMs: device minus server.
-      log.warn({ clockOffsetMs: -failure.clock.offsetMs, serverTime: failure.clock.serverTime.toISOString() }, describeClockOffset(failure.clock));
+      log[level]({ clockOffsetMs: -failure.clock.offsetMs, serverTime: failure.clock.serverTime.toISOString() }, describeClockOffset(failure.clock));
     }
   }
 

@@ -11,7 +11,8 @@ const MAX_RESPONSE_HEAD = 16 * 1024;
 function refusal(status: number, reason: string, proxy: ProxySpec, where: string): ProxyError {
   const answer = `HTTP ${status}${reason ? ` ${reason}` : ''}`;
   const details = { proxy: proxy.display, httpStatus: status };
-  if (status === 407) {
+  // 407 is the standard answer; some proxies (tinyproxy, for one) say 401 to wrong credentials.
+  if (status === 407 || status === 401) {
     return proxy.username !== undefined
       ? new ProxyError(ProxyErrorCode.AuthFailed, `the HTTP proxy ${proxy.display} rejected the credentials in the proxy URL (${answer})`, details)
       : new ProxyError(
