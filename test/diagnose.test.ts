@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { DEV_PKI_FILES } from '@tunnel/protocol';
 import { fakeClockEnv } from './support/faketime.js';
 import { addDevice, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
-import { balenaRootCA, configVariant, runDiagnose, writeExpiredServerCertificate, type DiagnoseRun } from './support/hostile-fixtures.js';
+import { balenaRootCA, configVariant, PROXY_ONLY_NAME, runDiagnose, writeExpiredServerCertificate, type DiagnoseRun } from './support/hostile-fixtures.js';
 import { freePort, NO_PROXY_ENV } from './support/net-helpers.js';
 import { cleanup, CLIENT_CLI, run, tempDir } from './support/processes.js';
 import { startTinyproxy } from './support/proxy-daemons.js';
@@ -31,7 +31,7 @@ describe('tunnel-client diagnose (against real servers and proxies)', function (
   let device: DeviceHandle;
 
   before(async () => {
-    server = await startServer();
+    server = await startServer({ args: ['--hostname', PROXY_ONLY_NAME] });
     device = await addDevice(server.dataDir, server.port, { name: 'diagnosed' });
   });
   after(cleanup);
@@ -46,7 +46,7 @@ describe('tunnel-client diagnose (against real servers and proxies)', function (
       expect(check.durationMs).to.be.a('number');
     }
     expect(result.check('tcp').detail).to.equal(`connected to 127.0.0.1:${server.port} direct`);
-    expect(result.check('tls').detail).to.match(/^TLSv1\.[23] .*chain "CN=localhost" issued by "CN=Tunnel Development CA"; trusted through serverCA/);
+    expect(result.check('tls').detail).to.match(/^TLSv1\.[23] .*chain "CN=[^"]+" issued by "CN=Tunnel Development CA"; trusted through serverCA/);
     expect(result.check('auth').detail).to.contain(`device ${device.uuid} authenticated`);
     expect(result.check('round-trip').detail).to.match(/^yamux ping answered in [\d.]+ ms/);
   });
@@ -102,9 +102,8 @@ describe('tunnel-client diagnose (against real servers and proxies)', function (
     }
   });
 
-  it('through a proxy: passes via tinyproxy with credentials; wrong credentials and a forbidding SOCKS5 proxy fail at tcp', async () => {
-    const credentials = { username: 'fleet', password: 's3cret' };
-    const proxy = await startTinyproxy({ credentials });
+  it('through an HTTP proxy: passes via tinyproxy with credentials, fails at tcp with wrong ones, goes direct for NO_PROXY', async () => {
+    const proxy = await startTinyproxy({ credentials: { username: 'fleet', password: 's3cret' } });
     const base = `127.0.0.1:${proxy.port}`;
     const good = await runDiagnose(device.file, { args: ['--proxy', `http://fleet:s3cret@${base}`] });
     expect(good.code, JSON.stringify(good.checks, null, 2)).to.equal(0);
@@ -116,17 +115,32 @@ describe('tunnel-client diagnose (against real servers and proxies)', function (
     expect(statuses(wrong)).to.include({ tls: 'SKIP', 'round-trip': 'SKIP' });
     await proxy.stop();
 
+    const bypassed = await runDiagnose(device.file, { env: { HTTPS_PROXY: `http://127.0.0.1:${await freePort()}`, NO_PROXY: '127.0.0.1' } });
+    expect(bypassed.code).to.equal(0);
+    expect(bypassed.check('tcp').detail).to.contain('direct (NO_PROXY entry "127.0.0.1")');
+  });
+
+  it('through a SOCKS5 proxy: a name only the proxy resolves warns at dns and passes; a wrong name fails tls; a refusal fails tcp', async () => {
+    const socks = await startSocks5Fixture({ hosts: { [PROXY_ONLY_NAME]: '127.0.0.1', 'other.corp.test': '127.0.0.1' } });
+    const viaSocks = { env: { ALL_PROXY: `socks5://127.0.0.1:${socks.port}` } };
+    const remote = await runDiagnose(configVariant(device, { vpnEndpoint: PROXY_ONLY_NAME }), viaSocks);
+    expect(remote.code, JSON.stringify(remote.checks, null, 2)).to.equal(0);
+    expect(remote.check('dns')).to.include({ status: 'WARN' });
+    expect(remote.check('dns').detail).to.contain('the proxy resolves names for the device');
+    expect(remote.checks.filter((c) => c.name !== 'dns').every((c) => c.status === 'PASS')).to.equal(true);
+
+    const mismatch = await runDiagnose(configVariant(device, { vpnEndpoint: 'other.corp.test' }), viaSocks);
+    expectFailedAt(mismatch, 'tls', 'ERR_TLS_HOSTNAME_MISMATCH');
+    expect(mismatch.check('tls').detail).to.contain('but the device connected to "other.corp.test"');
+    expect(mismatch.check('tls').remedy).to.contain('set vpnEndpoint to a name the certificate covers');
+    await socks.close();
+
     const strict = await startSocks5Fixture({ refuseWith: 0x02 });
     const forbidden = await runDiagnose(device.file, { args: ['--proxy', `socks5://127.0.0.1:${strict.port}`] });
     expectFailedAt(forbidden, 'tcp', 'ERR_PROXY_FORBIDDEN');
     expect(forbidden.check('tcp').detail).to.contain("connection not allowed by the proxy's rules (reply 2)");
     expect(forbidden.check('tcp').remedy).to.contain("ask the network's administrator to allow tunnels");
     await strict.close();
-
-    // NO_PROXY: the proxy setting is there, the check goes direct and passes.
-    const bypassed = await runDiagnose(device.file, { env: { HTTPS_PROXY: `http://127.0.0.1:${await freePort()}`, NO_PROXY: '127.0.0.1' } });
-    expect(bypassed.code).to.equal(0);
-    expect(bypassed.check('tcp').detail).to.contain('direct (NO_PROXY entry "127.0.0.1")');
   });
 
   it('authentication: a wrong key and an unknown device fail with the server\'s code', async () => {

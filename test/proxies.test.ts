@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
-import { configVariant } from './support/hostile-fixtures.js';
+import { fakeClockEnv } from './support/faketime.js';
+import { configVariant, devCertificateFile, PROXY_ONLY_NAME, serverCertificateDates } from './support/hostile-fixtures.js';
 import { freePort, NO_PROXY_ENV } from './support/net-helpers.js';
 import { cleanup, type LogLine, type Proc } from './support/processes.js';
 import { startDanted, startTinyproxy, type ProxyDaemon } from './support/proxy-daemons.js';
@@ -39,7 +40,7 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
   const running: Proc[] = [];
 
   before(async () => {
-    server = await startServer();
+    server = await startServer({ args: ['--hostname', PROXY_ONLY_NAME] });
     device = await addDevice(server.dataDir, server.port, { name: 'behind-proxy' });
   });
   afterEach(async () => {
@@ -177,6 +178,28 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
     const nowhere = agentWith({}, ['--proxy', `socks5://127.0.0.1:${socks.port}`, '--vpn-port', String(closed)]);
     const upstream = await expectFailure(nowhere, 'ERR_PROXY_UPSTREAM_FAILED');
     expect(upstream['err']).to.contain(`could not connect to 127.0.0.1:${closed}: connection refused by the destination (reply 5)`);
+    await socks.close();
+  });
+
+  it('a certificate failure behind a proxy is diagnosed through the same proxy (chain and server clock)', async () => {
+    const socks = await startSocks5Fixture({ hosts: { [PROXY_ONLY_NAME]: '127.0.0.1' } });
+    const file = configVariant(device, { vpnEndpoint: PROXY_ONLY_NAME });
+    const agent = agentWith({ ...fakeClockEnv('@2017-03-23 12:00:00'), ALL_PROXY: `socks5://127.0.0.1:${socks.port}` }, [], file);
+    const failed = await expectFailure(agent, 'ERR_TLS_CERT_NOT_YET_VALID');
+    // Dates quoted from the chain, and the server's clock: both read through the proxy, the only way to that name.
+    expect(failed['notBefore']).to.equal(serverCertificateDates(devCertificateFile(server.dataDir)).notBefore);
+    await agent.waitForLog((l) => /^device clock is \d+ years? .*behind the server/.test(String(l.msg)));
+    expect(socks.requests.filter((r) => r.host === PROXY_ONLY_NAME).length).to.be.at.least(3);
+    await socks.close();
+  });
+
+  it('a name the server certificate does not cover is named, with the names it does cover', async () => {
+    const socks = await startSocks5Fixture({ hosts: { 'other.corp.test': '127.0.0.1' } });
+    const file = configVariant(device, { vpnEndpoint: 'other.corp.test' });
+    const agent = agentWith({ ALL_PROXY: `socks5://127.0.0.1:${socks.port}` }, [], file);
+    const failed = await expectFailure(agent, 'ERR_TLS_HOSTNAME_MISMATCH');
+    expect(failed['err']).to.match(/^server certificate is for ".*tunnel\.corp\.test.*" but the device connected to "other\.corp\.test"; /);
+    expect(failed['certificateNames']).to.include(PROXY_ONLY_NAME);
     await socks.close();
   });
 });

@@ -8,6 +8,12 @@ import { CLIENT_CLI, run, tempDir } from './processes.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * A server name only the test's SOCKS5 proxy resolves (startSocks5Fixture `hosts`), so anything
+ * that reaches the server by it went through the proxy. Servers add it with --hostname.
+ */
+export const PROXY_ONLY_NAME = 'tunnel.corp.test';
+
 /** The dates of the certificate a server in `dataDir` presents. */
 export function serverCertificateDates(certFile: string): { notBefore: string; notAfter: string } {
   const cert = new X509Certificate(readFileSync(certFile));

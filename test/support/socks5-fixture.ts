@@ -19,6 +19,8 @@ export interface Socks5FixtureOptions {
   credentials?: { username: string; password: string };
   /** Answer every CONNECT with this reply code instead of connecting (2: not allowed by ruleset). */
   refuseWith?: number;
+  /** Names only the proxy can resolve (its own DNS): a device that resolved them itself would fail. */
+  hosts?: Record<string, string>;
 }
 
 function readExactly(socket: net.Socket, n: number): Promise<Buffer> {
@@ -75,7 +77,7 @@ async function serve(client: net.Socket, options: Socks5FixtureOptions, requests
     return;
   }
   // The proxy resolves names itself: that is what remote DNS means.
-  const onward = net.connect({ host, port });
+  const onward = net.connect({ host: options.hosts?.[host] ?? host, port });
   onward.once('connect', () => {
     client.write(reply(0));
     client.pipe(onward);
