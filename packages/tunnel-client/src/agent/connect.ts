@@ -1,9 +1,9 @@
-import net from 'node:net';
-import tls, { rootCertificates } from 'node:tls';
+import { rootCertificates } from 'node:tls';
 import { CodedError } from '@tunnel/protocol';
-import WebSocket, { type ClientOptions } from 'ws';
+import WebSocket from 'ws';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
+import { wsCreateConnectionOver } from '../net/ws-create-connection.js';
 import type { DeviceConfig } from './device-config.js';
 
 export const DEVICE_CONNECT_PATH = '/v1/device/connect';
@@ -28,18 +28,6 @@ export function deviceConnectUrl(config: DeviceConfig): string {
   return `wss://${host}:${config.vpnPort}${DEVICE_CONNECT_PATH}`;
 }
 
-/**
- * ws builds its TLS socket synchronously, so the TCP leg (direct or through a proxy) is dialled
- * first and handed over here; SNI follows ws's own rule (names only, never addresses).
- */
-function tlsOver(socket: net.Socket): ClientOptions['createConnection'] {
-  const connect = (options: tls.ConnectionOptions): tls.TLSSocket => {
-    const host = options.host ?? '';
-    return tls.connect({ ...options, path: undefined, socket, servername: options.servername || (net.isIP(host) ? '' : host) });
-  };
-  return connect as unknown as ClientOptions['createConnection'];
-}
-
 /** Opens the device's WebSocket; resolves once it is open, with the server's Date header. */
 export async function dialDevice(config: DeviceConfig, options: DialOptions): Promise<{ ws: WebSocket; serverDate: string | undefined }> {
   const started = Date.now();
@@ -56,7 +44,7 @@ export async function dialDevice(config: DeviceConfig, options: DialOptions): Pr
       handshakeTimeout: Math.max(1000, options.timeoutMs - (Date.now() - started)),
       minVersion: 'TLSv1.2',
       maxPayload: 16 * 1024 * 1024,
-      createConnection: tlsOver(socket),
+      createConnection: wsCreateConnectionOver(socket),
     });
     ws.once('upgrade', (res) => (serverDate = res.headers.date));
     ws.once('unexpected-response', (_req, res) => {

@@ -20,7 +20,7 @@ export interface ProxyConfig {
 /** How one connection leaves this machine. */
 export interface ProxyRoute {
   proxy: ProxySpec | undefined;
-  /** `via http proxy http://p:3128 (from HTTPS_PROXY)`, `direct (NO_PROXY entry "localhost")`, `direct`. */
+  /** `via HTTP proxy http://p:3128 (from HTTPS_PROXY)`, `direct (NO_PROXY entry "localhost")`, `direct`. */
   description: string;
 }
 
