@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import pkg from '../package.json' with { type: 'json' };
 
-/** The package version, read once from package.json next to the build. */
-export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The package version (a JSON import, so single-file bundles carry it too). */
+export const VERSION: string = pkg.version;

@@ -83,10 +83,9 @@ export class WebSocketDuplex extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
-      if (err) this.ws.terminate();
-      else this.ws.close(this.closeCode, this.closeReason);
-    }
+    // With an error (a dead link) even a close handshake already under way is cut short.
+    if (err && this.ws.readyState !== WebSocket.CLOSED) this.ws.terminate();
+    else if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(this.closeCode, this.closeReason);
     callback(err);
   }
 

@@ -14,6 +14,8 @@ export const YamuxErrorCode = {
   DuplicateStream: 'ERR_YAMUX_DUPLICATE_STREAM',
   /** Window update that would push the send window past 2^32-1. */
   WindowOverflow: 'ERR_YAMUX_WINDOW_OVERFLOW',
+  /** Data frame longer than any window we ever grant (maxStreamWindow), whatever its stream. */
+  FrameTooLarge: 'ERR_YAMUX_FRAME_TOO_LARGE',
   /** Data frame longer than the receive window we granted. */
   RecvWindowExceeded: 'ERR_YAMUX_RECV_WINDOW_EXCEEDED',
   /** The peer reset the stream (RST). */

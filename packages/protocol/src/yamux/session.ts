@@ -6,6 +6,7 @@ import { FrameDecoder, type FrameHandler } from './decoder.js';
 import { FrameEncoder } from './encoder.js';
 import { YamuxError, YamuxErrorCode, YamuxProtocolError } from './errors.js';
 import { describeHeader, type FrameHeader } from './frame.js';
+import { RemoteIdTracker } from './remote-ids.js';
 import { YamuxStream, type StreamHost } from './stream.js';
 
 export interface YamuxSessionOptions {
@@ -50,13 +51,13 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
   /** Resolved when the last stream closes (for drain). */
   private readonly idleWaiters: (() => void)[] = [];
   private nextStreamId: number;
-  /** Highest stream id the peer has opened; lower ids of theirs that we no longer know were closed. */
-  private highestRemoteId = 0;
+  private readonly remoteIds: RemoteIdTracker;
   private nextPingId = 1;
   private keepAliveTimer: NodeJS.Timeout | null = null;
   private keepAliveDeadline: NodeJS.Timeout | null = null;
   private readingPaused = false;
-  private localGoAway = false;
+  /** The GoAway code we sent, if any. */
+  private sentGoAway: GoAwayCode | null = null;
   private remoteGoAway = false;
   private closedWith: YamuxError | null | undefined = undefined;
   private lastRtt: number | undefined;
@@ -67,16 +68,22 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     this.config = resolveYamuxConfig(options.config);
     this.transport = transport;
     this.nextStreamId = this.role === 'client' ? 1 : 2;
+    this.remoteIds = new RemoteIdTracker(this.role === 'client' ? 0 : 1, this.config.maxConcurrentStreams);
     this.decoder = new FrameDecoder(this);
     this.encoder = new FrameEncoder(transport, () => this.afterFlush());
 
     transport.on('data', (chunk: Buffer) => this.receive(chunk));
     transport.on('drain', () => this.afterFlush());
-    transport.once('end', () => this.close(new YamuxError(YamuxErrorCode.TransportClosed, 'the connection was closed by the peer')));
-    transport.once('close', () => this.close(new YamuxError(YamuxErrorCode.TransportClosed, 'the connection closed')));
+    transport.once('end', () => this.transportEnded('the connection was closed by the peer'));
+    transport.once('close', () => this.transportEnded('the connection closed'));
     transport.on('error', (err: Error) =>
       this.close(new YamuxError(YamuxErrorCode.TransportClosed, `the connection failed: ${err.message}`, { cause: err })),
     );
+    // Streams queued while nobody listened go to the first listener that turns up.
+    // 'newListener' is Node's own event, outside the typed event map.
+    (this as unknown as EventEmitter).on('newListener', (event: string | symbol) => {
+      if (event === 'stream' && this.backlog.length > 0) process.nextTick(() => this.flushBacklog());
+    });
     if (this.config.enableKeepAlive) this.startKeepAlive();
   }
 
@@ -97,7 +104,7 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
   }
 
   get goneAway(): { local: boolean; remote: boolean } {
-    return { local: this.localGoAway, remote: this.remoteGoAway };
+    return { local: this.sentGoAway !== null, remote: this.remoteGoAway };
   }
 
   /**
@@ -121,6 +128,7 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     const queued = this.backlog.shift();
     if (queued) {
       queued.sendAck();
+      handOver(queued);
       return Promise.resolve(queued);
     }
     if (this.closedWith !== undefined) return Promise.reject(this.closedError());
@@ -140,30 +148,29 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
 
   /** Tells the peer we take no new streams. Existing streams go on; close() ends the session. */
   goAway(code: GoAwayCode = GoAwayCode.Normal): void {
-    if (this.localGoAway || this.closedWith !== undefined) return;
-    this.localGoAway = true;
-    this.encoder.control(FrameType.GoAway, 0, SESSION_STREAM_ID, code);
+    if (this.sentGoAway !== null || this.closedWith !== undefined) return;
+    this.sendGoAway(code);
   }
 
   /**
-   * Ends the session: GoAway (normal, or protocol error for a YamuxProtocolError), every stream
-   * failed, the transport flushed and ended.
+   * Ends the session: GoAway (normal, or protocol error for a YamuxProtocolError), every open
+   * stream destroyed (with err, if given), the transport flushed and ended.
    */
   close(err?: YamuxError): void {
     if (this.closedWith !== undefined) return;
     this.closedWith = err ?? null;
     this.stopKeepAlive();
     if (this.transport.writable) {
-      if (!this.localGoAway) {
-        this.localGoAway = true;
-        this.encoder.control(FrameType.GoAway, 0, SESSION_STREAM_ID, goAwayCodeFor(err));
-      }
+      const code = goAwayCodeFor(err);
+      // A drain's normal GoAway does not hide a later error from the peer.
+      if (this.sentGoAway === null || (this.sentGoAway === GoAwayCode.Normal && code !== GoAwayCode.Normal)) this.sendGoAway(code);
       this.encoder.flush();
     }
     this.encoder.close();
 
-    const streamErr = err ?? new YamuxError(YamuxErrorCode.SessionClosed, 'the session was closed');
-    for (const stream of [...this.streams.values()]) stream.abort(streamErr);
+    // As http2 does: a clean close destroys unfinished streams without an error (readers still
+    // see a premature close), a failed session passes its error on.
+    for (const stream of [...this.streams.values()]) stream.abort(err ?? null);
     this.streams.clear();
     this.backlog.length = 0;
     this.roomWaiters.clear();
@@ -173,10 +180,15 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     for (const idle of this.idleWaiters.splice(0)) idle();
 
     if (!this.transport.destroyed) {
-      this.transport.end();
-      const timer = setTimeout(() => this.transport.destroy(), this.config.closeTimeout);
-      timer.unref();
-      this.transport.once('close', () => clearTimeout(timer));
+      if (err?.code === YamuxErrorCode.KeepAliveTimeout) {
+        // The link is dead: a graceful end would wait on a peer that cannot answer.
+        this.transport.destroy(err);
+      } else {
+        this.transport.end();
+        const timer = setTimeout(() => this.transport.destroy(err), this.config.closeTimeout);
+        timer.unref();
+        this.transport.once('close', () => clearTimeout(timer));
+      }
     }
     this.emit('close', err);
   }
@@ -292,6 +304,10 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     if (id === SESSION_STREAM_ID) {
       throw new YamuxProtocolError(YamuxErrorCode.BadStreamId, `stream frame on the session id 0 (${describeHeader(h)})`);
     }
+    // No window we grant is ever larger, whatever the stream; caught before any stream lookup.
+    if (h.type === FrameType.Data && h.length > this.config.maxStreamWindow) {
+      throw new YamuxProtocolError(YamuxErrorCode.FrameTooLarge, `data frame larger than any window we grant (${describeHeader(h)})`);
+    }
     if (h.flags & Flag.SYN) {
       this.onSyn(h);
     }
@@ -309,11 +325,10 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     if (id % 2 !== remoteParity) {
       throw new YamuxProtocolError(YamuxErrorCode.BadStreamId, `peer opened stream ${id}, an id of our parity (${describeHeader(h)})`);
     }
-    if (this.streams.has(id) || id <= this.highestRemoteId) {
+    if (this.streams.has(id) || !this.remoteIds.open(id)) {
       throw new YamuxProtocolError(YamuxErrorCode.DuplicateStream, `peer reopened stream ${id} (${describeHeader(h)})`);
     }
-    this.highestRemoteId = id;
-    if (this.localGoAway || this.streams.size >= this.config.maxConcurrentStreams) {
+    if (this.sentGoAway !== null || this.streams.size >= this.config.maxConcurrentStreams) {
       this.refuse(id);
       return;
     }
@@ -323,19 +338,31 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
       return;
     }
     const stream = new YamuxStream(this, id, 'remote');
+    // Nobody can listen for errors on a stream they have not been given yet; a RST or the
+    // session closing before then must not surface as an unhandled 'error'.
+    stream.on('error', swallow);
+    this.streams.set(id, stream);
     if (queue) {
-      this.streams.set(id, stream);
       this.backlog.push(stream);
       return;
     }
-    this.streams.set(id, stream);
     stream.sendAck();
     const waiter = this.acceptWaiters.shift();
     // Deliver after the SYN frame (and any payload riding on it) has been taken in.
     process.nextTick(() => {
       if (waiter) waiter.resolve(stream);
       else this.emit('stream', stream);
+      handOver(stream);
     });
+  }
+
+  private flushBacklog(): void {
+    while (this.backlog.length > 0 && this.listenerCount('stream') > 0) {
+      const stream = this.backlog.shift()!;
+      stream.sendAck();
+      this.emit('stream', stream);
+      handOver(stream);
+    }
   }
 
   private refuse(id: number): void {
@@ -348,12 +375,9 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
    */
   private checkClosedStream(h: FrameHeader): void {
     const localParity = this.role === 'client' ? 1 : 0;
-    const neverOpened = h.streamId % 2 === localParity ? h.streamId >= this.nextStreamId : h.streamId > this.highestRemoteId;
+    const neverOpened = h.streamId % 2 === localParity ? h.streamId >= this.nextStreamId : this.remoteIds.neverOpened(h.streamId);
     if (neverOpened) {
       throw new YamuxProtocolError(YamuxErrorCode.UnknownStream, `frame for stream ${h.streamId}, which was never opened (${describeHeader(h)})`);
-    }
-    if (h.type === FrameType.Data && h.length > this.config.maxStreamWindow) {
-      throw new YamuxProtocolError(YamuxErrorCode.RecvWindowExceeded, `data frame larger than any window we grant (${describeHeader(h)})`);
     }
   }
 
@@ -383,6 +407,16 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     this.close(new YamuxError(YamuxErrorCode.RemoteError, `the peer closed the session reporting ${what}`));
   }
 
+  private sendGoAway(code: GoAwayCode): void {
+    this.sentGoAway = code;
+    this.encoder.control(FrameType.GoAway, 0, SESSION_STREAM_ID, code);
+  }
+
+  /** After the peer's normal GoAway the end of the connection is the expected, clean finish. */
+  private transportEnded(why: string): void {
+    this.close(this.remoteGoAway ? undefined : new YamuxError(YamuxErrorCode.TransportClosed, why));
+  }
+
   private afterFlush(): void {
     if (this.readingPaused && this.transport.writableLength <= this.config.maxSendBuffer / 2) {
       this.readingPaused = false;
@@ -400,7 +434,7 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
   private assertCanOpen(): void {
     if (this.closedWith !== undefined) throw this.closedError();
     if (this.remoteGoAway) throw new YamuxError(YamuxErrorCode.RemoteGoAway, 'the peer is going away and takes no new streams');
-    if (this.localGoAway) throw new YamuxError(YamuxErrorCode.LocalGoAway, 'this session is going away and opens no new streams');
+    if (this.sentGoAway !== null) throw new YamuxError(YamuxErrorCode.LocalGoAway, 'this session is going away and opens no new streams');
     if (this.streams.size >= this.config.maxConcurrentStreams) {
       throw new YamuxError(YamuxErrorCode.TooManyStreams, `already ${this.streams.size} streams open (maxConcurrentStreams)`);
     }
@@ -440,6 +474,13 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     this.keepAliveTimer = null;
     this.clearKeepAliveDeadline();
   }
+}
+
+function swallow(): void {}
+
+/** Lets the 'error' events of a delivered stream reach its new owner (after they had a turn to listen). */
+function handOver(stream: YamuxStream): void {
+  setImmediate(() => stream.off('error', swallow));
 }
 
 function asYamuxError(err: unknown): YamuxError {

@@ -34,6 +34,12 @@ export class YamuxStream extends Duplex {
   private recvWindow = INITIAL_STREAM_WINDOW;
   /** The window we currently grant; grows while the reader keeps up. */
   private recvWindowMax = INITIAL_STREAM_WINDOW;
+  /**
+   * Bytes of Data frames whose headers were admitted but whose payload has not arrived yet.
+   * They are counted against the window but are not in the readable buffer, and must not be
+   * mistaken for bytes the consumer has taken.
+   */
+  private unpushed = 0;
   private pendingWrite: PendingWrite | null = null;
   private finSent = false;
   private finReceived = false;
@@ -44,7 +50,8 @@ export class YamuxStream extends Duplex {
 
   /** @internal Streams are made by YamuxSession.open() and delivered by accept(). */
   constructor(host: StreamHost, id: number, opened: 'local' | 'remote') {
-    // Half the smallest window: _read then always fires before the peer can be blocked on us.
+    // A quarter of the smallest window, so the readable buffer never looks "full" to Node while
+    // the peer still has window left; consumption is tracked in read() regardless.
     super({ allowHalfOpen: true, readableHighWaterMark: INITIAL_STREAM_WINDOW / 4, writableHighWaterMark: 64 * 1024 });
     this.host = host;
     this.id = id;
@@ -58,7 +65,10 @@ export class YamuxStream extends Duplex {
 
   // ---- called by the session ------------------------------------------------------------------
 
-  /** @internal Sends the SYN, announcing a larger window at once if we allow one. */
+  /**
+   * @internal Sends the SYN as a window update of 0: the window starts at the spec's 256 KiB
+   * and grows only once the reader shows it keeps up (see grantWindow).
+   */
   sendSyn(openTimeout: number, onTimeout: (stream: YamuxStream) => void): void {
     this.host.sendControl(FrameType.WindowUpdate, Flag.SYN, this.id, 0);
     this.openTimer = setTimeout(() => onTimeout(this), openTimeout);
@@ -96,10 +106,12 @@ export class YamuxStream extends Duplex {
       );
     }
     this.recvWindow -= length;
+    this.unpushed += length;
   }
 
   /** @internal */
   handlePayload(payload: Buffer): void {
+    this.unpushed -= payload.length;
     if (this.finReceived || this.resetSeen || this.destroyed) return;
     this.push(payload);
   }
@@ -119,9 +131,9 @@ export class YamuxStream extends Duplex {
   }
 
   /** @internal The session is going down: fail the stream without sending anything. */
-  abort(err: Error): void {
+  abort(err: Error | null): void {
     this.resetSeen = true;
-    this.destroy(err);
+    this.destroy(err ?? undefined);
   }
 
   /** @internal The transport has room again. */
@@ -138,6 +150,18 @@ export class YamuxStream extends Duplex {
 
   override _read(): void {
     this.grantWindow();
+  }
+
+  /**
+   * Every way of consuming a Readable goes through read() (flowing mode calls it too, and the
+   * fast path that hands a chunk straight to 'data' is followed by read(0)). Node calls _read
+   * only when its buffer is low and no earlier _read is outstanding, which is not a reliable
+   * sign of consumption: granting window here means a drained reader always reopens the window.
+   */
+  override read(size?: number): string | Buffer | null {
+    const chunk = super.read(size) as string | Buffer | null;
+    this.grantWindow();
+    return chunk;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -204,7 +228,7 @@ export class YamuxStream extends Duplex {
   private grantWindow(): void {
     if (this.finReceived || this.resetSeen) return;
     const buffered = this.readableLength;
-    const consumed = this.recvWindowMax - this.recvWindow - buffered;
+    const consumed = this.recvWindowMax - this.recvWindow - buffered - this.unpushed;
     if (consumed < this.recvWindowMax / 2) return;
     let growth = 0;
     if (this.recvWindowMax < this.host.maxStreamWindow && buffered < this.recvWindowMax / 4) {

@@ -146,8 +146,13 @@ export class Agent extends EventEmitter<AgentEvents> {
     const session = new TunnelSession(auth.transport, { role: 'client', yamux: this.settings.yamux, logger: log });
     this.current.session = session;
     session.serve((request) => this.openTarget(request.host, request.port));
+    session.once('goaway', () => log.info('server sent GoAway: no new streams; waiting for its reconnect hint'));
     let sessionError: string | undefined;
-    session.once('close', (err) => (sessionError = err ? `${err.code}: ${err.message}` : undefined));
+    session.once('close', (err) => {
+      sessionError = err ? `${err.code}: ${err.message}` : undefined;
+      // The WebSocket close handshake cannot finish on a dead link; do not wait ws's 30 s for it.
+      setTimeout(() => ws.terminate(), 2_000).unref();
+    });
     const offset = auth.clockOffsetMs;
     log[Math.abs(offset) > CLOCK_WARN_MS ? 'warn' : 'info'](
       { clockOffsetMs: offset },

@@ -15,6 +15,8 @@ interface StartFlags {
   nodeId?: string;
   drainGrace?: number;
   drainSpread?: number;
+  keepaliveInterval?: number;
+  keepaliveTimeout?: number;
 }
 
 /** Keys a --config file may hold, and how each is read. */
@@ -32,6 +34,8 @@ const fileKeys: Record<string, (v: unknown, s: Partial<ServerSettings>) => void>
   drainGrace: (v, s) => (s.drainGraceMs = parseDuration(String(v), 'drainGrace')),
   drainSpread: (v, s) => (s.drainSpreadMs = parseDuration(String(v), 'drainSpread')),
   authFailureDelay: (v, s) => (s.authFailureDelayMs = parseDuration(String(v), 'authFailureDelay')),
+  keepaliveInterval: (v, s) => (s.yamux = { ...s.yamux, keepAliveInterval: parseDuration(String(v), 'keepaliveInterval') }),
+  keepaliveTimeout: (v, s) => (s.yamux = { ...s.yamux, keepAliveTimeout: parseDuration(String(v), 'keepaliveTimeout') }),
 };
 
 function invalid(key: string, expected: string, got: unknown): CodedError {
@@ -74,6 +78,8 @@ export function registerStartCommand(program: Command): void {
     .option('--node-id <id>', 'name of this node in presence (default: the host name)')
     .addOption(new Option('--drain-grace <duration>', 'on SIGTERM, time for streams in flight after GoAway (default 10s)').argParser(parseDurationArg))
     .addOption(new Option('--drain-spread <duration>', 'devices are told to reconnect at a random moment within this window (default 30s)').argParser(parseDurationArg))
+    .addOption(new Option('--keepalive-interval <duration>', 'ping every session this often (default 15s)').argParser(parseDurationArg))
+    .addOption(new Option('--keepalive-timeout <duration>', 'a ping unanswered this long closes the session (default 30s)').argParser(parseDurationArg))
     .action(async (flags: StartFlags, cmd: Command) => {
       const fromFile = flags.config ? readServerConfig(flags.config) : {};
       const settings: Partial<ServerSettings> = { ...fromFile };
@@ -87,6 +93,8 @@ export function registerStartCommand(program: Command): void {
       if (flags.nodeId !== undefined) settings.nodeId = flags.nodeId;
       if (flags.drainGrace !== undefined) settings.drainGraceMs = flags.drainGrace;
       if (flags.drainSpread !== undefined) settings.drainSpreadMs = flags.drainSpread;
+      if (flags.keepaliveInterval !== undefined) settings.yamux = { ...settings.yamux, keepAliveInterval: flags.keepaliveInterval };
+      if (flags.keepaliveTimeout !== undefined) settings.yamux = { ...settings.yamux, keepAliveTimeout: flags.keepaliveTimeout };
       if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
         throw new CodedError('ERR_CONFIG_INVALID', '--cert and --key go together: give both, or neither for the development CA');
       }

@@ -86,7 +86,13 @@ export class DeviceSessions {
       devices.map(async (d) => {
         const hint: DrainHint = { retryAfterMs: Math.round(random() * spreadMs) };
         d.transport.setCloseReason(DRAIN_CLOSE_CODE, JSON.stringify(hint));
+        const closed = new Promise<void>((resolve) => {
+          if (d.transport.destroyed) resolve();
+          else d.transport.once('close', () => resolve());
+        });
         await d.session.drain(graceMs);
+        // Let the WebSocket close handshake carry the hint before the process exits.
+        await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       }),
     );
   }

@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+
+export interface RunOptions {
+  readonly json: boolean;
+  readonly quick: boolean;
+  readonly scenarios: readonly number[];
+  readonly paths: readonly string[];
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--json] [--scenario N]... [--path NAME]...
+  --quick          short run (under a minute for the baselines)
+  --json           JSON on stdout instead of the table
+  --scenario N     run scenario N only (1-7; repeat or comma-separate for several)
+  --path NAME      run path NAME only (repeat or comma-separate for several)
+Progress goes to stderr, results to stdout.`;
+
+function list(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
+
+/** Throws with a message meant for the user on anything it does not understand. */
+export function parseOptions(argv: readonly string[], scenarioIds: readonly number[], pathNames: readonly string[]): RunOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      json: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      scenario: { type: 'string', multiple: true },
+      path: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help === true) return 'help';
+  const scenarios = list(values.scenario).map(Number);
+  for (const s of scenarios) {
+    if (!scenarioIds.includes(s)) throw new Error(`unknown scenario ${s} (have ${scenarioIds.join(', ')})`);
+  }
+  const paths = list(values.path);
+  for (const p of paths) {
+    if (!pathNames.includes(p)) throw new Error(`unknown path ${p} (have ${pathNames.join(', ')})`);
+  }
+  return {
+    json: values.json === true,
+    quick: values.quick === true,
+    scenarios: scenarios.length > 0 ? scenarioIds.filter((id) => scenarios.includes(id)) : scenarioIds,
+    paths: paths.length > 0 ? pathNames.filter((n) => paths.includes(n)) : pathNames,
+  };
+}

@@ -1,0 +1,11 @@
+import { directPath } from './direct.js';
+import { opensshPath, opensshTtyPath } from './openssh/path.js';
+import { tunnelPath } from './tunnel.js';
+import type { BenchPath } from './types.js';
+
+/** Table column order. Baselines first: ratios are taken against them. */
+export const PATHS: readonly BenchPath[] = [directPath, opensshPath, opensshTtyPath, tunnelPath()];
+
+/** The physical floor, and the OpenSSH chains issue 7's targets are stated against. */
+export const FLOOR = 'direct';
+export const BASTIONS: readonly string[] = ['openssh', 'openssh-tty'];

@@ -1,0 +1,30 @@
+import type { TargetEndpoints } from '../targets/launch.js';
+
+export interface PathContext {
+  /** The echo and sink services on the far side, reachable directly on loopback. */
+  readonly targets: TargetEndpoints;
+  /** Progress lines for the operator (stderr); never part of the results. */
+  readonly log: (line: string) => void;
+}
+
+/** A path that is up: the load generator dials `endpoints` and reaches the targets through it. */
+export interface RunningPath {
+  readonly endpoints: TargetEndpoints;
+  /** Facts worth printing with the results, e.g. the negotiated ssh cipher. */
+  readonly notes: readonly string[];
+  /** Processes that carry the traffic, now (sshd forks per connection, so this can change). */
+  processes(): number[];
+  /** Stops everything setup started. Must be safe to call after a partial failure. */
+  teardown(): Promise<void>;
+}
+
+export type PathSetup =
+  | { readonly kind: 'ready'; readonly path: RunningPath }
+  | { readonly kind: 'skipped'; readonly reason: string };
+
+/** One way from the load generator to the targets; the table has one column per path. */
+export interface BenchPath {
+  readonly name: string;
+  readonly description: string;
+  setup(context: PathContext): Promise<PathSetup>;
+}

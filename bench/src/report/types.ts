@@ -1,0 +1,58 @@
+import type { MachineInfo } from '../machine.js';
+import type { Sizes } from '../sizes.js';
+import type { Ratio } from './ratios.js';
+
+/** CPU seconds spent while one scenario ran, by who spent them. */
+export interface CpuSpent {
+  /** Wall-clock seconds the scenario took, warm-up included. */
+  readonly wall: number;
+  readonly generator: number;
+  readonly targets: number;
+  /** The path's own processes (ssh, sshd; CLI, server, agent): what the path costs. */
+  readonly path: number;
+  /** Everything else busy on the machine meanwhile: other users' work skews the figures. */
+  readonly others: number;
+}
+
+export type RunStatus = 'ok' | 'error' | 'skipped';
+
+export interface ScenarioRun {
+  readonly scenario: number;
+  readonly path: string;
+  readonly status: RunStatus;
+  readonly metrics?: Readonly<Record<string, number>>;
+  readonly details?: Readonly<Record<string, number>>;
+  readonly cpuSeconds?: CpuSpent;
+  readonly reason?: string;
+}
+
+export interface PathOutcome {
+  readonly name: string;
+  readonly description: string;
+  readonly status: 'ran' | 'skipped' | 'failed';
+  readonly reason?: string;
+  readonly notes: readonly string[];
+}
+
+/** What a scenario's figures mean, so the JSON reads without the source at hand. */
+export interface ScenarioInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly metrics: readonly { readonly key: string; readonly label: string; readonly unit: string; readonly better: string }[];
+  readonly needs?: string;
+}
+
+export interface BenchReport {
+  readonly date: string;
+  readonly machine: MachineInfo;
+  readonly quick: boolean;
+  readonly sizes: Sizes;
+  readonly scenarios: readonly ScenarioInfo[];
+  readonly targets: string;
+  readonly paths: readonly PathOutcome[];
+  readonly runs: readonly ScenarioRun[];
+  readonly ratios: readonly Ratio[];
+  /** os.loadavg() before and after the run: 1, 5 and 15 minute averages. */
+  readonly load: { readonly before: readonly number[]; readonly after: readonly number[] };
+  readonly warnings: readonly string[];
+}

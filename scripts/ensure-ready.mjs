@@ -1,0 +1,24 @@
+// Lets `npm start` and `npm test` work straight from a fresh clone: installs dependencies when
+// they are missing (which also builds), otherwise brings the TypeScript build up to date.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function step(command, args) {
+  const r = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error(`${command} ${args.join(' ')} failed (exit ${r.status ?? r.signal}); fix the error above and run it again`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
+  console.error('Installing dependencies (first run)...');
+  step(npm, ['ci', '--no-audit', '--no-fund']);
+} else {
+  step(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.json']);
+}
