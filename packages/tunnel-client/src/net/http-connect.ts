@@ -5,6 +5,7 @@ import { readMessage } from './socket-reader.js';
 import { authority, type TcpTarget } from './tcp-connect.js';
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+const HTTP_PREFIX = Buffer.from('HTTP/');
 /** Real proxies answer CONNECT in a few hundred bytes; anything this long is not a proxy. */
 const MAX_RESPONSE_HEAD = 16 * 1024;
 
@@ -49,6 +50,9 @@ export async function openHttpConnectTunnel(socket: net.Socket, proxy: ProxySpec
   const head = await readMessage(
     socket,
     (buffered) => {
+      // Something that is not HTTP (a SOCKS server's two-byte refusal) may never send a blank line: judge it now.
+      const seen = Math.min(HTTP_PREFIX.length, buffered.length);
+      if (!buffered.subarray(0, seen).equals(HTTP_PREFIX.subarray(0, seen))) return buffered.length;
       const end = buffered.indexOf(HEADER_END);
       return end < 0 ? undefined : end + HEADER_END.length;
     },
