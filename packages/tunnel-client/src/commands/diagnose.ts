@@ -15,6 +15,7 @@ interface DiagnoseFlags {
 export function registerDiagnoseCommand(program: Command): void {
   program
     .command('diagnose')
+    .summary("Check this device's network path to the server, one line per check with the remedy.")
     .description(
       "Check this device's path to the server step by step: config, DNS, TCP (through the proxy when set), TLS chain and issuer, " +
         'certificate dates against the local clock, clock offset to the server, WebSocket upgrade, authentication and a round trip. ' +

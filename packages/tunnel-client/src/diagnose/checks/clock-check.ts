@@ -1,4 +1,4 @@
-import { describeClockOffset, isoSeconds } from '@tunnel/protocol';
+import { describeClockOffset, isoSeconds, type ClockOffsetEstimate } from '@tunnel/protocol';
 import { probeServerClock } from '../../agent/server-clock.js';
 import { given, type Check } from '../check.js';
 import { outcomeOf } from '../remedies.js';
@@ -16,7 +16,7 @@ export const clockCheck: Check = {
   blockedBy: (_results, state) => (state.inspection ? undefined : 'not run: no TLS handshake with the server (see tls)'),
   async run(state) {
     const target = serverOf(state);
-    let estimate;
+    let estimate: ClockOffsetEstimate | undefined;
     try {
       estimate = await probeServerClock(target.host, target.port, { proxy: given(state.proxy, 'the proxy settings'), timeoutMs: state.options.timeoutMs });
     } catch (err) {
