@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { errorCode } from '@tunnel/protocol';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerHeartbeatCommand } from './commands/heartbeat.js';
+import { registerDiagnoseCommand } from './commands/diagnose.js';
 import { VERSION } from './version.js';
 
 const program = new Command('tunnel-client')
@@ -12,6 +13,7 @@ const program = new Command('tunnel-client')
 
 registerAgentCommand(program);
 registerHeartbeatCommand(program);
+registerDiagnoseCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = errorCode(err);

@@ -98,6 +98,8 @@ export class TunnelServer {
     });
     this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err: err.message, code: err.code }, 'TLS handshake failed'));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
+    // Devices estimate their clock offset from it (ws sends no Date of its own).
+    this.wss.on('headers', (headers) => headers.push(`Date: ${new Date().toUTCString()}`));
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
 
     const devices = new DeviceEndpoint({

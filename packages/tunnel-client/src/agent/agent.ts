@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import {
   AuthError,
   Backoff,
-  errorCode,
+  describeClockOffset,
   formatDuration,
   OpenError,
   OpenResult,
@@ -14,7 +14,9 @@ import {
   type YamuxConfig,
 } from '@tunnel/protocol';
 import type WebSocket from 'ws';
+import { loadProxyConfig, proxyRoute, type ProxyConfig } from '../net/proxy-config.js';
 import { dialDevice } from './connect.js';
+import { explainConnectFailure } from './connect-failure.js';
 import type { DeviceConfig } from './device-config.js';
 import { deviceHandshake } from './device-handshake.js';
 import { dialTarget } from './target-dialer.js';
@@ -33,6 +35,8 @@ export interface AgentSettings {
   /** Time to connect to a target on the device. Default 10 s. */
   dialTimeoutMs: number;
   yamux: Partial<YamuxConfig>;
+  /** --proxy / HTTPS_PROXY / NO_PROXY, parsed at start-up; from the environment when absent. */
+  proxy?: ProxyConfig;
   log: Logger;
 }
 
@@ -40,6 +44,9 @@ export interface AgentEvents {
   connected: [sessionId: string];
   disconnected: [reason: string];
 }
+
+/** A device clock further than this from the server's is logged as a warning: NTP is not doing its job. */
+const CLOCK_WARN_MS = 60_000;
 
 /** Close code and reason of the WebSocket, as the server gave them. */
 interface SessionEnd {
@@ -60,11 +67,13 @@ export class Agent extends EventEmitter<AgentEvents> {
   private current: { ws: WebSocket; session: TunnelSession | null } | null = null;
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
+  private readonly proxy: ProxyConfig;
 
   constructor(private readonly settings: AgentSettings) {
     super();
     this.policy = new TargetPolicy(settings.config.allowedTargets);
     this.backoff = new Backoff(settings.backoff);
+    this.proxy = settings.proxy ?? loadProxyConfig();
   }
 
   start(): void {
@@ -94,10 +103,9 @@ export class Agent extends EventEmitter<AgentEvents> {
         this.emit('disconnected', end.error ?? `closed (${end.code})`);
         log.warn({ code: end.code, reason: end.reason || undefined, err: end.error, lastedMs: lasted, drain: hint !== undefined }, 'disconnected');
       } catch (err) {
-        const code = errorCode(err) ?? 'ERR_CONNECT';
         delay = this.backoff.next();
         if (err instanceof AuthError && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
-        log.error({ code, err: (err as Error).message }, 'connection failed');
+        await this.reportFailure(err);
       }
       if (this.stopped) break;
       log.info({ retryInMs: delay, attempt: this.backoff.attempts }, `retrying in ${formatDuration(delay)}`);
@@ -116,8 +124,9 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   private async sessionLifetime(): Promise<SessionEnd> {
     const { config, log } = this.settings;
-    log.info({ endpoint: `${config.vpnEndpoint}:${config.vpnPort}` }, 'connecting');
-    const { ws } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs });
+    const route = proxyRoute(this.proxy, config.vpnEndpoint, config.vpnPort).description;
+    log.info({ endpoint: `${config.vpnEndpoint}:${config.vpnPort}`, route }, 'connecting');
+    const { ws } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs, proxy: this.proxy });
     this.current = { ws, session: null };
     if (this.stopped) {
       ws.close(1000);
@@ -145,7 +154,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       setTimeout(() => ws.terminate(), 2_000).unref();
     });
     const offset = auth.clockOffsetMs;
-    log[Math.abs(offset) > 60_000 ? 'warn' : 'info'](
+    log[Math.abs(offset) > CLOCK_WARN_MS ? 'warn' : 'info'](
       { clockOffsetMs: offset },
       `device clock is ${formatDuration(Math.abs(offset))} ${offset >= 0 ? 'ahead of' : 'behind'} the server`,
     );
@@ -154,6 +163,23 @@ export class Agent extends EventEmitter<AgentEvents> {
     const end = await ended;
     session.close();
     return { ...end, error: sessionError };
+  }
+
+  /**
+   * Logs why a connection failed, as precisely as can be found out: a certificate failure names
+   * its dates or issuer, and a clock that makes certificates look invalid is measured against the
+   * server's. The loop retries either way, so a device recovers once its clock or trust is fixed.
+   */
+  private async reportFailure(err: unknown): Promise<void> {
+    const { config, log, connectTimeoutMs } = this.settings;
+    const failure = await explainConnectFailure(err, { config, proxy: this.proxy, timeoutMs: connectTimeoutMs });
+    log.error({ ...failure.details, code: failure.code, err: failure.message }, 'connection failed');
+    if (failure.clock) {
+      // A clock that agrees says the certificate itself is at fault (expired, not yet issued): worth knowing too.
+      const level = Math.abs(failure.clock.offsetMs) - failure.clock.uncertaintyMs > CLOCK_WARN_MS ? 'warn' : 'info';
+      // Same sign as the handshake's clockOffsetMs: device minus server.
+      log[level]({ clockOffsetMs: -failure.clock.offsetMs, serverTime: failure.clock.serverTime.toISOString() }, describeClockOffset(failure.clock));
+    }
   }
 
   private async openTarget(host: string, port: number): Promise<{ stream: import('node:net').Socket; onFinished: (r: import('@tunnel/protocol').JoinResult) => void }> {

@@ -1,12 +1,17 @@
 import { rootCertificates } from 'node:tls';
 import { CodedError } from '@tunnel/protocol';
 import WebSocket from 'ws';
+import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
+import type { ProxyConfig } from '../net/proxy-config.js';
+import { wsCreateConnectionOver } from '../net/ws-create-connection.js';
 import type { DeviceConfig } from './device-config.js';
 
 export const DEVICE_CONNECT_PATH = '/v1/device/connect';
 
 export interface DialOptions {
   timeoutMs: number;
+  /** --proxy / HTTPS_PROXY / NO_PROXY as loadProxyConfig parsed them; read from the environment when absent. */
+  proxy?: ProxyConfig;
 }
 
 /**
@@ -24,15 +29,22 @@ export function deviceConnectUrl(config: DeviceConfig): string {
 }
 
 /** Opens the device's WebSocket; resolves once it is open, with the server's Date header. */
-export function dialDevice(config: DeviceConfig, options: DialOptions): Promise<{ ws: WebSocket; serverDate: string | undefined }> {
+export async function dialDevice(config: DeviceConfig, options: DialOptions): Promise<{ ws: WebSocket; serverDate: string | undefined }> {
+  const started = Date.now();
+  const { socket } = await dialThroughProxyIfAny(config.vpnEndpoint, config.vpnPort, {
+    ...(options.proxy ? { proxyConfig: options.proxy } : {}),
+    timeoutMs: options.timeoutMs,
+  });
   return new Promise((resolve, reject) => {
     let serverDate: string | undefined;
     const ws = new WebSocket(deviceConnectUrl(config), {
       ca: trustAnchors(config),
       perMessageDeflate: false,
-      handshakeTimeout: options.timeoutMs,
+      // One budget for the whole dial: what TCP and the proxy used is gone from TLS and the upgrade.
+      handshakeTimeout: Math.max(1000, options.timeoutMs - (Date.now() - started)),
       minVersion: 'TLSv1.2',
       maxPayload: 16 * 1024 * 1024,
+      createConnection: wsCreateConnectionOver(socket),
     });
     ws.once('upgrade', (res) => (serverDate = res.headers.date));
     ws.once('unexpected-response', (_req, res) => {

@@ -1,4 +1,6 @@
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import {
   CodedError,
   formatDuration,
@@ -10,6 +12,8 @@ import {
   type Logger,
   type TranscriptSigner,
 } from '@tunnel/protocol';
+import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
+import type { ProxyConfig } from '../net/proxy-config.js';
 import { trustAnchors } from './connect.js';
 import type { DeviceConfig } from './device-config.js';
 
@@ -19,6 +23,8 @@ export interface HeartbeatSettings {
   intervalMs: number;
   agentVersion: string;
   timeoutMs: number;
+  /** The same route as the tunnel takes (--proxy, HTTPS_PROXY, NO_PROXY); read from the environment when absent. */
+  proxy?: ProxyConfig;
 }
 
 export interface HeartbeatAck {
@@ -27,16 +33,21 @@ export interface HeartbeatAck {
 }
 
 /** One HTTPS JSON call to the server's API, failing with the server's own error code. */
-function callApi(config: DeviceConfig, method: 'GET' | 'POST', pathAndQuery: string, body: unknown, timeoutMs: number): Promise<unknown> {
+async function callApi(s: HeartbeatSettings, method: 'GET' | 'POST', pathAndQuery: string, body: unknown): Promise<unknown> {
+  const { config, timeoutMs } = s;
   const url = new URL(pathAndQuery, config.apiEndpoint + '/');
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(url.port || 443);
+  const { socket } = await dialThroughProxyIfAny(host, port, { ...(s.proxy ? { proxyConfig: s.proxy } : {}), timeoutMs });
+  const overTls = (): tls.TLSSocket =>
+    tls.connect({ socket, ca: trustAnchors(config), minVersion: 'TLSv1.2', servername: net.isIP(host) ? '' : host });
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,
       {
         method,
-        ca: trustAnchors(config),
-        minVersion: 'TLSv1.2',
+        createConnection: overTls,
         timeout: timeoutMs,
         headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
       },
@@ -69,10 +80,10 @@ function callApi(config: DeviceConfig, method: 'GET' | 'POST', pathAndQuery: str
 /** Sends one heartbeat: fetch a challenge, sign it with the device key, report. */
 export async function sendHeartbeat(s: HeartbeatSettings): Promise<HeartbeatAck> {
   const { config } = s;
-  const challenge = (await callApi(config, 'GET', `${HEARTBEAT_CHALLENGE_PATH}?uuid=${config.uuid}`, undefined, s.timeoutMs)) as HeartbeatChallenge;
+  const challenge = (await callApi(s, 'GET', `${HEARTBEAT_CHALLENGE_PATH}?uuid=${config.uuid}`, undefined)) as HeartbeatChallenge;
   const fields = { uuid: config.uuid, nonce: challenge.nonce, intervalMs: s.intervalMs };
   const report: HeartbeatReport = { ...fields, agentVersion: s.agentVersion, signature: s.signer.sign(heartbeatTranscript(fields)) };
-  return (await callApi(config, 'POST', HEARTBEAT_PATH, report, s.timeoutMs)) as HeartbeatAck;
+  return (await callApi(s, 'POST', HEARTBEAT_PATH, report)) as HeartbeatAck;
 }
 
 /**

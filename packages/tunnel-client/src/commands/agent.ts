@@ -3,6 +3,7 @@ import { checkTranscriptSignature, CodedError, createLogger, deviceSigner } from
 import { Option, type Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { HeartbeatLoop } from '../agent/heartbeat.js';
+import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
 import { readConfigEnv, readConfigFile, resolveDeviceConfig, type RawConfig } from '../agent/device-config.js';
 import { VERSION } from '../version.js';
 import { collect, parseDurationArg } from './options.js';
@@ -16,6 +17,7 @@ interface AgentFlags {
   vpnPort?: string;
   apiEndpoint?: string;
   allowTarget?: string[];
+  proxy?: string;
   backoffBase: number;
   backoffCap: number;
   keepaliveInterval: number;
@@ -51,6 +53,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--vpn-port <port>', 'override the server port (vpnPort, 443 when absent)')
     .option('--api-endpoint <url>', 'override the HTTPS API base URL (apiEndpoint)')
     .option('--allow-target <host:ports>', 'also serve this target, e.g. 192.168.1.0/24:22,80 (repeatable; adds to allowedTargets)', collect)
+    .option('--proxy <url>', PROXY_OPTION_HELP)
     .addOption(new Option('--backoff-base <duration>', 'first reconnect delay bound').default(1000, '1s').argParser(parseDurationArg))
     .addOption(new Option('--backoff-cap <duration>', 'largest reconnect delay bound').default(60_000, '60s').argParser(parseDurationArg))
     .addOption(new Option('--stable-after <duration>', 'a session this long resets the backoff').default(30_000, '30s').argParser(parseDurationArg))
@@ -61,6 +64,7 @@ export function registerAgentCommand(program: Command): void {
     .option('--no-heartbeat', 'send no heartbeats (another device process sends them)')
     .action(async (flags: AgentFlags) => {
       const config = loadAgentConfig(flags);
+      const proxy = loadProxyConfig({ proxy: flags.proxy });
       const log = createLogger({ name: 'tunnel-agent' }).child({ uuid: config.uuid });
       const signer = deviceSigner(config.deviceApiKey);
       const agent = new Agent({
@@ -73,10 +77,11 @@ export function registerAgentCommand(program: Command): void {
         connectTimeoutMs: flags.connectTimeout,
         dialTimeoutMs: 10_000,
         yamux: { keepAliveInterval: flags.keepaliveInterval, keepAliveTimeout: flags.keepaliveTimeout },
+        proxy,
         log,
       });
       const heartbeat = flags.heartbeat
-        ? new HeartbeatLoop({ config, signer, intervalMs: flags.heartbeatInterval, agentVersion: VERSION, timeoutMs: flags.connectTimeout }, log.child({ part: 'heartbeat' }))
+        ? new HeartbeatLoop({ config, signer, intervalMs: flags.heartbeatInterval, agentVersion: VERSION, timeoutMs: flags.connectTimeout, proxy }, log.child({ part: 'heartbeat' }))
         : null;
       const shutdown = (signal: string): void => {
         log.info({ signal }, 'stopping');

@@ -1,6 +1,7 @@
 import { createLogger, deviceSigner } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { sendHeartbeat } from '../agent/heartbeat.js';
+import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
 import { VERSION } from '../version.js';
 import { loadAgentConfig } from './agent.js';
 import { parseDurationArg } from './options.js';
@@ -14,8 +15,10 @@ export function registerHeartbeatCommand(program: Command): void {
       new Option('--heartbeat-interval <duration>', 'when the next heartbeat will come; the device counts as fresh for 1.5 x this').default(60_000, '60s').argParser(parseDurationArg),
     )
     .addOption(new Option('--timeout <duration>', 'give up after this long').default(15_000, '15s').argParser(parseDurationArg))
-    .action(async (flags: { config?: string; heartbeatInterval: number; timeout: number }) => {
+    .option('--proxy <url>', PROXY_OPTION_HELP)
+    .action(async (flags: { config?: string; heartbeatInterval: number; timeout: number; proxy?: string }) => {
       const config = loadAgentConfig(flags);
+      const proxy = loadProxyConfig({ proxy: flags.proxy });
       const log = createLogger({ name: 'tunnel-heartbeat' }).child({ uuid: config.uuid });
       const ack = await sendHeartbeat({
         config,
@@ -23,6 +26,7 @@ export function registerHeartbeatCommand(program: Command): void {
         intervalMs: flags.heartbeatInterval,
         agentVersion: VERSION,
         timeoutMs: flags.timeout,
+        proxy,
       });
       log.info({ freshForMs: ack.freshForMs }, 'heartbeat sent');
     });

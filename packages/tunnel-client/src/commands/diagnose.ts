@@ -1,0 +1,43 @@
+import { Option, type Command } from 'commander';
+import { runDiagnosis } from '../diagnose/run-diagnosis.js';
+import { formatCheckLine, formatSummary } from '../diagnose/report.js';
+import { PROXY_OPTION_HELP } from '../net/proxy-config.js';
+import { DEFAULT_CONFIG_FILE } from './agent.js';
+import { parseDurationArg } from './options.js';
+
+interface DiagnoseFlags {
+  config?: string;
+  json?: boolean;
+  proxy?: string;
+  timeout: number;
+}
+
+export function registerDiagnoseCommand(program: Command): void {
+  program
+    .command('diagnose')
+    .summary("Check this device's network path to the server, one line per check with the remedy.")
+    .description(
+      "Check this device's path to the server step by step: config, DNS, TCP (through the proxy when set), TLS chain and issuer, " +
+        'certificate dates against the local clock, clock offset to the server, WebSocket upgrade, authentication and a round trip. ' +
+        'One line per check with PASS, WARN, FAIL or SKIP and what to do; exits 1 when any check fails. ' +
+        "The authentication check opens a real session as the device, so a running agent's session is replaced for a moment (it reconnects by itself).",
+    )
+    .option('--config <file>', `device config.json (default $TUNNEL_CONFIG or ${DEFAULT_CONFIG_FILE})`)
+    .option('--json', 'print a JSON array of checks {name, status, detail, remedy, code, durationMs} instead of lines')
+    .option('--proxy <url>', PROXY_OPTION_HELP)
+    .addOption(new Option('--timeout <duration>', 'time each network check may take').default(10_000, '10s').argParser(parseDurationArg))
+    .action(async (flags: DiagnoseFlags) => {
+      const options = {
+        ...(flags.config !== undefined ? { configFile: flags.config } : {}),
+        ...(flags.proxy !== undefined ? { proxy: flags.proxy } : {}),
+        env: process.env,
+        timeoutMs: flags.timeout,
+      };
+      const results = await runDiagnosis(options, (result) => {
+        if (!flags.json) process.stdout.write(`${formatCheckLine(result)}\n`);
+      });
+      if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      else process.stdout.write(`${formatSummary(results)}\n`);
+      process.exitCode = results.some((r) => r.status === 'FAIL') ? 1 : 0;
+    });
+}

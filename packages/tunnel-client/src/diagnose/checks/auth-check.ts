@@ -1,0 +1,34 @@
+import { checkTranscriptSignature, deviceSigner } from '@tunnel/protocol';
+import { deviceHandshake } from '../../agent/device-handshake.js';
+import { VERSION } from '../../version.js';
+import { after, given, type Check } from '../check.js';
+import { outcomeOf } from '../remedies.js';
+import { serverOf } from './server.js';
+
+/**
+ * The real device handshake: the device proves it holds deviceApiKey, the server proves it holds
+ * the pinned identity key. It opens a real session, which replaces a running agent's for a moment.
+ */
+export const authCheck: Check = {
+  name: 'auth',
+  blockedBy: after('websocket'),
+  async run(state) {
+    const config = given(state.config, 'the device config');
+    try {
+      state.auth = await deviceHandshake(given(state.ws, 'the WebSocket'), {
+        uuid: config.uuid,
+        signer: deviceSigner(config.deviceApiKey),
+        pinnedServerKey: config.serverIdentityKey,
+        verify: checkTranscriptSignature,
+        agentVersion: `${VERSION} diagnose`,
+        timeoutMs: state.options.timeoutMs,
+      });
+    } catch (err) {
+      return outcomeOf(err, serverOf(state));
+    }
+    return {
+      status: 'PASS',
+      detail: `device ${config.uuid} authenticated and the server proved the pinned identity key (session ${state.auth.sessionId})`,
+    };
+  },
+};

@@ -1,0 +1,76 @@
+import type net from 'node:net';
+import { openHttpConnectTunnel } from './http-connect.js';
+import { loadProxyConfig, proxyRoute, type ProxyConfig, type ProxyRoute, type ProxySettings } from './proxy-config.js';
+import { ProxyError, ProxyErrorCode } from './proxy-errors.js';
+import type { ProxySpec } from './proxy-url.js';
+import { openSocks5Tunnel } from './socks5.js';
+import { connectTcp } from './tcp-connect.js';
+
+export interface DialThroughProxyOptions extends ProxySettings {
+  /** Settings already parsed by loadProxyConfig; wins over `proxy` and `env`. */
+  proxyConfig?: ProxyConfig;
+  /** Budget for TCP to the first hop plus the proxy's handshake. Default 15 s. */
+  timeoutMs?: number;
+}
+
+export interface ProxiedConnection {
+  /** Connected to host:port (through the proxy when one applies); start TLS over it. */
+  socket: net.Socket;
+  route: ProxyRoute;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+function unreachable(proxy: ProxySpec, source: string | undefined, err: unknown): ProxyError {
+  const why = err instanceof Error ? err.message : String(err);
+  const from = source ? ` (from ${source})` : '';
+  return new ProxyError(ProxyErrorCode.Unreachable, `cannot reach the proxy ${proxy.display}${from}: ${why}`, { proxy: proxy.display }, { cause: err });
+}
+
+/** Rejects when `work` outlives the deadline, destroying the socket so the handshake stops too. */
+function within<T>(work: Promise<T>, ms: number, socket: net.Socket, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      socket.destroy();
+      reject(onTimeout());
+    }, Math.max(1, ms));
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A TCP connection to host:port, through the proxy that --proxy, HTTPS_PROXY or ALL_PROXY name
+ * (HTTP CONNECT or SOCKS5, with credentials from the URL) unless NO_PROXY lists the host; direct
+ * otherwise. The one dialer for everything in this package that reaches the server, so the agent,
+ * diagnose and the developer CLI leave through the same door.
+ */
+export async function dialThroughProxyIfAny(host: string, port: number, options: DialThroughProxyOptions = {}): Promise<ProxiedConnection> {
+  const config = options.proxyConfig ?? loadProxyConfig(options);
+  const route = proxyRoute(config, host, port);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const started = Date.now();
+  if (!route.proxy) return { socket: await connectTcp({ host, port }, timeoutMs), route };
+
+  const proxy = route.proxy;
+  let socket: net.Socket;
+  try {
+    socket = await connectTcp({ host: proxy.host, port: proxy.port }, timeoutMs);
+  } catch (err) {
+    throw unreachable(proxy, config.source, err);
+  }
+  const target = { host, port };
+  const handshake = proxy.protocol === 'http' ? openHttpConnectTunnel(socket, proxy, target) : openSocks5Tunnel(socket, proxy, target);
+  const left = timeoutMs - (Date.now() - started);
+  try {
+    await within(handshake, left, socket, () =>
+      new ProxyError(ProxyErrorCode.Timeout, `the proxy ${proxy.display} did not open the tunnel to ${host}:${port} within ${timeoutMs} ms`, {
+        proxy: proxy.display,
+      }),
+    );
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  return { socket, route };
+}
