@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
 import { WebSocketServer } from 'ws';
-import { FailureLimiter } from './auth/failure-limiter.js';
+import { AuthLimits } from './auth/auth-limits.js';
 import { DeviceEndpoint } from './devices/device-endpoint.js';
 import { DeviceSessions } from './devices/device-sessions.js';
 import { HeartbeatEndpoint } from './devices/heartbeat-endpoint.js';
@@ -65,7 +65,7 @@ export class TunnelServer {
   readonly identity: TranscriptSigner;
   readonly router = new Router();
   /** Failed device and user authentications, counted per source and per uuid. */
-  readonly authLimiter = new FailureLimiter();
+  readonly authLimits = new AuthLimits();
   private readonly http: https.Server;
   private readonly wss: WebSocketServer;
   private readonly removals: RemovalWatcher;
@@ -112,7 +112,7 @@ export class TunnelServer {
       handshake: {
         identity: this.identity,
         verify: checkTranscriptSignature,
-        limiter: this.authLimiter,
+        limits: this.authLimits,
         failureDelayMs: settings.authFailureDelayMs,
         timeoutMs: settings.authTimeoutMs,
       },
@@ -123,7 +123,7 @@ export class TunnelServer {
       presence: this.presence,
       identity: this.identity,
       verify: checkTranscriptSignature,
-      limiter: this.authLimiter,
+      limits: this.authLimits,
       failureDelayMs: settings.authFailureDelayMs,
       log: this.log,
     }).register(this.router);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { AuthLimits } from '../src/auth/auth-limits.js';
 import { FailureLimiter } from '../src/auth/failure-limiter.js';
 
 describe('failed-authentication limiter', () => {
@@ -30,5 +31,17 @@ describe('failed-authentication limiter', () => {
     for (let i = 0; i < 1000; i++) limiter.recordFailure(`ip:${i}`);
     expect(limiter.retryAfter('ip:0'), 'the oldest was evicted').to.equal(0);
     expect(limiter.retryAfter('ip:999')).to.be.greaterThan(0);
+  });
+});
+
+describe('authentication limits per source and per subject', () => {
+  it('stops a guessed uuid quickly but lets the neighbours behind the same address in', () => {
+    const limits = new AuthLimits({ maxFailures: 50 }, { maxFailures: 5 });
+    for (let i = 0; i < 5; i++) limits.recordFailure('203.0.113.7', 'device:broken');
+    expect(limits.subjectRetryAfter('device:broken')).to.be.greaterThan(0);
+    expect(limits.sourceRetryAfter('203.0.113.7'), 'the shared NAT address is still fine').to.equal(0);
+    expect(limits.subjectRetryAfter('device:neighbour')).to.equal(0);
+    for (let i = 0; i < 45; i++) limits.recordFailure('203.0.113.7', `device:guess-${i}`);
+    expect(limits.sourceRetryAfter('203.0.113.7'), 'a source guessing many uuids is stopped').to.be.greaterThan(0);
   });
 });

@@ -16,14 +16,14 @@ import {
   type WelcomeMessage,
 } from '@tunnel/protocol';
 import type WebSocket from 'ws';
-import type { FailureLimiter } from '../auth/failure-limiter.js';
+import type { AuthLimits } from '../auth/auth-limits.js';
 
 export interface DeviceHandshakeDeps {
   /** The device's registered public key, or null for an unknown uuid. */
   deviceKey(uuid: string): Promise<string | null>;
   identity: TranscriptSigner;
   verify: SignatureCheck;
-  limiter: FailureLimiter;
+  limits: AuthLimits;
   /** Failed attempts are answered after this delay, so guessing is slow; others are not held up. */
   failureDelayMs: number;
   timeoutMs: number;
@@ -52,7 +52,6 @@ export interface RejectedDevice {
  */
 export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps: DeviceHandshakeDeps): Promise<AuthenticatedDevice> {
   return new Promise((resolve, reject) => {
-    const sourceKey = `ip:${remoteAddress}`;
     let hello: HelloMessage | null = null;
     let challenge: ChallengeMessage | null = null;
     let deviceKey = '';
@@ -78,7 +77,7 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
     };
 
     async function onHello(h: HelloMessage): Promise<void> {
-      const uuidWait = deps.limiter.retryAfter(`uuid:${h.uuid}`);
+      const uuidWait = deps.limits.subjectRetryAfter(`device:${h.uuid}`);
       if (uuidWait > 0) {
         refuse(rateLimited(`too many failed authentications for device ${h.uuid}`, uuidWait), false);
         return;
@@ -124,7 +123,7 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
         );
         return;
       }
-      deps.limiter.recordSuccess(`uuid:${h.uuid}`);
+      deps.limits.recordSuccess(`device:${h.uuid}`);
       finish();
       const welcome: WelcomeMessage = { type: 'welcome', sessionId: c.sessionId };
       ws.send(JSON.stringify(welcome));
@@ -155,8 +154,7 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
       finish();
       const uuid = hello?.uuid;
       if (countsAsFailure) {
-        deps.limiter.recordFailure(sourceKey);
-        if (uuid) deps.limiter.recordFailure(`uuid:${uuid}`);
+        deps.limits.recordFailure(remoteAddress, uuid ? `device:${uuid}` : undefined);
       }
       reject({ uuid, remoteAddress, error } satisfies RejectedDevice);
       if (!tell) return;
@@ -173,7 +171,7 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
 
     ws.on('message', onMessage);
     ws.once('close', onClose);
-    const sourceWait = deps.limiter.retryAfter(sourceKey);
+    const sourceWait = deps.limits.sourceRetryAfter(remoteAddress);
     if (sourceWait > 0) refuse(rateLimited(`too many failed authentications from ${remoteAddress}`, sourceWait), false);
   });
 }

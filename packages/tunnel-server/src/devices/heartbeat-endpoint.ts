@@ -10,7 +10,7 @@ import {
   type SignatureCheck,
   type TranscriptSigner,
 } from '@tunnel/protocol';
-import type { FailureLimiter } from '../auth/failure-limiter.js';
+import type { AuthLimits } from '../auth/auth-limits.js';
 import { readJsonBody, remoteAddressOf } from '../http/body.js';
 import { sendError, sendJson, type Router } from '../http/router.js';
 import { HEARTBEAT_GRACE } from '../presence/device-status.js';
@@ -25,7 +25,7 @@ export interface HeartbeatDeps {
   presence: Presence;
   identity: TranscriptSigner;
   verify: SignatureCheck;
-  limiter: FailureLimiter;
+  limits: AuthLimits;
   failureDelayMs: number;
   log: Logger;
   onHeartbeat?: (uuid: string) => void;
@@ -59,9 +59,9 @@ export class HeartbeatEndpoint {
   }
 
   private async report(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
-    const { registry, presence, verify, limiter, log } = this.deps;
+    const { registry, presence, verify, limits, log } = this.deps;
     const source = remoteAddressOf(req);
-    const sourceWait = limiter.retryAfter(`ip:${source}`);
+    const sourceWait = limits.sourceRetryAfter(source);
     if (sourceWait > 0) {
       this.refuse(res, new AuthError(AuthErrorCode.RateLimited, `too many failed heartbeats from ${source}`, sourceWait), false);
       return;
@@ -73,7 +73,7 @@ export class HeartbeatEndpoint {
       sendError(res, 400, (err as AuthError).code ?? AuthErrorCode.Protocol, (err as Error).message);
       return;
     }
-    const uuidWait = limiter.retryAfter(`uuid:${report.uuid}`);
+    const uuidWait = limits.subjectRetryAfter(`device:${report.uuid}`);
     if (uuidWait > 0) {
       this.refuse(res, new AuthError(AuthErrorCode.RateLimited, `too many failed heartbeats for device ${report.uuid}`, uuidWait), false);
       return;
@@ -86,8 +86,7 @@ export class HeartbeatEndpoint {
     }
     const device = await registry.devices.get(report.uuid);
     const fail = (error: AuthError): void => {
-      limiter.recordFailure(`ip:${source}`);
-      limiter.recordFailure(`uuid:${report.uuid}`);
+      limits.recordFailure(source, `device:${report.uuid}`);
       log.warn({ uuid: report.uuid, remoteAddress: source, code: error.code }, 'heartbeat refused');
       this.refuse(res, error, true);
     };
