@@ -1,6 +1,7 @@
 // Real loopback connections, shared by the tests and the benchmark.
 import net from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
+import { zeroMask } from '../src/index.js';
 
 /** A connected pair of real loopback TCP sockets, Nagle off as the tunnel runs them. */
 export async function tcpPair(): Promise<[net.Socket, net.Socket]> {
@@ -26,7 +27,8 @@ export async function wsPair(): Promise<[WebSocket, WebSocket]> {
   await new Promise<void>((resolve) => wss.once('listening', resolve));
   const { port } = wss.address() as net.AddressInfo;
   const accepted = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
-  const client = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+  // Zero mask, as our agent and CLI send it (see zeroMask).
+  const client = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false, generateMask: zeroMask });
   await new Promise<void>((resolve, reject) => {
     client.once('open', resolve);
     client.once('error', reject);

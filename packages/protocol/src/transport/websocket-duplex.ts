@@ -104,3 +104,13 @@ export class WebSocketDuplex extends Duplex {
     this.ws.send(data, { binary: true }, (err) => callback(err ?? null));
   }
 }
+
+/**
+ * `generateMask` for our WebSocket clients (agent, CLI): an all-zero mask, which `ws` neither
+ * applies on send nor removes on receipt. Masking protects transparent proxies from script in
+ * browsers choosing plaintext WebSocket bytes; our clients run no foreign script and always talk
+ * inside TLS, so the mask would only cost a pass over every byte on both ends.
+ */
+export function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}

@@ -1,5 +1,5 @@
 import { rootCertificates } from 'node:tls';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError, zeroMask } from '@tunnel/protocol';
 import WebSocket from 'ws';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
@@ -44,6 +44,7 @@ export async function dialDevice(config: DeviceConfig, options: DialOptions): Pr
       handshakeTimeout: Math.max(1000, options.timeoutMs - (Date.now() - started)),
       minVersion: 'TLSv1.2',
       maxPayload: 16 * 1024 * 1024,
+      generateMask: zeroMask,
       createConnection: wsCreateConnectionOver(socket),
     });
     ws.once('upgrade', (res) => (serverDate = res.headers.date));
