@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { errorCode } from '@tunnel/protocol';
 import { registerAgentCommand } from './commands/agent.js';
+import { registerDeviceCommands } from './commands/device.js';
+import { registerLoginCommand } from './commands/login.js';
 import { VERSION } from './version.js';
 
 const program = new Command('tunnel-client')
@@ -10,6 +12,8 @@ const program = new Command('tunnel-client')
   .showHelpAfterError('(run with --help for usage)');
 
 registerAgentCommand(program);
+registerLoginCommand(program);
+registerDeviceCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = errorCode(err);

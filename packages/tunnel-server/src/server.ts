@@ -3,13 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { DeviceEndpoint } from './devices/device-endpoint.js';
 import { DeviceSessions } from './devices/device-sessions.js';
 import { RemovalWatcher } from './devices/removal-watcher.js';
 import { listen } from './http/listen.js';
+import { HttpError } from './http/http-error.js';
+import { writeRawError } from './http/raw-response.js';
 import { Router, sendError, sendJson } from './http/router.js';
+import { mountDeveloperAccess } from './developer-access.js';
 import type { Presence } from './presence/presence.js';
 import { SqlitePresence } from './presence/sqlite-presence.js';
 import { openRegistry } from './registry/index.js';
@@ -66,7 +70,8 @@ export class TunnelServer {
   private readonly http: https.Server;
   private readonly wss: WebSocketServer;
   private readonly removals: RemovalWatcher;
-  private readonly upgrades = new Map<string, (ws: import('ws').WebSocket, req: import('node:http').IncomingMessage) => void>();
+  private readonly upgrades = new Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>>();
+  private connectHandler: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null;
   private stopping: Promise<void> | null = null;
 
   private constructor(
@@ -96,6 +101,7 @@ export class TunnelServer {
     this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err: err.message, code: err.code }, 'TLS handshake failed'));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.http.on('connect', (req, socket: Duplex, head: Buffer) => this.onConnectRequest(req, socket, head));
 
     const devices = new DeviceEndpoint({
       registry: this.registry,
@@ -113,6 +119,7 @@ export class TunnelServer {
       },
     });
     this.onWebSocket('/v1/device/connect', (ws, req) => void devices.accept(ws, req));
+    mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux: settings.yamux });
     this.router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.router.on('GET', '/readyz', (_req, res) =>
       sendJson(res, this.stopping ? 503 : 200, { status: this.stopping ? 'draining' : 'ready', devices: this.sessions.size }),
@@ -138,9 +145,32 @@ export class TunnelServer {
     return (this.http.address() as AddressInfo).port;
   }
 
-  /** Registers a WebSocket endpoint at a path. */
-  onWebSocket(path: string, handler: (ws: import('ws').WebSocket, req: import('node:http').IncomingMessage) => void): void {
-    this.upgrades.set(path, handler);
+  /**
+   * Registers a WebSocket endpoint at a path. `admit` runs before the upgrade completes: what it
+   * returns reaches the handler, and an HttpError it throws is the HTTP answer instead of a
+   * WebSocket (so a bad token is a plain 401, not an opened-then-closed socket).
+   */
+  onWebSocket<T = undefined>(path: string, handler: (ws: WebSocket, req: IncomingMessage, admitted: T) => void, admit?: (req: IncomingMessage) => Promise<T>): void {
+    this.upgrades.set(path, async (req, socket, head) => {
+      let admitted: T;
+      try {
+        admitted = admit ? await admit(req) : (undefined as T);
+      } catch (err) {
+        if (err instanceof HttpError) writeRawError(socket, err.status, err.code, err.message, err.headers);
+        else {
+          this.log.error({ path, err: (err as Error).message }, 'upgrade admission failed');
+          writeRawError(socket, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+        }
+        return;
+      }
+      if (socket.destroyed) return;
+      this.wss.handleUpgrade(req, socket, head, (ws) => handler(ws, req, admitted));
+    });
+  }
+
+  /** Takes over HTTP CONNECT requests on the listener. */
+  onConnect(handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void {
+    this.connectHandler = handler;
   }
 
   /**
@@ -163,7 +193,7 @@ export class TunnelServer {
     return this.stopping;
   }
 
-  private onUpgrade(req: import('node:http').IncomingMessage, socket: Duplex, head: Buffer): void {
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const handler = this.upgrades.get(path);
     if (!handler || this.stopping) {
@@ -171,6 +201,12 @@ export class TunnelServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => handler(ws, req));
+    void handler(req, socket, head);
+  }
+
+  private onConnectRequest(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.stopping) writeRawError(socket, 503, 'ERR_SERVER_DRAINING', 'the server is shutting down; try again shortly');
+    else if (!this.connectHandler) writeRawError(socket, 405, 'ERR_HTTP_METHOD', 'this server does not take CONNECT');
+    else this.connectHandler(req, socket, head);
   }
 }
