@@ -1,10 +1,11 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger, YamuxConfig } from '@tunnel/protocol';
 import type WebSocket from 'ws';
 import { registerApiRoutes } from './api/api-routes.js';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { ConnectProxy } from './connect-proxy/connect-proxy.js';
+import { ForwardRequestProxy } from './connect-proxy/forward-request.js';
 import type { DeviceSessions } from './devices/device-sessions.js';
 import { DeviceStreamOpener } from './forwarding/device-stream-opener.js';
 import type { Router } from './http/router.js';
@@ -22,7 +23,7 @@ export interface DeveloperAccessHost {
   readonly router: Router;
   readonly log: Logger;
   onWebSocket<T>(path: string, handler: (ws: WebSocket, req: IncomingMessage, admitted: T) => void, admit: (req: IncomingMessage) => Promise<T>): void;
-  onConnect(handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void;
+  onProxy(handlers: { connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; request: (req: IncomingMessage, res: ServerResponse) => Promise<void> }): void;
 }
 
 export interface DeveloperAccessSettings {
@@ -32,7 +33,7 @@ export interface DeveloperAccessSettings {
 
 /**
  * Everything people use to reach devices, on the server's one listener: the CLI's tunnel
- * session, HTTP CONNECT and the JSON API. One token check and one stream opener serve all three.
+ * session, HTTP CONNECT (and plain proxy requests) and the JSON API. One token check and one stream opener serve all three.
  */
 export function mountDeveloperAccess(host: DeveloperAccessHost, settings: DeveloperAccessSettings): void {
   const { registry, presence, sessions, log } = host;
@@ -44,7 +45,8 @@ export function mountDeveloperAccess(host: DeveloperAccessHost, settings: Develo
     (ws, req, user) => users.accept(ws, req, user),
     (req) => authenticateBearer(authenticator, req),
   );
-  const proxy = new ConnectProxy({ authenticator, opener, log });
-  host.onConnect((req, socket, head) => proxy.handle(req, socket, head));
+  const connect = new ConnectProxy({ authenticator, opener, log });
+  const forward = new ForwardRequestProxy({ authenticator, opener, log });
+  host.onProxy({ connect: (req, socket, head) => connect.handle(req, socket, head), request: (req, res) => forward.handle(req, res) });
   registerApiRoutes(host.router, { registry, presence, authenticator });
 }

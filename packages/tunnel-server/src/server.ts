@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FailureLimiter } from './auth/failure-limiter.js';
 import { DeviceEndpoint } from './devices/device-endpoint.js';
 import { DeviceSessions } from './devices/device-sessions.js';
@@ -72,6 +72,7 @@ export class TunnelServer {
   private readonly removals: RemovalWatcher;
   private readonly upgrades = new Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>>();
   private connectHandler: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null;
+  private proxyRequestHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
   private stopping: Promise<void> | null = null;
 
   private constructor(
@@ -87,7 +88,8 @@ export class TunnelServer {
     this.removals = new RemovalWatcher(this.registry, this.presence, this.sessions, settings.removalPollMs, this.log);
 
     this.http = https.createServer({ key: this.tls.key, cert: this.tls.cert, minVersion: 'TLSv1.2' }, (req, res) => {
-      this.router.handle(req, res).then(
+      const handling = this.proxyRequestHandler && /^http:\/\//i.test(req.url ?? '') ? this.proxyRequestHandler(req, res).then(() => true) : this.router.handle(req, res);
+      handling.then(
         (handled) => {
           if (!handled) sendError(res, 404, 'ERR_HTTP_NOT_FOUND', `nothing at ${req.url ?? '/'}`);
         },
@@ -168,9 +170,13 @@ export class TunnelServer {
     });
   }
 
-  /** Takes over HTTP CONNECT requests on the listener. */
-  onConnect(handler: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): void {
-    this.connectHandler = handler;
+  /**
+   * Takes over proxy traffic on the listener: CONNECT requests, and requests in absolute form
+   * (`GET http://host/…`), which only proxy clients send.
+   */
+  onProxy(handlers: { connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; request: (req: IncomingMessage, res: ServerResponse) => Promise<void> }): void {
+    this.connectHandler = handlers.connect;
+    this.proxyRequestHandler = handlers.request;
   }
 
   /**

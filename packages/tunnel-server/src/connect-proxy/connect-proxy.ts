@@ -27,6 +27,9 @@ export class ConnectProxy {
   constructor(private readonly deps: ConnectProxyDeps) {}
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // https hands CONNECT sockets over with allowHalfOpen off: the client's FIN would end our
+    // side too, and the device's answer to `printf x | nc`-style requests would be lost.
+    socket.allowHalfOpen = true;
     socket.on('error', (err) => this.deps.log.debug({ err: err.message }, 'CONNECT socket error'));
     this.serve(req, socket, head).catch((err: Error) => {
       this.deps.log.error({ err: err.message }, 'CONNECT failed');

@@ -16,7 +16,7 @@ import type { DeviceRecord, Registry, UserRecord } from '../registry/types.js';
 
 /** How the user came in, for logs. */
 export interface StreamOrigin {
-  via: 'tunnel' | 'connect';
+  via: 'tunnel' | 'connect' | 'proxy-request';
   remoteAddress: string;
 }
 
