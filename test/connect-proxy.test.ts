@@ -2,30 +2,24 @@ import { expect } from 'chai';
 import http from 'node:http';
 import type net from 'node:net';
 import { auditLog } from './support/audit.js';
-import { addUser, startWorld, type World } from './support/developer.js';
+import { addUser, useWorld } from './support/developer.js';
 import { addDevice, eventually } from './support/fixtures.js';
 import { connectVia } from './support/connect-client.js';
 import { blackholePort } from './support/blackhole.js';
-import { cleanupServers, countingReplier, freePort, preferredPort, tcpServer } from './support/network.js';
-import { cleanup } from './support/processes.js';
+import { countingReplier, freePort, preferredPort, tcpServer } from './support/network.js';
 import { runProgram } from './support/programs.js';
 
 describe('HTTP CONNECT on the server listener (curl, ssh ProxyCommand, socat without our CLI)', function () {
   this.timeout(180_000);
-  let world: World;
+  const world = useWorld();
   let web: { port: number };
 
   before(async () => {
-    world = await startWorld();
     const port = await preferredPort(8080);
     const server = http.createServer((req, res) => res.end(`hello from the device, you asked for ${req.url}\n`));
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     server.unref();
     web = { port };
-  });
-  after(async () => {
-    await cleanup();
-    await cleanupServers();
   });
 
   const proxyArgs = (): string[] => ['--proxy', `https://127.0.0.1:${world.server.port}`, '--proxy-cacert', world.user.caFile];

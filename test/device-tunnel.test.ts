@@ -1,12 +1,14 @@
 import { expect } from 'chai';
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { auditLog } from './support/audit.js';
 import { blackholePort } from './support/blackhole.js';
-import { addUser, runClient, spawnClient, startTunnel, startWorld, type World } from './support/developer.js';
+import { addUser, runClient, spawnClient, startTunnel, useWorld } from './support/developer.js';
 import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent } from './support/fixtures.js';
-import { cleanupServers, connectUntilClosed, countingReplier, exchange, freePort, Relay, tcpServer } from './support/network.js';
-import { cleanup, run, SERVER_CLI } from './support/processes.js';
+import { connectUntilClosed, countingReplier, exchange, freePort, Relay, tcpServer } from './support/network.js';
+import { run, SERVER_CLI } from './support/processes.js';
 
 /** The line the CLI printed for its connection #n, once it is there. */
 async function connectionLine(tunnel: import('./support/processes.js').Proc, n: number, what: 'failed' | 'closed' | 'opened'): Promise<string> {
@@ -16,19 +18,13 @@ async function connectionLine(tunnel: import('./support/processes.js').Proc, n: 
 
 describe('tunnel-client device tunnel: precise results for every connection', function () {
   this.timeout(240_000);
-  let world: World;
   let replier: { port: number };
   let gateway: { port: number };
-
-  before(async () => {
+  const world = useWorld(async () => {
     // The "LAN host" behind the gateway device is a second loopback address the device must be told it may reach.
     gateway = await tcpServer('127.0.0.2', countingReplier);
     replier = await tcpServer('127.0.0.1', countingReplier);
-    world = await startWorld({ agentArgs: ['--allow-target', `127.0.0.2:${gateway.port}`] });
-  });
-  after(async () => {
-    await cleanup();
-    await cleanupServers();
+    return { agentArgs: ['--allow-target', `127.0.0.2:${gateway.port}`] };
   });
 
   it('forwards connections and reports each with bytes and duration', async () => {
@@ -142,6 +138,17 @@ describe('tunnel-client device tunnel: precise results for every connection', fu
     expect([bad.status, bad.body.error?.code]).to.deep.equal([401, 'ERR_AUTH_BAD_TOKEN']);
     const api = await ask('/v1/devices/pi-1', { authorization: 'Bearer tnl_nope' });
     expect([api.status, api.body.error?.code]).to.deep.equal([401, 'ERR_AUTH_BAD_TOKEN']);
+    // A client that resets while its bad token is being answered (slowly, on purpose) harms nobody.
+    for (const request of [`GET /v1/user/connect HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${upgrade['sec-websocket-key']}\r\nAuthorization: Bearer tnl_nope\r\n\r\n`, 'CONNECT pi-1.balena:22 HTTP/1.1\r\nProxy-Authorization: Basic eDp0bmxfbm9wZQ==\r\n\r\n']) {
+      const tcp = net.connect(server.port, '127.0.0.1');
+      const socket = tls.connect({ socket: tcp, ca, servername: 'localhost' });
+      await new Promise((resolve) => socket.once('secureConnect', resolve));
+      socket.write(request);
+      await new Promise((r) => setTimeout(r, 200));
+      tcp.resetAndDestroy();
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(server.proc.alive).to.equal(true);
     const ok = await ask('/v1/devices/pi-1', { authorization: `Bearer ${user.token}` });
     expect(ok.status).to.equal(200);
     expect(ok.body).to.include({ name: 'pi-1', uuid: world.device.uuid });

@@ -3,10 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { auditLog } from './support/audit.js';
-import { startTunnel, startWorld, type World } from './support/developer.js';
+import { startTunnel, useWorld } from './support/developer.js';
 import { eventually } from './support/fixtures.js';
-import { cleanupServers, preferredPort } from './support/network.js';
-import { cleanup, CLIENT_CLI, tempDir } from './support/processes.js';
+import { preferredPort } from './support/network.js';
+import { CLIENT_CLI, tempDir } from './support/processes.js';
 import { runProgram } from './support/programs.js';
 import { startSshd, type SshdHandle } from './support/sshd.js';
 
@@ -24,7 +24,7 @@ function sha256(file: string): Promise<string> {
 
 describe('ssh to a device through the tunnel (the seed workflow, real OpenSSH)', function () {
   this.timeout(600_000);
-  let world: World;
+  const world = useWorld();
   let sshd: SshdHandle;
   let dir: string;
   let original: string;
@@ -32,18 +32,13 @@ describe('ssh to a device through the tunnel (the seed workflow, real OpenSSH)',
   let uname: string;
 
   before(async () => {
-    sshd = await startSshd();
     // The device serves its own sshd on the seed's port through its loopback; nothing else needed.
-    world = await startWorld();
+    sshd = await startSshd();
     dir = tempDir('tunnel-scp-');
     original = path.join(dir, 'original.bin');
     writeFileSync(original, randomBytes(FILE_BYTES));
     originalHash = await sha256(original);
     uname = (await runProgram('uname', ['-a'])).stdout.trim();
-  });
-  after(async () => {
-    await cleanup();
-    await cleanupServers();
   });
 
   /** scp up and back down through whatever `target` options reach the device, hashes compared. */

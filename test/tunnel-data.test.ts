@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import net from 'node:net';
-import { startTunnel, startWorld, type World } from './support/developer.js';
-import { cleanupServers, countingReplier, exchange, freePort, hashUntilEnd, noise, residentBytes, tcpServer } from './support/network.js';
-import { cleanup, CLIENT_CLI, spawnNode } from './support/processes.js';
+import { startTunnel, useWorld } from './support/developer.js';
+import { countingReplier, exchange, freePort, hashUntilEnd, noise, residentBytes, tcpServer } from './support/network.js';
+import { CLIENT_CLI, spawnNode } from './support/processes.js';
 import { runProgram } from './support/programs.js';
 
 const MiB = 1024 * 1024;
@@ -67,7 +67,7 @@ function connect(port: number): Promise<net.Socket> {
 
 describe('bytes through the tunnel: half-close, backpressure, 1 GiB', function () {
   this.timeout(300_000);
-  let world: World;
+  const world = useWorld();
   const local: Record<string, number> = {};
   const remote: Record<string, number> = {};
   /** Device-side sockets of the backpressure tests, reachable from the test. */
@@ -75,7 +75,6 @@ describe('bytes through the tunnel: half-close, backpressure, 1 GiB', function (
   let downloadDigest: Promise<string> | undefined;
 
   before(async () => {
-    world = await startWorld();
     remote['replier'] = (await tcpServer('127.0.0.1', countingReplier)).port;
     remote['flood'] = (await tcpServer('127.0.0.1', (s) => (deviceSide.flood = flood(s, 200 * MiB)))).port;
     remote['sink'] = (
@@ -99,10 +98,6 @@ describe('bytes through the tunnel: half-close, backpressure, 1 GiB', function (
       args.push('-p', `${remote[name]}:${local[name]}`);
     }
     await startTunnel(world.user, 'pi-1', args);
-  });
-  after(async () => {
-    await cleanup();
-    await cleanupServers();
   });
 
   it('carries a half-close end to end: printf x | nc -N gets its answer', async () => {

@@ -1,20 +1,13 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { addUser, runClient, startTunnel, startWorld, type World } from './support/developer.js';
-import { cleanupServers, countingReplier, exchange, freePort, tcpServer } from './support/network.js';
-import { cleanup, CLIENT_CLI, run, SERVER_CLI } from './support/processes.js';
+import { addUser, runClient, startTunnel, useWorld } from './support/developer.js';
+import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
+import { CLIENT_CLI, run, SERVER_CLI } from './support/processes.js';
 
 describe('users, tokens and tunnel-client login', function () {
   this.timeout(120_000);
-  let world: World;
-  before(async () => {
-    world = await startWorld();
-  });
-  after(async () => {
-    await cleanup();
-    await cleanupServers();
-  });
+  const world = useWorld();
 
   const admin = (args: string[]) => run(SERVER_CLI, [...args, '--data', world.server.dataDir]);
 

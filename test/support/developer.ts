@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { addDevice, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './fixtures.js';
-import { CLIENT_CLI, run, SERVER_CLI, spawnNode, tempDir, type Proc } from './processes.js';
+import { cleanupServers } from './network.js';
+import { cleanup, CLIENT_CLI, run, SERVER_CLI, spawnNode, tempDir, type Proc } from './processes.js';
 
 export interface UserHandle {
   name: string;
@@ -64,4 +65,20 @@ export async function startWorld(options: { agentArgs?: string[]; deviceName?: s
   await agent.waitForLog((l) => l.msg === 'connected');
   const user = await addUser(server);
   return { server, device, agent, user };
+}
+
+/**
+ * A World for a whole suite: started in before(), every process and test server of the suite
+ * stopped in after(). The object is filled in place, so tests may read it (and swap its agent).
+ */
+export function useWorld(options: Parameters<typeof startWorld>[0] | (() => Promise<Parameters<typeof startWorld>[0]>) = {}): World {
+  const world = {} as World;
+  before(async () => {
+    Object.assign(world, await startWorld(typeof options === 'function' ? await options() : options));
+  });
+  after(async () => {
+    await cleanup();
+    await cleanupServers();
+  });
+  return world;
 }

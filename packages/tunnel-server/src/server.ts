@@ -154,6 +154,10 @@ export class TunnelServer {
    */
   onWebSocket<T = undefined>(path: string, handler: (ws: WebSocket, req: IncomingMessage, admitted: T) => void, admit?: (req: IncomingMessage) => Promise<T>): void {
     this.upgrades.set(path, async (req, socket, head) => {
+      // Node drops its own error handler from upgrade sockets; one reset while admit() awaits
+      // (the slow answer to a bad token) would otherwise take the whole server down.
+      const ignore = (err: Error): void => this.log.debug({ path, err: err.message }, 'socket error during upgrade');
+      socket.on('error', ignore);
       let admitted: T;
       try {
         admitted = admit ? await admit(req) : (undefined as T);
@@ -166,6 +170,7 @@ export class TunnelServer {
         return;
       }
       if (socket.destroyed) return;
+      socket.off('error', ignore);
       this.wss.handleUpgrade(req, socket, head, (ws) => handler(ws, req, admitted));
     });
   }

@@ -31,6 +31,7 @@ export function getJson<T>(connection: ServerConnection, path: string, timeoutMs
       minVersion: 'TLSv1.2',
       headers: { authorization: `Bearer ${connection.token}`, accept: 'application/json' },
       timeout: timeoutMs,
+      ...(connection.createConnection ? { createConnection: connection.createConnection as https.RequestOptions['createConnection'] } : {}),
     });
     req.once('timeout', () => req.destroy(new CodedError('ERR_SERVER_TIMEOUT', `the tunnel server at ${connection.server.origin} did not answer within ${timeoutMs} ms`)));
     req.once('error', (err) => reject(explainServerError(err, connection.server)));

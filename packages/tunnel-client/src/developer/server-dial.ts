@@ -6,12 +6,8 @@ import { explainServerError } from './server-errors.js';
 
 export const USER_CONNECT_PATH = '/v1/user/connect';
 
-/** How the TCP/TLS connection to the server is made; the seam where HTTP/SOCKS proxies plug in. */
-export type CreateConnection = NonNullable<ClientOptions['createConnection']>;
-
 export interface DialOptions {
   timeoutMs: number;
-  createConnection?: CreateConnection;
 }
 
 /**
@@ -29,7 +25,8 @@ export function dialServer(connection: ServerConnection, options: DialOptions): 
       perMessageDeflate: false,
       handshakeTimeout: options.timeoutMs,
       maxPayload: 16 * 1024 * 1024,
-      ...(options.createConnection ? { createConnection: options.createConnection } : {}),
+      // ws hands this to node:http, which also takes the callback form; ws's type only knows the sync one.
+      ...(connection.createConnection ? { createConnection: connection.createConnection as unknown as ClientOptions['createConnection'] } : {}),
     });
     ws.once('unexpected-response', (_req, res: IncomingMessage) => {
       const chunks: Buffer[] = [];

@@ -14,7 +14,7 @@ import {
   type YamuxStream,
 } from '@tunnel/protocol';
 import type { ServerConnection } from './connection-settings.js';
-import { dialServer, type CreateConnection } from './server-dial.js';
+import { dialServer } from './server-dial.js';
 import { ServerErrorCode } from './server-errors.js';
 
 export interface UserSessionOptions {
@@ -32,8 +32,6 @@ export interface UserSessionOptions {
    */
   openTimeoutMs?: number;
   yamux?: Partial<YamuxConfig>;
-  /** How the connection to the server is made; HTTP/SOCKS proxy support plugs in here. */
-  createConnection?: CreateConnection;
 }
 
 export interface UserSessionEvents {
@@ -135,10 +133,7 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
 
   private async connect(reconnected: boolean): Promise<void> {
     const { connection, log } = this.options;
-    const ws = await dialServer(connection, {
-      timeoutMs: this.options.connectTimeoutMs ?? 15_000,
-      ...(this.options.createConnection ? { createConnection: this.options.createConnection } : {}),
-    });
+    const ws = await dialServer(connection, { timeoutMs: this.options.connectTimeoutMs ?? 15_000 });
     const session = new TunnelSession(new WebSocketDuplex(ws), {
       role: 'client',
       yamux: this.options.yamux ?? {},
