@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { auditLog } from './support/audit.js';
 import { blackholePort } from './support/blackhole.js';
-import { addUser, runClient, spawnClient, startTunnel, useWorld } from './support/developer.js';
+import { addUser, deviceReady, runClient, spawnClient, startTunnel, useWorld } from './support/developer.js';
 import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent } from './support/fixtures.js';
 import { connectUntilClosed, countingReplier, exchange, freePort, Relay, tcpServer } from './support/network.js';
 import { run, SERVER_CLI } from './support/processes.js';
@@ -35,6 +35,14 @@ describe('tunnel-client device tunnel: precise results for every connection', fu
     expect(await exchange(local, 'x')).to.match(/^got 1 bytes [0-9a-f]{64}$/);
     expect(await connectionLine(tunnel, 1, 'closed')).to.match(/Connection #1 closed: 1 B sent, 76 B received in [\d.]+ m?s/);
     await tunnel.kill();
+
+    // Several mappings in one process, an IPv6 listener among them.
+    const [v4, v6] = [await freePort(), await freePort('::1')];
+    const both = await startTunnel(world.user, world.device.uuid, ['-p', `${replier.port}:127.0.0.1:${v4}`, '-p', `${replier.port}:[::1]:${v6}`]);
+    expect(both.stdout).to.contain(`Tunnel open: [::1]:${v6} -> ${world.device.uuid.slice(0, 7)}:${replier.port}`);
+    expect(await exchange(v6, 'six', '::1')).to.match(/^got 3 bytes/);
+    expect(await exchange(v4, 'four')).to.match(/^got 4 bytes/);
+    await both.kill();
   });
 
   it('reports connection refused, port not allowed, timed out and access denied, each as itself', async () => {
@@ -84,8 +92,9 @@ describe('tunnel-client device tunnel: precise results for every connection', fu
     expect(await connectionLine(tunnel, 1, 'failed')).to.match(
       new RegExp(`failed: device offline \\(device ${device.uuid.slice(0, 7)} \\(pi-1\\) is offline \\(last seen \\d{4}-\\d\\d-\\d\\dT[^)]*ago\\)\\) \\[ERR_OPEN_DEVICE_OFFLINE\\]`),
     );
+    const from = server.proc.logs.length;
     world.agent = startAgent(device.file, [...FAST_AGENT_ARGS, '--allow-target', `127.0.0.2:${gateway.port}`]);
-    await world.agent.waitForLog((l) => l.msg === 'connected');
+    await deviceReady(server, device.uuid, from);
     expect(await exchange(local, 'again')).to.match(/^got 5 bytes/);
     await tunnel.kill();
   });
@@ -114,6 +123,7 @@ describe('tunnel-client device tunnel: precise results for every connection', fu
     await waiting.waitForStdout('waiting for it to come online');
     const agent = startAgent(sleeper.file);
     await waiting.waitForStdout('Waiting for connections...', 60_000);
+    await deviceReady(server, sleeper.uuid);
     expect(waiting.stdout).to.contain(`Device ${sleeper.uuid.slice(0, 7)} (sleeper) is online.\nTunnel open: 127.0.0.1:${local}`);
     expect(await exchange(local, 'zz')).to.match(/^got 2 bytes/);
     await Promise.all([waiting.kill(), agent.kill()]);
@@ -188,6 +198,8 @@ describe('tunnel-client device tunnel: precise results for every connection', fu
     await relay.start();
     expect(await waiting).to.match(/^got 4 bytes/);
     await patient.waitForStdout('Reconnected to the tunnel server.');
+    expect(patient.stdout).to.match(/Still no connection to the tunnel server: cannot reach the tunnel server at https:\/\/127\.0\.0\.1:\d+: connection refused.*; retrying in /);
+    await short.waitForStdout('Reconnected to the tunnel server.', 60_000);
     expect(await exchange(lShort, 'back')).to.match(/^got 4 bytes/);
     await Promise.all([short.kill(), patient.kill(), relay.stop()]);
   });

@@ -50,6 +50,14 @@ export function runClient(user: UserHandle, args: string[], env: NodeJS.ProcessE
   return run(CLIENT_CLI, args, { env: { ...user.env, ...env }, ...(timeoutMs ? { timeoutMs } : {}) });
 }
 
+/**
+ * Waits until the server can open streams to the device: its 'device connected' log comes after
+ * the session is registered, while the agent's own 'connected' can come a moment earlier.
+ */
+export async function deviceReady(server: ServerHandle, uuid: string, from = 0): Promise<void> {
+  await server.proc.waitForLog((l) => l.msg === 'device connected' && l.uuid === uuid, 30_000, from);
+}
+
 export interface World {
   server: ServerHandle;
   device: DeviceHandle;
@@ -62,7 +70,7 @@ export async function startWorld(options: { agentArgs?: string[]; deviceName?: s
   const server = await startServer();
   const device = await addDevice(server.dataDir, server.port, { name: options.deviceName ?? 'pi-1' });
   const agent = startAgent(device.file, [...FAST_AGENT_ARGS, ...(options.agentArgs ?? [])]);
-  await agent.waitForLog((l) => l.msg === 'connected');
+  await deviceReady(server, device.uuid);
   const user = await addUser(server);
   return { server, device, agent, user };
 }

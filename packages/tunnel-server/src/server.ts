@@ -154,8 +154,8 @@ export class TunnelServer {
    */
   onWebSocket<T = undefined>(path: string, handler: (ws: WebSocket, req: IncomingMessage, admitted: T) => void, admit?: (req: IncomingMessage) => Promise<T>): void {
     this.upgrades.set(path, async (req, socket, head) => {
-      // Node drops its own error handler from upgrade sockets; one reset while admit() awaits
-      // (the slow answer to a bad token) would otherwise take the whole server down.
+      // The socket is ours once Node hands it over: a reset while admit() awaits (the slow
+      // answer to a bad token) must not surface as an unhandled 'error'.
       const ignore = (err: Error): void => this.log.debug({ path, err: err.message }, 'socket error during upgrade');
       socket.on('error', ignore);
       let admitted: T;
@@ -212,7 +212,10 @@ export class TunnelServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    void handler(req, socket, head);
+    handler(req, socket, head).catch((err: Error) => {
+      this.log.error({ path, err: err.message }, 'upgrade failed');
+      socket.destroy();
+    });
   }
 
   private onConnectRequest(req: IncomingMessage, socket: Duplex, head: Buffer): void {

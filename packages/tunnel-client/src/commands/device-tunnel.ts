@@ -1,5 +1,5 @@
 import type { Server } from 'node:net';
-import { CodedError, errorCode } from '@tunnel/protocol';
+import { CodedError, errorCode, formatDuration } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { loggedInConnection, type ConnectionFlags } from '../developer/connection-settings.js';
 import { lookupDevice, offlineText, shortName, waitUntilOnline } from '../developer/device-lookup.js';
@@ -78,6 +78,7 @@ export function registerDeviceTunnelCommand(device: Command): void {
     }
     print('Waiting for connections...');
     session.on('down', (reason) => print(`Lost the connection to the tunnel server (${reason}); reconnecting, new connections wait a few seconds for it...`));
+    session.on('retry', (reason, delayMs) => print(`Still no connection to the tunnel server: ${reason}; retrying in ${formatDuration(delayMs)}`));
     session.on('up', (reconnected) => reconnected && print('Reconnected to the tunnel server.'));
     const stop = (): void => {
       for (const s of servers) s.close();

@@ -39,6 +39,8 @@ export interface UserSessionEvents {
   up: [reconnected: boolean];
   /** The session went away; a reconnect is under way. */
   down: [reason: string];
+  /** A reconnect attempt failed; the next one follows after delayMs. */
+  retry: [reason: string, delayMs: number];
 }
 
 /** Codes after which retrying cannot help until a person acts. */
@@ -71,7 +73,14 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
   /** Opens a stream to a device target; rejects with OpenError or a coded connection error. */
   async open(request: OpenRequest): Promise<YamuxStream> {
     const session = await this.ready();
-    return session.open(request);
+    try {
+      return await session.open(request);
+    } catch (err) {
+      // Our own session died under the open (not the server's verdict, which leaves it up):
+      // that is not "device offline", so wait for the reconnect like any new connection does.
+      if (session.closed || session.mux.goneAway.remote) return (await this.ready()).open(request);
+      throw err;
+    }
   }
 
   close(): void {
@@ -172,8 +181,8 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
     if (this.reconnecting) return;
     this.reconnecting = true;
     try {
+      let delay = this.backoff.next();
       while (!this.stopped && !this.usable()) {
-        const delay = this.backoff.next();
         this.options.log.info({ retryInMs: delay, attempt: this.backoff.attempts }, 'reconnecting to the server');
         await this.sleep(delay);
         if (this.stopped) return;
@@ -181,7 +190,9 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
           await this.connect(true);
         } catch (err) {
           this.lastError = err instanceof CodedError ? err : new CodedError(errorCode(err) ?? 'ERR_CONNECT', (err as Error).message);
-          this.options.log.warn({ code: this.lastError.code, err: this.lastError.message }, 'reconnect failed');
+          delay = this.backoff.next();
+          this.options.log.info({ code: this.lastError.code, err: this.lastError.message, retryInMs: delay }, 'reconnect failed');
+          this.emit('retry', `${this.lastError.message} [${this.lastError.code}]`, delay);
           this.notify();
         }
       }
