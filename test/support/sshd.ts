@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { eventually } from './fixtures.js';
@@ -26,7 +26,11 @@ export interface SshdHandle {
 export async function startSshd(preferred = 22222): Promise<SshdHandle> {
   const dir = tempDir('tunnel-sshd-');
   // sshd insists on its privilege-separation directory even when it never uses it.
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  try {
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  } catch (err) {
+    if (!existsSync('/run/sshd')) throw new Error(`sshd needs /run/sshd and this user cannot create it (${(err as Error).message}); run \`sudo mkdir -p /run/sshd\` once`);
+  }
   const hostKey = path.join(dir, 'host_ed25519');
   const clientKey = path.join(dir, 'client_ed25519');
   for (const key of [hostKey, clientKey]) {
