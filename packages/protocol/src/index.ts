@@ -8,6 +8,7 @@ export * from './tunnel/join.js';
 export * from './tunnel/message-framing.js';
 export * from './tunnel/open-protocol.js';
 export * from './tunnel/tunnel-session.js';
+export * from './tunnel/device-host.js';
 export * from './auth/device-auth-messages.js';
 export * from './auth/signers.js';
 export * from './auth/heartbeat-messages.js';

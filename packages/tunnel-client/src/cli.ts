@@ -4,6 +4,8 @@ import { errorCode } from '@tunnel/protocol';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerHeartbeatCommand } from './commands/heartbeat.js';
 import { registerDiagnoseCommand } from './commands/diagnose.js';
+import { registerDeviceCommands } from './commands/device.js';
+import { registerLoginCommand } from './commands/login.js';
 import { VERSION } from './version.js';
 
 const program = new Command('tunnel-client')
@@ -14,6 +16,8 @@ const program = new Command('tunnel-client')
 registerAgentCommand(program);
 registerHeartbeatCommand(program);
 registerDiagnoseCommand(program);
+registerLoginCommand(program);
+registerDeviceCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = errorCode(err);

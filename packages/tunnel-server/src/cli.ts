@@ -4,6 +4,7 @@ import { errorCode } from '@tunnel/protocol';
 import { registerCaCommand } from './commands/ca.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerUserCommands } from './commands/user.js';
 import { VERSION } from './version.js';
 
 const program = new Command('tunnel-server')
@@ -13,6 +14,7 @@ const program = new Command('tunnel-server')
 
 registerStartCommand(program);
 registerDeviceCommands(program);
+registerUserCommands(program);
 registerCaCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,1 +1,2 @@
-export {};
+/** For tools and tests that read a server's data directory: the registry, as the server sees it. */
+export { openRegistry, type Registry, type AuditRecord, type UserRecord, type DeviceRecord } from './registry/index.js';

@@ -3,14 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
-import { WebSocketServer } from 'ws';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthLimits } from './auth/auth-limits.js';
 import { DeviceEndpoint } from './devices/device-endpoint.js';
 import { DeviceSessions } from './devices/device-sessions.js';
 import { HeartbeatEndpoint } from './devices/heartbeat-endpoint.js';
 import { RemovalWatcher } from './devices/removal-watcher.js';
 import { listen } from './http/listen.js';
+import { HttpError } from './http/http-error.js';
+import { writeRawError } from './http/raw-response.js';
 import { Router, sendError, sendJson } from './http/router.js';
+import { mountDeveloperAccess } from './developer-access.js';
 import type { Presence } from './presence/presence.js';
 import { SqlitePresence } from './presence/sqlite-presence.js';
 import { openRegistry } from './registry/index.js';
@@ -69,7 +73,9 @@ export class TunnelServer {
   private readonly http: https.Server;
   private readonly wss: WebSocketServer;
   private readonly removals: RemovalWatcher;
-  private readonly upgrades = new Map<string, (ws: import('ws').WebSocket, req: import('node:http').IncomingMessage) => void>();
+  private readonly upgrades = new Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>>();
+  private connectHandler: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null;
+  private proxyRequestHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
   private stopping: Promise<void> | null = null;
 
   private constructor(
@@ -85,7 +91,8 @@ export class TunnelServer {
     this.removals = new RemovalWatcher(this.registry, this.presence, this.sessions, settings.removalPollMs, this.log);
 
     this.http = https.createServer({ key: this.tls.key, cert: this.tls.cert, minVersion: 'TLSv1.2' }, (req, res) => {
-      this.router.handle(req, res).then(
+      const handling = this.proxyRequestHandler && /^http:\/\//i.test(req.url ?? '') ? this.proxyRequestHandler(req, res).then(() => true) : this.router.handle(req, res);
+      handling.then(
         (handled) => {
           if (!handled) sendError(res, 404, 'ERR_HTTP_NOT_FOUND', `nothing at ${req.url ?? '/'}`);
         },
@@ -101,6 +108,7 @@ export class TunnelServer {
     // Devices estimate their clock offset from it (ws sends no Date of its own).
     this.wss.on('headers', (headers) => headers.push(`Date: ${new Date().toUTCString()}`));
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.http.on('connect', (req, socket: Duplex, head: Buffer) => this.onConnectRequest(req, socket, head));
 
     const devices = new DeviceEndpoint({
       registry: this.registry,
@@ -127,6 +135,7 @@ export class TunnelServer {
       failureDelayMs: settings.authFailureDelayMs,
       log: this.log,
     }).register(this.router);
+    mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux: settings.yamux });
     this.router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.router.on('GET', '/readyz', (_req, res) =>
       sendJson(res, this.stopping ? 503 : 200, { status: this.stopping ? 'draining' : 'ready', devices: this.sessions.size }),
@@ -152,9 +161,41 @@ export class TunnelServer {
     return (this.http.address() as AddressInfo).port;
   }
 
-  /** Registers a WebSocket endpoint at a path. */
-  onWebSocket(path: string, handler: (ws: import('ws').WebSocket, req: import('node:http').IncomingMessage) => void): void {
-    this.upgrades.set(path, handler);
+  /**
+   * Registers a WebSocket endpoint at a path. `admit` runs before the upgrade completes: what it
+   * returns reaches the handler, and an HttpError it throws is the HTTP answer instead of a
+   * WebSocket (so a bad token is a plain 401, not an opened-then-closed socket).
+   */
+  onWebSocket<T = undefined>(path: string, handler: (ws: WebSocket, req: IncomingMessage, admitted: T) => void, admit?: (req: IncomingMessage) => Promise<T>): void {
+    this.upgrades.set(path, async (req, socket, head) => {
+      // The socket is ours once Node hands it over: a reset while admit() awaits (the slow
+      // answer to a bad token) must not surface as an unhandled 'error'.
+      const ignore = (err: Error): void => this.log.debug({ path, err: err.message }, 'socket error during upgrade');
+      socket.on('error', ignore);
+      let admitted: T;
+      try {
+        admitted = admit ? await admit(req) : (undefined as T);
+      } catch (err) {
+        if (err instanceof HttpError) writeRawError(socket, err.status, err.code, err.message, err.headers);
+        else {
+          this.log.error({ path, err: (err as Error).message }, 'upgrade admission failed');
+          writeRawError(socket, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+        }
+        return;
+      }
+      if (socket.destroyed) return;
+      socket.off('error', ignore);
+      this.wss.handleUpgrade(req, socket, head, (ws) => handler(ws, req, admitted));
+    });
+  }
+
+  /**
+   * Takes over proxy traffic on the listener: CONNECT requests, and requests in absolute form
+   * (`GET http://host/…`), which only proxy clients send.
+   */
+  onProxy(handlers: { connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; request: (req: IncomingMessage, res: ServerResponse) => Promise<void> }): void {
+    this.connectHandler = handlers.connect;
+    this.proxyRequestHandler = handlers.request;
   }
 
   /**
@@ -177,7 +218,7 @@ export class TunnelServer {
     return this.stopping;
   }
 
-  private onUpgrade(req: import('node:http').IncomingMessage, socket: Duplex, head: Buffer): void {
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const handler = this.upgrades.get(path);
     if (!handler || this.stopping) {
@@ -185,6 +226,15 @@ export class TunnelServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => handler(ws, req));
+    handler(req, socket, head).catch((err: Error) => {
+      this.log.error({ path, err: err.message }, 'upgrade failed');
+      socket.destroy();
+    });
+  }
+
+  private onConnectRequest(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.stopping) writeRawError(socket, 503, 'ERR_SERVER_DRAINING', 'the server is shutting down; try again shortly');
+    else if (!this.connectHandler) writeRawError(socket, 405, 'ERR_HTTP_METHOD', 'this server does not take CONNECT');
+    else this.connectHandler(req, socket, head);
   }
 }

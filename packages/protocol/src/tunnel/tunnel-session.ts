@@ -131,7 +131,9 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
       return;
     }
     if (stream.destroyed) {
+      // The opener gave up while we connected; whoever counts streams still needs to hear of it.
       target.stream.destroy();
+      target.onFinished?.({ bytesAtoB: 0, bytesBtoA: 0, durationMs: 0, error: new Error('the opener went away before the stream was ready') });
       return;
     }
     writeMessage(stream, { result: OpenResult.Ok, message: 'connected' });

@@ -12,11 +12,15 @@ export interface TargetRule {
 
 const LOOPBACK_NAMES = new Set(['localhost', 'ip6-localhost']);
 
-/** The device's own loopback: always served, on any port. */
+/**
+ * The device's own loopback: always served, on any port. Only 127.0.0.1, ::1 and localhost:
+ * the rest of 127.0.0.0/8 can be bound by other hosts' stand-ins (containers, test set-ups
+ * using 127.0.0.2 as "a host on the LAN"), so like any other host they need allowedTargets.
+ */
 export function isLoopback(host: string): boolean {
   if (LOOPBACK_NAMES.has(host.toLowerCase())) return true;
-  if (net.isIPv4(host)) return host.startsWith('127.');
-  if (net.isIPv6(host)) return host === '::1' || /^::ffff:127\./i.test(host);
+  if (net.isIPv4(host)) return host === '127.0.0.1';
+  if (net.isIPv6(host)) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\.0\.0\.1$/i.test(host);
   return false;
 }
 

@@ -2,20 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { CodedError, devicePublicKey, loadOrCreateServerIdentity } from '@tunnel/protocol';
 import type { Command } from 'commander';
 import { SqlitePresence } from '../presence/sqlite-presence.js';
-import { openRegistry } from '../registry/index.js';
-import type { Registry } from '../registry/types.js';
+import { resolveDevice } from '../devices/resolve-device.js';
 import { caCertificatePem } from '../tls/server-tls.js';
 import { deviceView, formatTable } from '../views/device-view.js';
 import { dataOption } from './options.js';
-
-async function withRegistry<T>(dataDir: string, fn: (registry: Registry) => Promise<T>): Promise<T> {
-  const registry = await openRegistry({ dataDir });
-  try {
-    return await fn(registry);
-  } finally {
-    await registry.close();
-  }
-}
+import { withRegistry } from './with-registry.js';
 
 /** "host", "host:8443", "[::1]:8443" -> host and port (443 by default). */
 export function parseEndpoint(text: string): { host: string; port: number } {
@@ -94,13 +85,9 @@ export function registerDeviceCommands(program: Command): void {
     .addOption(dataOption())
     .action(async (ref: string, flags: { data: string }) => {
       const removed = await withRegistry(flags.data, async (registry) => {
-        const matches = await registry.devices.find(ref);
-        if (matches.length === 0) throw new CodedError('ERR_UNKNOWN_DEVICE', `no device matches "${ref}"; see \`tunnel-server device list\``);
-        if (matches.length > 1) {
-          throw new CodedError('ERR_AMBIGUOUS_DEVICE', `"${ref}" matches ${matches.length} devices: ${matches.map((d) => `${d.uuid} (${d.name})`).join(', ')}; give more of the uuid`);
-        }
-        await registry.devices.remove(matches[0]!.uuid);
-        return matches[0]!;
+        const device = await resolveDevice(registry, ref);
+        await registry.devices.remove(device.uuid);
+        return device;
       });
       process.stderr.write(`Removed device ${removed.name} (${removed.uuid}).\n`);
     });

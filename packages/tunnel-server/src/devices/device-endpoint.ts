@@ -47,15 +47,19 @@ export class DeviceEndpoint {
     });
     const connectedAt = Date.now();
     const { uuid, sessionId, agentVersion, clockOffsetMs } = device;
-    try {
-      await presence.connected(uuid, sessionId, { nodeId: this.deps.nodeId, remoteAddress, agentVersion, clockOffsetMs, at: connectedAt });
-      await registry.devices.recordStatus(uuid, { lastConnectedAt: connectedAt, lastRemoteAddress: remoteAddress, agentVersion, clockOffsetMs });
-    } catch (err) {
-      log.error({ uuid, err: (err as Error).message }, 'could not record the device connection');
-    }
-    // Registered only now, so presence sees connect before disconnect even if the link drops at once.
-    sessions.add({ uuid, sessionId, session, transport: device.transport, remoteAddress, connectedAt });
-    session.once('close', () => void registry.devices.recordStatus(uuid, { lastDisconnectedAt: Date.now() }).catch(() => undefined));
+    const recorded = (async () => {
+      try {
+        await presence.connected(uuid, sessionId, { nodeId: this.deps.nodeId, remoteAddress, agentVersion, clockOffsetMs, at: connectedAt });
+        await registry.devices.recordStatus(uuid, { lastConnectedAt: connectedAt, lastRemoteAddress: remoteAddress, agentVersion, clockOffsetMs });
+      } catch (err) {
+        log.error({ uuid, err: (err as Error).message }, 'could not record the device connection');
+      }
+    })();
+    // Routable at once (the device already heard "welcome"); its disconnect is recorded only
+    // after its connect, whatever order a remote presence store would otherwise apply them in.
+    sessions.add({ uuid, sessionId, session, transport: device.transport, remoteAddress, connectedAt }, recorded);
+    session.once('close', () => void recorded.then(() => registry.devices.recordStatus(uuid, { lastDisconnectedAt: Date.now() })).catch(() => undefined));
+    await recorded;
     log.info({ uuid, session: sessionId, remoteAddress, agentVersion, clockOffsetMs }, 'device connected');
   }
 }

@@ -43,9 +43,10 @@ export class DeviceSessions {
   }
 
   /** Takes over a freshly authenticated session (already closed ones are recorded as such). */
-  add(device: LiveDevice): void {
+  add(device: LiveDevice, recorded: Promise<void> = Promise.resolve()): void {
+    const disconnected = (): Promise<boolean> => recorded.then(() => this.presence.disconnected(device.uuid, device.sessionId, Date.now()));
     if (device.session.closed) {
-      void this.presence.disconnected(device.uuid, device.sessionId, Date.now());
+      void disconnected();
       return;
     }
     const old = this.live.get(device.uuid);
@@ -56,7 +57,7 @@ export class DeviceSessions {
     }
     device.session.once('close', (err) => {
       if (this.live.get(device.uuid) === device) this.live.delete(device.uuid);
-      void this.presence.disconnected(device.uuid, device.sessionId, Date.now()).then((current) => {
+      void disconnected().then((current) => {
         this.log.info(
           { uuid: device.uuid, session: device.sessionId, reason: err?.code ?? 'closed', wasCurrent: current },
           current ? 'device disconnected' : 'old device session closed (device already reconnected)',

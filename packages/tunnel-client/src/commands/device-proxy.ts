@@ -1,0 +1,42 @@
+import { CodedError, deviceRef, errorCode } from '@tunnel/protocol';
+import type { Command } from 'commander';
+import type { ConnectionFlags } from '../developer/connection-settings.js';
+import { describeFailure } from '../developer/failure-text.js';
+import { bridgeStdio } from '../developer/stdio-bridge.js';
+import { UserSession } from '../developer/user-session.js';
+import { developerLogger, serverConnection, withConnectionOptions } from './connection-options.js';
+import { parsePortArg } from './options.js';
+
+interface ProxyFlags extends ConnectionFlags {
+  target?: string;
+}
+
+export function registerDeviceProxyCommand(device: Command): void {
+  withConnectionOptions(
+    device
+      .command('proxy')
+      .description(
+        "Join stdin and stdout to a port on a device, for ssh's ProxyCommand: " +
+          "ssh -o ProxyCommand='tunnel-client device proxy %h 22222' root@<uuid>.balena",
+      )
+      .argument('<device>', 'device uuid, unique prefix (7+ characters) or name; a .balena or .vpn suffix is ignored, so ssh can pass %h')
+      .argument('<port>', 'port on the device', parsePortArg)
+      .option('--target <host>', "connect to this host on the device's network instead of the device itself (the device's allowedTargets must list it)"),
+  ).action(async (ref: string, port: number, flags: ProxyFlags) => {
+    const log = developerLogger();
+    const session = new UserSession({ connection: serverConnection(flags), log });
+    await session.start();
+    let stream;
+    try {
+      stream = await session.open({ device: deviceRef(ref), host: flags.target ?? '127.0.0.1', port });
+    } catch (err) {
+      session.close();
+      throw new CodedError(errorCode(err) ?? 'ERR_OPEN', `cannot reach port ${port} of ${ref}: ${describeFailure(err)}`);
+    }
+    const result = await bridgeStdio(stream);
+    log.info({ bytesSent: result.bytesSent, bytesReceived: result.bytesReceived, err: result.error?.message }, 'proxy closed');
+    session.close();
+    if (result.error) process.stderr.write(`tunnel-client: the connection to ${ref} port ${port} broke: ${result.error.message}\n`);
+    process.exit(result.error ? 1 : 0);
+  });
+}

@@ -1,0 +1,61 @@
+import type net from 'node:net';
+import { formatDuration, joinStreams, type Logger } from '@tunnel/protocol';
+import { codeSuffix, describeFailure, formatBytes } from './failure-text.js';
+import { formatHostPort } from './mapping.js';
+import type { UserSession } from './user-session.js';
+
+/** Where one listener's connections go. */
+export interface ForwardTarget {
+  /** Full uuid, so every open names the same device the command resolved. */
+  device: string;
+  host: string;
+  port: number;
+  /** How people see it: "3f2a9c1:22222", or "3f2a9c1 -> 192.168.1.23:22222" for a gateway. */
+  label: string;
+}
+
+/**
+ * Carries each accepted local connection over one stream of the shared session, and reports it:
+ * opened, closed with bytes each way and duration, or failed with the precise cause.
+ */
+export class PortForwarder {
+  private nextId = 1;
+
+  constructor(
+    private readonly session: UserSession,
+    private readonly print: (line: string) => void,
+    private readonly log: Logger,
+  ) {}
+
+  handle(socket: net.Socket, target: ForwardTarget): void {
+    void this.forward(socket, target);
+  }
+
+  private async forward(socket: net.Socket, target: ForwardTarget): Promise<void> {
+    const id = this.nextId++;
+    const from = formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    const fields = { connection: id, from, device: target.device, host: target.host, port: target.port };
+    socket.on('error', (err) => this.log.debug({ ...fields, err: err.message }, 'local socket error'));
+    socket.setNoDelay(true);
+    let stream;
+    try {
+      stream = await this.session.open({ device: target.device, host: target.host, port: target.port });
+    } catch (err) {
+      this.print(`Connection #${id} from ${from} to ${target.label} failed: ${describeFailure(err)}${codeSuffix(err)}`);
+      this.log.warn({ ...fields, err: (err as Error).message, code: (err as { code?: string }).code }, 'connection failed');
+      socket.destroy();
+      return;
+    }
+    if (socket.destroyed) {
+      stream.destroy();
+      this.print(`Connection #${id} from ${from} closed before the device answered`);
+      return;
+    }
+    this.print(`Connection #${id} from ${from} to ${target.label} opened`);
+    this.log.info(fields, 'connection opened');
+    const r = await joinStreams(socket, stream);
+    const how = r.error ? ` (${r.error.message})` : '';
+    this.print(`Connection #${id} closed: ${formatBytes(r.bytesAtoB)} sent, ${formatBytes(r.bytesBtoA)} received in ${formatDuration(r.durationMs)}${how}`);
+    this.log.info({ ...fields, bytesSent: r.bytesAtoB, bytesReceived: r.bytesBtoA, durationMs: r.durationMs, err: r.error?.message }, 'connection closed');
+  }
+}

@@ -1,0 +1,215 @@
+import { EventEmitter } from 'node:events';
+import {
+  Backoff,
+  CodedError,
+  errorCode,
+  OpenError,
+  OpenResult,
+  TunnelSession,
+  WebSocketDuplex,
+  type BackoffSettings,
+  type Logger,
+  type OpenRequest,
+  type YamuxConfig,
+  type YamuxStream,
+} from '@tunnel/protocol';
+import type { ServerConnection } from './connection-settings.js';
+import { dialServer } from './server-dial.js';
+import { ServerErrorCode } from './server-errors.js';
+
+export interface UserSessionOptions {
+  connection: ServerConnection;
+  log: Logger;
+  /** An open made while the session is down waits this long for it to come back. Default 5 s. */
+  waitForSessionMs?: number;
+  /** Reconnect delays. Default 500 ms growing to 10 s, with full jitter. */
+  backoff?: BackoffSettings;
+  /** Time for TCP + TLS + upgrade. Default 15 s. */
+  connectTimeoutMs?: number;
+  /**
+   * Time to wait for the verdict on an open. Longer than the server's own wait on the device,
+   * so its precise answer (timed out on the device) arrives before ours would. Default 60 s.
+   */
+  openTimeoutMs?: number;
+  yamux?: Partial<YamuxConfig>;
+}
+
+export interface UserSessionEvents {
+  /** A session is up (the first one, or after a reconnect). */
+  up: [reconnected: boolean];
+  /** The session went away; a reconnect is under way. */
+  down: [reason: string];
+  /** A reconnect attempt failed; the next one follows after delayMs. */
+  retry: [reason: string, delayMs: number];
+}
+
+/** Codes after which retrying cannot help until a person acts. */
+const PERMANENT = new Set(['ERR_AUTH_BAD_TOKEN', 'ERR_AUTH_MISSING_TOKEN', ServerErrorCode.Untrusted]);
+
+/**
+ * The developer CLI's one tunnel session to the server: every forwarded connection is a stream
+ * inside it, so there is no TLS handshake per connection. When it drops, it reconnects with
+ * backoff; opens made meanwhile wait a few seconds for it, then fail saying why.
+ */
+export class UserSession extends EventEmitter<UserSessionEvents> {
+  private session: TunnelSession | null = null;
+  private lastError: CodedError | null = null;
+  private readonly backoff: Backoff;
+  private readonly waiters = new Set<() => void>();
+  private reconnecting = false;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly options: UserSessionOptions) {
+    super();
+    this.backoff = new Backoff(options.backoff ?? { baseMs: 500, capMs: 10_000 });
+  }
+
+  /** The first connection; rejects with the precise reason (bad token, unreachable, untrusted). */
+  async start(): Promise<void> {
+    await this.connect(false);
+  }
+
+  /** Opens a stream to a device target; rejects with OpenError or a coded connection error. */
+  async open(request: OpenRequest): Promise<YamuxStream> {
+    const session = await this.ready();
+    try {
+      return await session.open(request);
+    } catch (err) {
+      // Our own session died under the open (not the server's verdict, which leaves it up):
+      // that is not "device offline", so wait for the reconnect like any new connection does.
+      if (session.closed || session.mux.goneAway.remote) return (await this.ready()).open(request);
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.stopped = true;
+    this.wake?.();
+    this.session?.close();
+    this.session = null;
+    this.notify();
+  }
+
+  private usable(): TunnelSession | null {
+    const s = this.session;
+    return s && !s.closed && !s.mux.goneAway.remote ? s : null;
+  }
+
+  private ready(): Promise<TunnelSession> {
+    const now = this.usable();
+    if (now) return Promise.resolve(now);
+    const waitMs = this.options.waitForSessionMs ?? 5_000;
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const s = this.usable();
+        if (s) {
+          done();
+          resolve(s);
+          return true;
+        }
+        if (this.stopped || (this.lastError && PERMANENT.has(this.lastError.code))) {
+          done();
+          reject(this.unavailable());
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(this.unavailable(waitMs));
+      }, waitMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(onChange);
+      };
+      const onChange = (): void => void check();
+      if (!check()) this.waiters.add(onChange);
+    });
+  }
+
+  private unavailable(waitedMs?: number): CodedError {
+    if (this.stopped) return new CodedError('ERR_SESSION_CLOSED', 'the CLI is shutting down');
+    const last = this.lastError;
+    if (last && PERMANENT.has(last.code)) return last;
+    const why = last ? `: ${last.message}` : '';
+    return new CodedError(ServerErrorCode.Unreachable, `no connection to the tunnel server${waitedMs ? ` for ${waitedMs / 1000} s` : ''}${why}`);
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private async connect(reconnected: boolean): Promise<void> {
+    const { connection, log } = this.options;
+    const ws = await dialServer(connection, { timeoutMs: this.options.connectTimeoutMs ?? 15_000 });
+    const session = new TunnelSession(new WebSocketDuplex(ws), {
+      role: 'client',
+      yamux: this.options.yamux ?? {},
+      logger: log,
+      handshakeTimeoutMs: this.options.openTimeoutMs ?? 60_000,
+    });
+    // The server never opens streams towards a developer's machine.
+    session.serve(async () => {
+      throw new OpenError(OpenResult.AccessDenied, 'the CLI does not accept streams');
+    });
+    if (this.stopped) {
+      session.close();
+      return;
+    }
+    this.session = session;
+    this.lastError = null;
+    this.backoff.reset();
+    session.once('close', (err) => this.lost(session, err ? `${err.code}: ${err.message}` : 'closed by the server'));
+    // A draining server takes no new streams: move to a fresh session now, old streams finish on this one.
+    session.once('goaway', () => this.lost(session, 'the server is restarting'));
+    log.info({ server: connection.server.origin, reconnected }, 'connected to the server');
+    this.emit('up', reconnected);
+    this.notify();
+  }
+
+  private lost(session: TunnelSession, reason: string): void {
+    if (this.session !== session || this.stopped) return;
+    this.session = null;
+    this.options.log.warn({ reason }, 'lost the session to the server');
+    this.emit('down', reason);
+    this.notify();
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.reconnecting) return;
+    this.reconnecting = true;
+    try {
+      let delay = this.backoff.next();
+      while (!this.stopped && !this.usable()) {
+        this.options.log.info({ retryInMs: delay, attempt: this.backoff.attempts }, 'reconnecting to the server');
+        await this.sleep(delay);
+        if (this.stopped) return;
+        try {
+          await this.connect(true);
+        } catch (err) {
+          this.lastError = err instanceof CodedError ? err : new CodedError(errorCode(err) ?? 'ERR_CONNECT', (err as Error).message);
+          delay = this.backoff.next();
+          this.options.log.info({ code: this.lastError.code, err: this.lastError.message, retryInMs: delay }, 'reconnect failed');
+          this.emit('retry', `${this.lastError.message} [${this.lastError.code}]`, delay);
+          this.notify();
+        }
+      }
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const wake = (): void => done();
+      this.wake = wake;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+}

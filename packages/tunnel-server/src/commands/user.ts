@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { ROLES, checkRole, type IssuedToken } from '../registry/index.js';
+import { formatUserTable, issuedTokenView, userView } from '../views/user-view.js';
+import { dataOption } from './options.js';
+import { withRegistry } from './with-registry.js';
+
+interface JsonFlag {
+  data: string;
+  json?: boolean;
+}
+
+/**
+ * A fresh token goes to stdout alone (or as JSON), so `TOKEN=$(tunnel-server user add …)` works;
+ * the explanation goes to stderr. It is the only time anyone sees it: only its hash is stored.
+ */
+function printIssued(issued: IssuedToken, json: boolean | undefined, what: string): void {
+  if (json) process.stdout.write(JSON.stringify(issuedTokenView(issued), null, 2) + '\n');
+  else process.stdout.write(issued.token + '\n');
+  process.stderr.write(
+    `${what} ${issued.user.name} (${issued.user.role}). The API token is shown once; hand it to them now.\n` +
+      `They log in with: tunnel-client login --server https://<this server>[:port] --token <token> --ca <file from \`tunnel-server ca\`>\n`,
+  );
+}
+
+export function registerUserCommands(program: Command): void {
+  const user = program.command('user').description('Manage the people who may reach devices, and their API tokens.');
+
+  user
+    .command('add')
+    .description('Create a user and print their API token (once; only its hash is stored).')
+    .argument('<name>', 'user name (letters, digits, ".", "_", "@", "-")')
+    .requiredOption('--role <role>', `what the user may do: ${ROLES.join(', ')} (admins and developers reach every device for now)`)
+    .addOption(dataOption())
+    .option('--json', 'print the user and token as JSON')
+    .action(async (name: string, flags: JsonFlag & { role: string }) => {
+      const role = checkRole(flags.role);
+      const issued = await withRegistry(flags.data, (registry) => registry.users.create(name, role));
+      printIssued(issued, flags.json, 'Created user');
+    });
+
+  user
+    .command('list')
+    .description('List users and their roles (never tokens).')
+    .addOption(dataOption())
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: JsonFlag) => {
+      const users = await withRegistry(flags.data, (registry) => registry.users.list());
+      process.stdout.write(flags.json ? JSON.stringify(users.map(userView), null, 2) + '\n' : formatUserTable(users));
+    });
+
+  user
+    .command('rm')
+    .description('Remove a user: their token stops working at once, for new sessions and for new streams of open ones.')
+    .argument('<name>', 'user name')
+    .addOption(dataOption())
+    .action(async (name: string, flags: { data: string }) => {
+      await withRegistry(flags.data, (registry) => registry.users.remove(name));
+      process.stderr.write(`Removed user ${name}.\n`);
+    });
+
+  user
+    .command('token')
+    .description("Rotate a user's API token: print a new one; the old one stops working at once.")
+    .argument('<name>', 'user name')
+    .addOption(dataOption())
+    .option('--json', 'print the user and token as JSON')
+    .action(async (name: string, flags: JsonFlag) => {
+      const issued = await withRegistry(flags.data, (registry) => registry.users.rotateToken(name));
+      printIssued(issued, flags.json, 'New token for');
+    });
+}

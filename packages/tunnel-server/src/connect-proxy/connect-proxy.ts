@@ -1,0 +1,83 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { errorCode, joinStreams, OpenError, OpenResult, type Logger } from '@tunnel/protocol';
+import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
+import { writeRawError } from '../http/raw-response.js';
+import type { UserRecord } from '../registry/types.js';
+import { proxyBasicToken } from '../users/token-headers.js';
+import { authRejection } from '../users/auth-rejection.js';
+import { UserAuthError, type UserAuthenticator } from '../users/user-authenticator.js';
+import { parseConnectTarget, type ConnectTarget } from './connect-target.js';
+import { openResultStatus } from './open-result-status.js';
+
+export interface ConnectProxyDeps {
+  authenticator: UserAuthenticator;
+  opener: DeviceStreamOpener;
+  log: Logger;
+}
+
+const TOKEN_HINT = 'send the API token as the Proxy-Authorization password (curl --proxy-user x:TOKEN)';
+
+/**
+ * HTTP CONNECT on the server's listener, so curl, ssh and socat reach a device without our CLI:
+ * `CONNECT <device>.balena:<port>` with the token as the Basic password. Answers 200 and then
+ * carries raw bytes; refusals get the status of their cause and a JSON body with its code.
+ */
+export class ConnectProxy {
+  constructor(private readonly deps: ConnectProxyDeps) {}
+
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // https hands CONNECT sockets over with allowHalfOpen off: the client's FIN would end our
+    // side too, and the device's answer to `printf x | nc`-style requests would be lost.
+    socket.allowHalfOpen = true;
+    socket.on('error', (err) => this.deps.log.debug({ err: err.message }, 'CONNECT socket error'));
+    this.serve(req, socket, head).catch((err: Error) => {
+      this.deps.log.error({ err: err.message }, 'CONNECT failed');
+      writeRawError(socket, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+    });
+  }
+
+  private async serve(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const remoteAddress = req.socket.remoteAddress ?? 'unknown';
+    const user = await this.authenticate(req, socket, remoteAddress);
+    if (!user) return;
+    let target: ConnectTarget;
+    try {
+      target = parseConnectTarget(req.url);
+    } catch (err) {
+      writeRawError(socket, 400, errorCode(err) ?? 'ERR_CONNECT_BAD_TARGET', (err as Error).message);
+      return;
+    }
+    let opened;
+    try {
+      opened = await this.deps.opener.open(user, { device: target.device, host: '127.0.0.1', port: target.port }, { via: 'connect', remoteAddress });
+    } catch (err) {
+      const refusal = err instanceof OpenError ? err : new OpenError(OpenResult.ServerError, (err as Error).message);
+      writeRawError(socket, openResultStatus[refusal.result], refusal.code, refusal.message);
+      return;
+    }
+    if (socket.destroyed) {
+      opened.stream.destroy();
+      opened.finished({ bytesUp: 0, bytesDown: 0, durationMs: 0, error: new Error('the client went away before the device answered') });
+      return;
+    }
+    // The 200 goes out before any device byte: join() only starts piping after this write, and
+    // what the device already sent (an SSH banner) waits in its stream until then.
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    // Bytes the client sent right behind its CONNECT header belong to the device.
+    if (head.length > 0) socket.unshift(head);
+    const r = await joinStreams(socket, opened.stream);
+    opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) });
+  }
+
+  private async authenticate(req: IncomingMessage, socket: Duplex, remoteAddress: string): Promise<UserRecord | undefined> {
+    try {
+      return await this.deps.authenticator.authenticate(proxyBasicToken(req.headers), remoteAddress, TOKEN_HINT);
+    } catch (err) {
+      if (!(err instanceof UserAuthError)) throw err;
+      const rejection = authRejection(err, 'proxy');
+      writeRawError(socket, rejection.status, rejection.code, rejection.message, rejection.headers);
+      return undefined;
+    }
+  }
+}

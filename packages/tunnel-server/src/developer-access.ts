@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger, YamuxConfig } from '@tunnel/protocol';
+import type WebSocket from 'ws';
+import type { AuthLimits } from './auth/auth-limits.js';
+import { registerApiRoutes } from './api/api-routes.js';
+import { ConnectProxy } from './connect-proxy/connect-proxy.js';
+import { ForwardRequestProxy } from './connect-proxy/forward-request.js';
+import type { DeviceSessions } from './devices/device-sessions.js';
+import { DeviceStreamOpener } from './forwarding/device-stream-opener.js';
+import type { Router } from './http/router.js';
+import type { Presence } from './presence/presence.js';
+import type { Registry, UserRecord } from './registry/types.js';
+import { authenticateBearer } from './users/bearer-auth.js';
+import { UserAuthenticator } from './users/user-authenticator.js';
+import { USER_CONNECT_PATH, UserEndpoint } from './users/user-endpoint.js';
+
+/** The parts of the server that people's access plugs into. */
+export interface DeveloperAccessHost {
+  readonly registry: Registry;
+  readonly presence: Presence;
+  readonly sessions: DeviceSessions;
+  readonly router: Router;
+  readonly log: Logger;
+  readonly authLimits: AuthLimits;
+  onWebSocket<T>(path: string, handler: (ws: WebSocket, req: IncomingMessage, admitted: T) => void, admit: (req: IncomingMessage) => Promise<T>): void;
+  onProxy(handlers: { connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; request: (req: IncomingMessage, res: ServerResponse) => Promise<void> }): void;
+}
+
+export interface DeveloperAccessSettings {
+  authFailureDelayMs: number;
+  yamux: Partial<YamuxConfig>;
+}
+
+/**
+ * Everything people use to reach devices, on the server's one listener: the CLI's tunnel
+ * session, HTTP CONNECT (and plain proxy requests) and the JSON API. One token check and one stream opener serve all three.
+ */
+export function mountDeveloperAccess(host: DeveloperAccessHost, settings: DeveloperAccessSettings): void {
+  const { registry, presence, sessions, log } = host;
+  const authenticator = new UserAuthenticator({ registry, limits: host.authLimits, failureDelayMs: settings.authFailureDelayMs, log });
+  const opener = new DeviceStreamOpener({ registry, presence, sessions, log });
+  const users = new UserEndpoint({ registry, opener, yamux: settings.yamux, log });
+  host.onWebSocket<UserRecord>(
+    USER_CONNECT_PATH,
+    (ws, req, user) => users.accept(ws, req, user),
+    (req) => authenticateBearer(authenticator, req),
+  );
+  const connect = new ConnectProxy({ authenticator, opener, log });
+  const forward = new ForwardRequestProxy({ authenticator, opener, log });
+  host.onProxy({ connect: (req, socket, head) => connect.handle(req, socket, head), request: (req, res) => forward.handle(req, res) });
+  registerApiRoutes(host.router, { registry, presence, authenticator });
+}

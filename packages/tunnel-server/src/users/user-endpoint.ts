@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+import { OpenError, OpenResult, TunnelSession, WebSocketDuplex, type Logger, type YamuxConfig } from '@tunnel/protocol';
+import type WebSocket from 'ws';
+import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
+import type { Registry, UserRecord } from '../registry/types.js';
+import { bearerToken } from './token-headers.js';
+
+export const USER_CONNECT_PATH = '/v1/user/connect';
+
+export interface UserEndpointDeps {
+  registry: Registry;
+  opener: DeviceStreamOpener;
+  yamux: Partial<YamuxConfig>;
+  log: Logger;
+}
+
+/**
+ * Where the developer CLI's WebSocket lands, already authenticated (the token was checked
+ * before the upgrade). One tunnel session per CLI process; each stream it opens is one
+ * forwarded connection to a device.
+ */
+export class UserEndpoint {
+  constructor(private readonly deps: UserEndpointDeps) {}
+
+  accept(ws: WebSocket, req: IncomingMessage, user: UserRecord): void {
+    const remoteAddress = req.socket.remoteAddress ?? 'unknown';
+    const token = bearerToken(req.headers) ?? '';
+    const log = this.deps.log.child({ user: user.name, remoteAddress });
+    ws.on('error', (err) => log.debug({ err: err.message }, 'user websocket error'));
+    const session = new TunnelSession(new WebSocketDuplex(ws), { role: 'server', yamux: this.deps.yamux, logger: log });
+    session.serve(async (request) => {
+      // A session can outlive its token (rotated, user removed): each new stream asks again,
+      // and a session whose token died is ended so the CLI reconnects and hears 401.
+      const current = await this.deps.registry.users.authenticate(token);
+      if (current === null) {
+        setImmediate(() => session.close());
+        throw new OpenError(OpenResult.AccessDenied, 'access denied: your API token was rotated or your user removed; log in again');
+      }
+      const opened = await this.deps.opener.open(current, request, { via: 'tunnel', remoteAddress });
+      return {
+        stream: opened.stream,
+        onFinished: (r) => opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) }),
+      };
+    });
+    log.info('user session started');
+    session.once('close', (err) => log.info({ reason: err?.code ?? 'closed' }, 'user session ended'));
+  }
+}

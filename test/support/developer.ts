@@ -1,0 +1,92 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { addDevice, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './fixtures.js';
+import { cleanupServers } from './network.js';
+import { cleanup, CLIENT_CLI, run, SERVER_CLI, spawnNode, tempDir, type Proc } from './processes.js';
+
+export interface UserHandle {
+  name: string;
+  token: string;
+  /** TUNNEL_SERVER, TUNNEL_TOKEN, TUNNEL_CA for this user, and an empty config dir of their own. */
+  env: NodeJS.ProcessEnv;
+  caFile: string;
+}
+
+/** `tunnel-server ca` written to a file, as a developer would save it. */
+export async function serverCaFile(server: ServerHandle): Promise<string> {
+  const r = await run(SERVER_CLI, ['ca', '--data', server.dataDir]);
+  if (r.code !== 0) throw new Error(`ca failed: ${r.stderr}`);
+  const file = path.join(tempDir('tunnel-ca-'), 'ca.pem');
+  writeFileSync(file, r.stdout);
+  return file;
+}
+
+/** `tunnel-server user add`, with the token it prints once. */
+export async function addUser(server: ServerHandle, name = 'dev', role = 'developer'): Promise<UserHandle> {
+  const r = await run(SERVER_CLI, ['user', 'add', name, '--role', role, '--data', server.dataDir]);
+  if (r.code !== 0) throw new Error(`user add failed: ${r.stderr}`);
+  const token = r.stdout.trim();
+  const caFile = await serverCaFile(server);
+  return {
+    name,
+    token,
+    caFile,
+    env: { TUNNEL_SERVER: `https://127.0.0.1:${server.port}`, TUNNEL_TOKEN: token, TUNNEL_CA: caFile, XDG_CONFIG_HOME: tempDir('tunnel-xdg-') },
+  };
+}
+
+/** `tunnel-client device tunnel …`, resolved once it printed "Waiting for connections...". */
+export async function startTunnel(user: UserHandle, device: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Proc> {
+  const proc = spawnClient(user, ['device', 'tunnel', device, ...args], env);
+  await proc.waitForStdout('Waiting for connections...');
+  return proc;
+}
+
+export function spawnClient(user: UserHandle, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  return spawnNode(CLIENT_CLI, args, { env: { ...user.env, ...env } });
+}
+
+export function runClient(user: UserHandle, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs?: number): ReturnType<typeof run> {
+  return run(CLIENT_CLI, args, { env: { ...user.env, ...env }, ...(timeoutMs ? { timeoutMs } : {}) });
+}
+
+/**
+ * Waits until the server can open streams to the device: its 'device connected' log comes after
+ * the session is registered, while the agent's own 'connected' can come a moment earlier.
+ */
+export async function deviceReady(server: ServerHandle, uuid: string, from = 0): Promise<void> {
+  await server.proc.waitForLog((l) => l.msg === 'device connected' && l.uuid === uuid, 30_000, from);
+}
+
+export interface World {
+  server: ServerHandle;
+  device: DeviceHandle;
+  agent: Proc;
+  user: UserHandle;
+}
+
+/** A server, one registered device with its agent connected, and a developer. */
+export async function startWorld(options: { agentArgs?: string[]; deviceName?: string } = {}): Promise<World> {
+  const server = await startServer();
+  const device = await addDevice(server.dataDir, server.port, { name: options.deviceName ?? 'pi-1' });
+  const agent = startAgent(device.file, [...FAST_AGENT_ARGS, ...(options.agentArgs ?? [])]);
+  await deviceReady(server, device.uuid);
+  const user = await addUser(server);
+  return { server, device, agent, user };
+}
+
+/**
+ * A World for a whole suite: started in before(), every process and test server of the suite
+ * stopped in after(). The object is filled in place, so tests may read it (and swap its agent).
+ */
+export function useWorld(options: Parameters<typeof startWorld>[0] | (() => Promise<Parameters<typeof startWorld>[0]>) = {}): World {
+  const world = {} as World;
+  before(async () => {
+    Object.assign(world, await startWorld(typeof options === 'function' ? await options() : options));
+  });
+  after(async () => {
+    await cleanup();
+    await cleanupServers();
+  });
+  return world;
+}

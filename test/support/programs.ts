@@ -1,0 +1,17 @@
+import { Proc } from './processes.js';
+
+export interface ProgramResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a system program (ssh, scp, curl, nc) to completion, killing it after timeoutMs. */
+export async function runProgram(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<ProgramResult> {
+  const proc = new Proc(command, args, options);
+  const timer = setTimeout(() => void proc.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const { code } = await proc.exited;
+  clearTimeout(timer);
+  await new Promise((r) => setImmediate(r));
+  return { code, stdout: proc.stdout, stderr: proc.stderr };
+}
