@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { runClient, startTunnel, useWorld } from './support/developer.js';
-import { NO_PROXY_ENV } from './support/net-helpers.js';
-import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
+import { countingReplier, exchange, freePort, NO_PROXY_ENV, tcpServer } from './support/network.js';
 import { startTinyproxy } from './support/proxy-daemons.js';
 
 describe('developer CLI behind a corporate proxy (tinyproxy)', function () {

@@ -5,7 +5,7 @@ import { DEV_PKI_FILES } from '@tunnel/protocol';
 import { fakeClockEnv } from './support/faketime.js';
 import { addDevice, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { balenaRootCA, configVariant, PROXY_ONLY_NAME, runDiagnose, writeExpiredServerCertificate, type DiagnoseRun } from './support/hostile-fixtures.js';
-import { freePort, NO_PROXY_ENV } from './support/net-helpers.js';
+import { freePort, NO_PROXY_ENV } from './support/network.js';
 import { cleanup, CLIENT_CLI, run, tempDir } from './support/processes.js';
 import { startTinyproxy } from './support/proxy-daemons.js';
 import { startSocks5Fixture } from './support/socks5-fixture.js';

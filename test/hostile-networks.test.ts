@@ -12,7 +12,7 @@ import {
   serverCertificateDates,
   writeExpiredServerCertificate,
 } from './support/hostile-fixtures.js';
-import { NO_PROXY_ENV } from './support/net-helpers.js';
+import { NO_PROXY_ENV } from './support/network.js';
 import { cleanup, tempDir, type LogLine, type Proc } from './support/processes.js';
 import { startTlsInterceptor, type TlsInterceptor } from './support/tls-interceptor.js';
 import { unframeWebSocketStream } from './support/websocket-frames.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { fakeClockEnv } from './support/faketime.js';
 import { configVariant, devCertificateFile, PROXY_ONLY_NAME, serverCertificateDates } from './support/hostile-fixtures.js';
-import { freePort, NO_PROXY_ENV } from './support/net-helpers.js';
+import { freePort, NO_PROXY_ENV } from './support/network.js';
 import { cleanup, type LogLine, type Proc } from './support/processes.js';
 import { startDanted, startTinyproxy, type ProxyDaemon } from './support/proxy-daemons.js';
 import { startSocks5Fixture } from './support/socks5-fixture.js';

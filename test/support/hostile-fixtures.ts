@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createServerCertificate, DEV_PKI_FILES, ensureDevPki, isoSeconds } from '@tunnel/protocol';
 import type { DeviceHandle } from './fixtures.js';
-import { NO_PROXY_ENV } from './net-helpers.js';
+import { NO_PROXY_ENV } from './network.js';
 import { CLIENT_CLI, run, tempDir } from './processes.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -177,3 +177,34 @@ export function connectUntilClosed(port: number, data?: string): Promise<string>
     if (data !== undefined) socket.end(data);
   });
 }
+
+/** Resolves once something accepts TCP connections on the port. */
+export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Proxy variables set to empty: a test's agent must not pick up whatever proxy the machine
+ * running the tests has configured (empty counts as unset for the agent).
+ */
+export const NO_PROXY_ENV: NodeJS.ProcessEnv = {
+  HTTPS_PROXY: '',
+  https_proxy: '',
+  ALL_PROXY: '',
+  all_proxy: '',
+  NO_PROXY: '',
+  no_proxy: '',
+};

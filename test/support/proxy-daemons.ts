@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, waitForPort } from './net-helpers.js';
+import { freePort, waitForPort } from './network.js';
 import { Proc, tempDir } from './processes.js';
 
 /** A proxy daemon the test started: its port, and its log (as text) to see what it relayed. */
