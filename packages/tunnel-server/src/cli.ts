@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { errorCode } from '@tunnel/protocol';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerDeviceCommands } from './commands/device.js';
+import { registerFleetCommands } from './commands/fleet.js';
 import { registerStartCommand } from './commands/start.js';
+import { registerSupportCommands } from './commands/support.js';
 import { registerUserCommands } from './commands/user.js';
 import { VERSION } from './version.js';
 
@@ -15,6 +18,9 @@ const program = new Command('tunnel-server')
 registerStartCommand(program);
 registerDeviceCommands(program);
 registerUserCommands(program);
+registerFleetCommands(program);
+registerSupportCommands(program);
+registerAuditCommand(program);
 registerCaCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -36,7 +36,16 @@ export interface DeveloperAccessSettings {
  * Everything people use to reach devices, on the server's one listener: the CLI's tunnel
  * session, HTTP CONNECT (and plain proxy requests) and the JSON API. One token check and one stream opener serve all three.
  */
-export function mountDeveloperAccess(host: DeveloperAccessHost, settings: DeveloperAccessSettings): void {
+/** What the rest of the server needs from the developer side: the token check and the stream opener. */
+export interface DeveloperAccess {
+  authenticator: UserAuthenticator;
+  opener: DeviceStreamOpener;
+}
+
+/** How often live streams are re-authorised (revocations may come from another process). */
+const RECHECK_INTERVAL_MS = 1_000;
+
+export function mountDeveloperAccess(host: DeveloperAccessHost, settings: DeveloperAccessSettings): DeveloperAccess {
   const { registry, presence, sessions, log } = host;
   const authenticator = new UserAuthenticator({ registry, limits: host.authLimits, failureDelayMs: settings.authFailureDelayMs, log });
   const opener = new DeviceStreamOpener({ registry, presence, sessions, log });
@@ -50,4 +59,6 @@ export function mountDeveloperAccess(host: DeveloperAccessHost, settings: Develo
   const forward = new ForwardRequestProxy({ authenticator, opener, log });
   host.onProxy({ connect: (req, socket, head) => connect.handle(req, socket, head), request: (req, res) => forward.handle(req, res) });
   registerApiRoutes(host.router, { registry, presence, authenticator });
+  opener.watch(RECHECK_INTERVAL_MS);
+  return { authenticator, opener };
 }

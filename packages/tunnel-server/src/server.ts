@@ -14,7 +14,7 @@ import { listen } from './http/listen.js';
 import { HttpError } from './http/http-error.js';
 import { writeRawError } from './http/raw-response.js';
 import { Router, sendError, sendJson } from './http/router.js';
-import { mountDeveloperAccess } from './developer-access.js';
+import { mountDeveloperAccess, type DeveloperAccess } from './developer-access.js';
 import type { Presence } from './presence/presence.js';
 import { SqlitePresence } from './presence/sqlite-presence.js';
 import { openRegistry } from './registry/index.js';
@@ -77,6 +77,7 @@ export class TunnelServer {
   private connectHandler: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null;
   private proxyRequestHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
   private stopping: Promise<void> | null = null;
+  private readonly developerAccess: DeveloperAccess;
 
   private constructor(
     readonly settings: ServerSettings,
@@ -135,7 +136,7 @@ export class TunnelServer {
       failureDelayMs: settings.authFailureDelayMs,
       log: this.log,
     }).register(this.router);
-    mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux: settings.yamux });
+    this.developerAccess = mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux: settings.yamux });
     this.router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.router.on('GET', '/readyz', (_req, res) =>
       sendJson(res, this.stopping ? 503 : 200, { status: this.stopping ? 'draining' : 'ready', devices: this.sessions.size }),
@@ -206,6 +207,7 @@ export class TunnelServer {
     this.stopping ??= (async () => {
       this.log.info({ devices: this.sessions.size, graceMs: this.settings.drainGraceMs }, 'draining');
       this.removals.stop();
+      this.developerAccess.opener.stopWatching();
       this.http.close();
       await this.sessions.drainAll(this.settings.drainGraceMs, this.settings.drainSpreadMs);
       for (const client of this.wss.clients) client.terminate();

@@ -29,7 +29,7 @@ export function registerUserCommands(program: Command): void {
     .command('add')
     .description('Create a user and print their API token (once; only its hash is stored).')
     .argument('<name>', 'user name (letters, digits, ".", "_", "@", "-")')
-    .requiredOption('--role <role>', `what the user may do: ${ROLES.join(', ')} (admins and developers reach every device for now)`)
+    .requiredOption('--role <role>', `what the user may do: ${ROLES.join(', ')} (admin: every device; developer: devices of their fleets; support: devices with an active support grant)`)
     .addOption(dataOption())
     .option('--json', 'print the user and token as JSON')
     .action(async (name: string, flags: JsonFlag & { role: string }) => {

@@ -8,7 +8,7 @@ import {
   type OpenRequest,
   type YamuxStream,
 } from '@tunnel/protocol';
-import { authorize } from '../access/authorize.js';
+import { authorize, type AccessTarget } from '../access/authorize.js';
 import type { DeviceSessions } from '../devices/device-sessions.js';
 import { DeviceRefError, DeviceRefErrorCode, resolveDevice } from '../devices/resolve-device.js';
 import type { Presence } from '../presence/presence.js';
@@ -36,6 +36,19 @@ export interface OpenedDeviceStream {
   finished(totals: StreamTotals): void;
 }
 
+/** A stream that is carrying bytes now, kept so access can be withdrawn while it runs. */
+interface LiveStream {
+  user: UserRecord;
+  device: DeviceRecord;
+  target: AccessTarget;
+  stream: YamuxStream;
+  revoked?: string;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+/** Result code in the audit log of a stream cut because access ended while it ran. */
+export const ACCESS_REVOKED = 'access-revoked';
+
 export interface DeviceStreamOpenerDeps {
   registry: Registry;
   presence: Presence;
@@ -49,7 +62,56 @@ export interface DeviceStreamOpenerDeps {
  * Every attempt, refused or not, gets an audit entry with its result code.
  */
 export class DeviceStreamOpener {
+  private readonly live = new Set<LiveStream>();
+  private watcher: NodeJS.Timeout | null = null;
+  private checking: Promise<void> | null = null;
+
   constructor(private readonly deps: DeviceStreamOpenerDeps) {}
+
+  /** Streams carrying bytes now. */
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  /**
+   * Asks authorize() again for every live stream and cuts those no longer allowed: a support
+   * grant that expired or was revoked (also from another process, `support disable`), a user
+   * removed or moved out of the fleet. Called every second and at each grant's expiry.
+   */
+  recheck(): Promise<void> {
+    this.checking ??= this.recheckAll()
+      .catch((err: Error) => this.deps.log.error({ err: err.message, code: errorCode(err) }, 'could not re-check access of live streams'))
+      .finally(() => (this.checking = null));
+    return this.checking;
+  }
+
+  /** Re-checks live streams every intervalMs (revocations may come from another process). */
+  watch(intervalMs: number): void {
+    this.watcher = setInterval(() => {
+      if (this.live.size > 0) void this.recheck();
+    }, intervalMs);
+    this.watcher.unref();
+  }
+
+  stopWatching(): void {
+    if (this.watcher) clearInterval(this.watcher);
+    this.watcher = null;
+  }
+
+  private async recheckAll(): Promise<void> {
+    const { registry } = this.deps;
+    for (const entry of [...this.live]) {
+      if (entry.revoked) continue;
+      const user = await registry.users.get(entry.user.name);
+      if (user === null) {
+        this.revoke(entry, `user ${entry.user.name} was removed`);
+        continue;
+      }
+      const decision = await authorize(user, entry.device, entry.target, { registry, now: Date.now() });
+      if (!decision.allowed) this.revoke(entry, decision.reason);
+      else this.scheduleExpiry(entry, decision.until);
+    }
+  }
 
   async open(user: UserRecord, request: OpenRequest, origin: StreamOrigin): Promise<OpenedDeviceStream> {
     const { log } = this.deps;
@@ -60,9 +122,13 @@ export class DeviceStreamOpener {
     try {
       device = await this.resolve(ref);
       auditId = await this.auditStart(user, device.uuid, request);
-      const stream = await this.connect(user, device, request);
+      const target = { host: request.host, port: request.port };
+      const { stream, until } = await this.connect(user, device, target);
       const short = device.uuid.slice(0, 7);
       log.info({ ...fields, device: device.uuid }, 'stream opened');
+      const entry: LiveStream = { user, device, target, stream };
+      this.live.add(entry);
+      this.scheduleExpiry(entry, until);
       let done = false;
       return {
         stream,
@@ -70,8 +136,11 @@ export class DeviceStreamOpener {
         finished: (totals) => {
           if (done) return;
           done = true;
-          const result = totals.error ? 'reset' : OpenResult.Ok;
-          log.info({ ...fields, device: short, bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, durationMs: totals.durationMs, result, err: totals.error?.message }, 'stream closed');
+          this.live.delete(entry);
+          if (entry.expiryTimer) clearTimeout(entry.expiryTimer);
+          const result = entry.revoked ? ACCESS_REVOKED : totals.error ? 'reset' : OpenResult.Ok;
+          const err = entry.revoked ?? totals.error?.message;
+          log.info({ ...fields, device: short, bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, durationMs: totals.durationMs, result, err }, 'stream closed');
           void this.auditFinish(auditId, { bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, result });
         },
       };
@@ -94,13 +163,28 @@ export class DeviceStreamOpener {
     }
   }
 
-  private async connect(user: UserRecord, device: DeviceRecord, request: OpenRequest): Promise<YamuxStream> {
-    const target = { host: request.host, port: request.port };
+  private async connect(user: UserRecord, device: DeviceRecord, target: AccessTarget): Promise<{ stream: YamuxStream; until: number | undefined }> {
     const decision = await authorize(user, device, target, { registry: this.deps.registry, now: Date.now() });
     if (!decision.allowed) throw new OpenError(OpenResult.AccessDenied, `access denied: ${decision.reason}`);
     const live = this.deps.sessions.get(device.uuid);
     if (!live || live.session.closed) throw new OpenError(OpenResult.DeviceOffline, await this.offlineMessage(device));
-    return live.session.open(target);
+    return { stream: await live.session.open(target), until: decision.until };
+  }
+
+  /** A rule with an end (a support grant) is checked again the moment it ends. */
+  private scheduleExpiry(entry: LiveStream, until: number | undefined): void {
+    if (entry.expiryTimer) clearTimeout(entry.expiryTimer);
+    entry.expiryTimer = undefined;
+    if (until === undefined) return;
+    entry.expiryTimer = setTimeout(() => void this.recheck(), Math.max(0, until - Date.now()) + 5);
+    entry.expiryTimer.unref();
+  }
+
+  /** Cuts a live stream (both ways: the user sees a reset) and records why. */
+  private revoke(entry: LiveStream, reason: string): void {
+    entry.revoked = reason;
+    this.deps.log.warn({ user: entry.user.name, device: entry.device.uuid, host: entry.target.host, port: entry.target.port, reason }, 'access ended: closing a live stream');
+    entry.stream.destroy();
   }
 
   private async offlineMessage(device: DeviceRecord): Promise<string> {

@@ -1,0 +1,55 @@
+import { parseDuration } from '@tunnel/protocol';
+import { InvalidArgumentError, type Command } from 'commander';
+import { resolveDevice } from '../devices/resolve-device.js';
+import { auditView } from '../views/audit-view.js';
+import { formatTable } from '../views/device-view.js';
+import { dataOption } from './options.js';
+import { withRegistry } from './with-registry.js';
+
+/** --since: an ISO time, or a duration back from now ("2h"). */
+export function parseSince(text: string, now = Date.now()): number {
+  if (/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/.test(text.trim())) return now - parseDuration(text, '--since');
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new InvalidArgumentError(`"${text}" is neither a time (2026-11-22T10:00:00Z) nor a duration back from now (2h, 7d)`);
+  return t;
+}
+
+function parseLimit(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 10_000) throw new InvalidArgumentError(`"${text}" must be a number from 1 to 10000`);
+  return n;
+}
+
+export function registerAuditCommand(program: Command): void {
+  program
+    .command('audit')
+    .description('Show who opened which stream to which device and port, when, bytes each way, and the result.')
+    .addOption(dataOption())
+    .option('--device <device>', 'only this device (uuid, 7+ character prefix or name)')
+    .option('--user <name>', 'only this user')
+    .option('--since <time>', 'only streams started since then: a time, or a duration back from now (2h)', (v) => parseSince(v))
+    .option('--limit <n>', 'at most this many, newest first (default 100)', parseLimit)
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: { data: string; device?: string; user?: string; since?: number; limit?: number; json?: boolean }) => {
+      const rows = await withRegistry(flags.data, async (registry) => {
+        const deviceUuid = flags.device === undefined ? undefined : (await resolveDevice(registry, flags.device)).uuid;
+        const records = await registry.audit.query({
+          ...(deviceUuid ? { deviceUuid } : {}),
+          ...(flags.user ? { user: flags.user } : {}),
+          ...(flags.since !== undefined ? { since: flags.since } : {}),
+          ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+        });
+        return records.map(auditView);
+      });
+      if (flags.json) {
+        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(
+        formatTable(
+          ['STARTED', 'USER', 'DEVICE', 'TARGET', 'RESULT', 'UP', 'DOWN', 'DURATION'],
+          rows.map((a) => [a.startedAt, a.user, a.device.slice(0, 7), a.target, a.result ?? 'open', String(a.bytesUp), String(a.bytesDown), a.durationMs === null ? '-' : `${a.durationMs} ms`]),
+        ),
+      );
+    });
+}

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { formatTable } from '../views/device-view.js';
+import { dataOption } from './options.js';
+import { withRegistry } from './with-registry.js';
+
+export function registerFleetCommands(program: Command): void {
+  const fleet = program.command('fleet').description('Group devices into fleets and give developers access to them.');
+
+  fleet
+    .command('add')
+    .description('Create a fleet (then: device add --fleet NAME, fleet member add NAME USER).')
+    .argument('<name>', 'fleet name')
+    .addOption(dataOption())
+    .action(async (name: string, flags: { data: string }) => {
+      await withRegistry(flags.data, (r) => r.fleets.create(name));
+      process.stderr.write(`Created fleet ${name}.\n`);
+    });
+
+  fleet
+    .command('rm')
+    .description('Remove a fleet that no device belongs to any more (its memberships and support grants go with it).')
+    .argument('<name>', 'fleet name')
+    .addOption(dataOption())
+    .action(async (name: string, flags: { data: string }) => {
+      await withRegistry(flags.data, (r) => r.fleets.remove(name));
+      process.stderr.write(`Removed fleet ${name}.\n`);
+    });
+
+  fleet
+    .command('list')
+    .description('List fleets with their device and member counts.')
+    .addOption(dataOption())
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: { data: string; json?: boolean }) => {
+      const rows = await withRegistry(flags.data, async (r) =>
+        Promise.all(
+          (await r.fleets.list()).map(async (f) => ({
+            name: f.name,
+            devices: (await r.devices.list({ fleet: f.name })).length,
+            members: (await r.fleets.members(f.name)).map((u) => u.name),
+            createdAt: new Date(f.createdAt).toISOString(),
+          })),
+        ),
+      );
+      if (flags.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+      else process.stdout.write(formatTable(['FLEET', 'DEVICES', 'MEMBERS', 'CREATED'], rows.map((f) => [f.name, String(f.devices), f.members.join(', ') || '-', f.createdAt])));
+    });
+
+  const member = fleet.command('member').description("Manage who may reach a fleet's devices (developers reach the fleets they are members of).");
+  member
+    .command('add')
+    .description('Make a user a member of a fleet.')
+    .argument('<fleet>', 'fleet name')
+    .argument('<user>', 'user name')
+    .addOption(dataOption())
+    .action(async (fleetName: string, user: string, flags: { data: string }) => {
+      await withRegistry(flags.data, (r) => r.fleets.addMember(fleetName, user));
+      process.stderr.write(`${user} is now a member of fleet ${fleetName}.\n`);
+    });
+  member
+    .command('rm')
+    .description('Remove a user from a fleet; their live streams to its devices are closed within a second.')
+    .argument('<fleet>', 'fleet name')
+    .argument('<user>', 'user name')
+    .addOption(dataOption())
+    .action(async (fleetName: string, user: string, flags: { data: string }) => {
+      await withRegistry(flags.data, (r) => r.fleets.removeMember(fleetName, user));
+      process.stderr.write(`${user} is no longer a member of fleet ${fleetName}.\n`);
+    });
+}

@@ -1,0 +1,114 @@
+import { CodedError, parseDuration } from '@tunnel/protocol';
+import { InvalidArgumentError, type Command } from 'commander';
+import { resolveDevice } from '../devices/resolve-device.js';
+import type { GrantScope, Registry } from '../registry/types.js';
+import { formatTable } from '../views/device-view.js';
+import { grantView, scopeText } from '../views/grant-view.js';
+import { dataOption } from './options.js';
+import { withRegistry } from './with-registry.js';
+
+interface TargetFlags {
+  data: string;
+  device?: string;
+  fleet?: string;
+}
+
+/** "12h" and the like; a negative or zero duration would put the grant's end in the past. */
+export function parseGrantDuration(text: string): number {
+  if (/^\s*-/.test(text)) throw new InvalidArgumentError(`"${text}" lies in the past; give how long access lasts from now, for example 12h`);
+  let ms: number;
+  try {
+    ms = parseDuration(text, '--duration');
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  if (ms <= 0) throw new InvalidArgumentError(`"${text}" would end the grant now; give how long access lasts, for example 12h`);
+  return ms;
+}
+
+export function parsePorts(text: string): number[] {
+  const ports = text.split(',').map((p) => p.trim());
+  for (const p of ports) {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw new InvalidArgumentError(`"${p}" is not a port number (1-65535); use a list like 22222,48484`);
+  }
+  return ports.map(Number);
+}
+
+/** --device a,b (uuids, prefixes or names) or --fleet NAME: exactly one of them. */
+async function grantScopes(registry: Registry, flags: TargetFlags): Promise<GrantScope[]> {
+  if ((flags.device === undefined) === (flags.fleet === undefined)) {
+    throw new CodedError('ERR_SUPPORT_TARGET', 'give either --device UUID[,UUID...] or --fleet NAME');
+  }
+  if (flags.fleet !== undefined) {
+    if ((await registry.fleets.get(flags.fleet)) === null) throw new CodedError('ERR_UNKNOWN_FLEET', `no fleet "${flags.fleet}"; see \`tunnel-server fleet list\``);
+    return [{ kind: 'fleet', fleet: flags.fleet }];
+  }
+  const refs = flags.device!.split(',').map((d) => d.trim()).filter(Boolean);
+  return Promise.all(refs.map(async (ref) => ({ kind: 'device' as const, deviceUuid: (await resolveDevice(registry, ref)).uuid })));
+}
+
+export function registerSupportCommands(program: Command): void {
+  const support = program
+    .command('support')
+    .description('Grant support users time-limited access to devices or whole fleets (checked on every stream; live streams end with the grant).');
+
+  support
+    .command('enable')
+    .description('Grant support access for a while (default 24 h) to ports (default 22222) of devices or of a fleet.')
+    .addOption(dataOption())
+    .option('--device <uuids>', 'devices: uuids, 7+ character prefixes or names, comma-separated')
+    .option('--fleet <name>', 'every device of this fleet')
+    .option('--duration <duration>', 'how long from now, e.g. 30m, 12h, 7d', parseGrantDuration, 24 * 3_600_000)
+    .option('--ports <list>', 'ports support may reach, comma-separated', parsePorts)
+    .option('--by <name>', 'who grants it, for the record (default $USER)')
+    .action(async (flags: TargetFlags & { duration: number; ports?: number[]; by?: string }) => {
+      const expiresAt = Date.now() + flags.duration;
+      const createdBy = flags.by ?? process.env['USER'] ?? 'admin';
+      const grants = await withRegistry(flags.data, async (registry) => {
+        const scopes = await grantScopes(registry, flags);
+        return Promise.all(scopes.map((scope) => registry.grants.create({ scope, ports: flags.ports, createdBy, expiresAt })));
+      });
+      for (const g of grants) {
+        process.stdout.write(`Support access #${g.id} to ${scopeText(g.scope)}, ports ${g.ports.join(', ')}, until ${new Date(g.expiresAt).toISOString()}\n`);
+      }
+    });
+
+  support
+    .command('disable')
+    .description("Revoke support access to devices or a fleet now; support users' live streams there are closed within a second.")
+    .addOption(dataOption())
+    .option('--device <uuids>', 'devices: uuids, 7+ character prefixes or names, comma-separated')
+    .option('--fleet <name>', 'the fleet')
+    .action(async (flags: TargetFlags) => {
+      const revoked = await withRegistry(flags.data, async (registry) => {
+        const scopes = await grantScopes(registry, flags);
+        const fleet = scopes.find((s) => s.kind === 'fleet');
+        if (fleet?.kind === 'fleet') return registry.grants.revoke({ fleet: fleet.fleet });
+        return registry.grants.revoke({ deviceUuids: scopes.flatMap((s) => (s.kind === 'device' ? [s.deviceUuid] : [])) });
+      });
+      process.stdout.write(revoked.length === 0 ? 'No active support access there; nothing to revoke.\n' : revoked.map((g) => `Revoked support access #${g.id} to ${scopeText(g.scope)}\n`).join(''));
+    });
+
+  support
+    .command('list')
+    .description('List support grants (active ones; --all for expired and revoked too).')
+    .addOption(dataOption())
+    .option('--all', 'include expired and revoked grants')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: { data: string; all?: boolean; json?: boolean }) => {
+      const now = Date.now();
+      const grants = await withRegistry(flags.data, (r) => r.grants.list({ includeInactive: flags.all ?? false, at: now }));
+      const rows = grants.map((g) => grantView(g, now));
+      if (flags.json) {
+        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(
+        formatTable(
+          ['ID', 'SCOPE', 'PORTS', 'STATE', 'EXPIRES', 'BY'],
+          rows.map((g) => [String(g.id), scopeText(g.scope, true), g.ports.join(','), g.state, g.expiresAt, g.createdBy]),
+        ),
+      );
+    });
+}
