@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import http from 'node:http';
 import type net from 'node:net';
 import { auditLog } from './support/audit.js';
-import { addUser, useWorld } from './support/developer.js';
+import { addUser, useWorld, WORLD_FLEET } from './support/developer.js';
 import { addDevice, eventually } from './support/fixtures.js';
 import { connectVia } from './support/connect-client.js';
 import { blackholePort } from './support/blackhole.js';
@@ -97,7 +97,7 @@ describe('HTTP CONNECT on the server listener (curl, ssh ProxyCommand, socat wit
   it('gives every refusal its own status and code', async () => {
     const { device, server, user } = world;
     const closedPort = await freePort();
-    const offline = await addDevice(server.dataDir, server.port, { name: 'offline-1' });
+    const offline = await addDevice(server.dataDir, server.port, { name: 'offline-1', extraArgs: ['--fleet', WORLD_FLEET] });
     const support = await addUser(server, 'helper', 'support');
     const slow = await blackholePort();
     const cases: [string, string, number, string][] = [

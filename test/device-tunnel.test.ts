@@ -5,7 +5,7 @@ import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { auditLog } from './support/audit.js';
 import { blackholePort } from './support/blackhole.js';
-import { addUser, deviceReady, runClient, spawnClient, startTunnel, useWorld } from './support/developer.js';
+import { addUser, deviceReady, runClient, spawnClient, startTunnel, useWorld, WORLD_FLEET } from './support/developer.js';
 import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent } from './support/fixtures.js';
 import { connectUntilClosed, countingReplier, exchange, freePort, Relay, tcpServer } from './support/network.js';
 import { run, SERVER_CLI } from './support/processes.js';
@@ -61,7 +61,7 @@ describe('tunnel-client device tunnel: precise results for every connection', fu
     );
     expect(await connectionLine(tunnel, 2, 'failed')).to.match(/failed: timed out \(connecting to 127\.0\.0\.1:\d+ on the device timed out after \d+ ms.*\) \[ERR_OPEN_TIMED_OUT\]/);
     expect(await connectionLine(notAllowed, 1, 'failed')).to.contain(`failed: port not allowed by the device (port not allowed by the device: 127.0.0.2:${gateway.port + 1}`).and.contain('[ERR_OPEN_PORT_NOT_ALLOWED]');
-    expect(await connectionLine(denied, 1, 'failed')).to.contain('failed: access denied (access denied: user helper has role support').and.contain('[ERR_OPEN_ACCESS_DENIED]');
+    expect(await connectionLine(denied, 1, 'failed')).to.contain('failed: access denied (access denied: no support access has been granted for device').and.contain('[ERR_OPEN_ACCESS_DENIED]');
     const rows = await auditLog(server.dataDir);
     for (const result of ['connection-refused', 'timed-out', 'port-not-allowed', 'access-denied']) {
       expect(rows.map((r) => r.result), result).to.include(result);
@@ -101,7 +101,7 @@ describe('tunnel-client device tunnel: precise results for every connection', fu
 
   it('fails at start on an offline or unknown device, a bad token or a bad mapping; --wait waits for an offline one', async () => {
     const { server, user } = world;
-    const sleeper = await addDevice(server.dataDir, server.port, { name: 'sleeper' });
+    const sleeper = await addDevice(server.dataDir, server.port, { name: 'sleeper', extraArgs: ['--fleet', WORLD_FLEET] });
     const offline = await runClient(user, ['device', 'tunnel', 'sleeper', '-p', `${replier.port}:${await freePort()}`]);
     expect(offline.code).to.equal(1);
     expect(offline.stderr).to.contain(`device ${sleeper.uuid.slice(0, 7)} (sleeper) is offline (never connected); start its agent, or add --wait`).and.contain('[ERR_DEVICE_OFFLINE]');

@@ -21,10 +21,18 @@ export async function serverCaFile(server: ServerHandle): Promise<string> {
   return file;
 }
 
+/** The fleet a World's device belongs to; developers added by addUser join it when it exists. */
+export const WORLD_FLEET = 'lab';
+
 /** `tunnel-server user add`, with the token it prints once. */
 export async function addUser(server: ServerHandle, name = 'dev', role = 'developer'): Promise<UserHandle> {
   const r = await run(SERVER_CLI, ['user', 'add', name, '--role', role, '--data', server.dataDir]);
   if (r.code !== 0) throw new Error(`user add failed: ${r.stderr}`);
+  if (role === 'developer') {
+    // Developers reach the devices of their fleets: join the World's fleet if this server has it.
+    const member = await run(SERVER_CLI, ['fleet', 'member', 'add', WORLD_FLEET, name, '--data', server.dataDir]);
+    if (member.code !== 0 && !member.stderr.includes('fleet')) throw new Error(`fleet member add failed: ${member.stderr}`);
+  }
   const token = r.stdout.trim();
   const caFile = await serverCaFile(server);
   return {
@@ -68,7 +76,9 @@ export interface World {
 /** A server, one registered device with its agent connected, and a developer. */
 export async function startWorld(options: { agentArgs?: string[]; deviceName?: string } = {}): Promise<World> {
   const server = await startServer();
-  const device = await addDevice(server.dataDir, server.port, { name: options.deviceName ?? 'pi-1' });
+  const fleet = await run(SERVER_CLI, ['fleet', 'add', WORLD_FLEET, '--data', server.dataDir]);
+  if (fleet.code !== 0) throw new Error(`fleet add failed: ${fleet.stderr}`);
+  const device = await addDevice(server.dataDir, server.port, { name: options.deviceName ?? 'pi-1', extraArgs: ['--fleet', WORLD_FLEET] });
   const agent = startAgent(device.file, [...FAST_AGENT_ARGS, ...(options.agentArgs ?? [])]);
   await deviceReady(server, device.uuid);
   const user = await addUser(server);

@@ -35,6 +35,7 @@ export function registerDeviceCommands(program: Command): void {
       const caPem = await caCertificatePem(flags.data);
       const record = await withRegistry(flags.data, (registry) =>
         registry.devices.create({ name: flags.name, fleet: flags.fleet ?? null, authPublicKey: devicePublicKey(deviceApiKey) }),
+      { create: true },
       );
       const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
       const config = {

@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import { addDevice, startAgent } from './support/fixtures.js';
+import { auditLog } from './support/audit.js';
+import { addUser, deviceReady, startTunnel, useWorld } from './support/developer.js';
+import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
+import { Proc, run, SERVER_CLI } from './support/processes.js';
+import { startSshd, type SshdHandle } from './support/sshd.js';
+
+/** Opens a connection to a local tunnel port and returns the first line the tunnel prints for it. */
+async function attempt(port: number): Promise<string> {
+  try {
+    return await exchange(port, 'ping');
+  } catch (err) {
+    return `failed: ${(err as Error).message}`;
+  }
+}
+
+async function admin(dataDir: string, args: string[]): Promise<string> {
+  const r = await run(SERVER_CLI, [...args, '--data', dataDir]);
+  if (r.code !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+describe('access control: fleets, roles and support grants (real processes)', function () {
+  this.timeout(180_000);
+  const world = useWorld();
+  let sshd: SshdHandle;
+  let replier: { port: number };
+
+  before(async () => {
+    sshd = await startSshd();
+    replier = await tcpServer('127.0.0.1', countingReplier);
+  });
+
+  it('keeps a developer out of a fleet they are not in, names the rule, and lets an admin in', async () => {
+    const { server } = world;
+    await admin(server.dataDir, ['fleet', 'add', 'field']);
+    const other = await addDevice(server.dataDir, server.port, { name: 'field-1', extraArgs: ['--fleet', 'field'] });
+    const from = server.proc.logs.length;
+    startAgent(other.file);
+    await deviceReady(server, other.uuid, from);
+
+    const local = await freePort();
+    const dev = await startTunnel(world.user, 'field-1', ['-p', `${replier.port}:${local}`]);
+    expect(await attempt(local)).to.not.match(/^got/);
+    const line = await dev.waitForStdout(/Connection #1 [^\n]*failed[^\n]*/);
+    expect(line).to.contain(`access denied: developer dev is not a member of fleet "field", to which device ${other.uuid.slice(0, 7)} belongs`).and.contain('[ERR_OPEN_ACCESS_DENIED]');
+    await dev.kill();
+
+    const root = await addUser(server, 'root', 'admin');
+    const adminLocal = await freePort();
+    const adm = await startTunnel(root, 'field-1', ['-p', `${replier.port}:${adminLocal}`]);
+    expect(await attempt(adminLocal)).to.match(/^got 4 bytes/);
+    await adm.kill();
+
+    // Joining the fleet is what lets the developer in.
+    await admin(server.dataDir, ['fleet', 'member', 'add', 'field', 'dev']);
+    const again = await startTunnel(world.user, 'field-1', ['-p', `${replier.port}:${await freePort()}`]);
+    const port = Number(/Tunnel open: 127\.0\.0\.1:(\d+)/.exec(again.stdout)![1]);
+    expect(await attempt(port)).to.match(/^got 4 bytes/);
+    await again.kill();
+  });
+
+  it('lets support in while a grant is active, denies with the reason after support disable', async () => {
+    const { server } = world;
+    const helper = await addUser(server, 'helper', 'support');
+    const local = await freePort();
+    const tunnel = await startTunnel(helper, 'pi-1', ['-p', `${replier.port}:${local}`]);
+    const short = world.device.uuid.slice(0, 7);
+
+    expect(await attempt(local)).to.not.match(/^got/);
+    expect(await tunnel.waitForStdout(/Connection #1 [^\n]*failed[^\n]*/)).to.contain(`no support access has been granted for device ${short}`);
+
+    const granted = await admin(server.dataDir, ['support', 'enable', '--device', 'pi-1', '--duration', '1h', '--ports', `22222,${replier.port}`]);
+    expect(granted).to.match(new RegExp(`^Support access #\\d+ to device ${world.device.uuid}, ports 22222, ${replier.port}, until `));
+    expect(await attempt(local)).to.match(/^got 4 bytes/);
+    const listed = JSON.parse(await admin(server.dataDir, ['support', 'list', '--json'])) as { state: string; ports: number[] }[];
+    expect(listed).to.have.length(1);
+    expect(listed[0]).to.include({ state: 'active' });
+
+    expect(await admin(server.dataDir, ['support', 'disable', '--device', short])).to.match(/^Revoked support access #\d+ to device /);
+    expect(await attempt(local)).to.not.match(/^got/);
+    expect(await tunnel.waitForStdout(/Connection #3 [^\n]*failed[^\n]*/)).to.match(new RegExp(`access denied: support access to ${short} was revoked \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\dZ`));
+    await tunnel.kill();
+
+    // A grant that ends in the past or cannot be read is refused up front.
+    for (const bad of ['-2h', 'soon', '0s']) {
+      const r = await run(SERVER_CLI, ['support', 'enable', '--device', 'pi-1', '--duration', bad, '--data', server.dataDir]);
+      expect(r.code, bad).to.equal(1);
+      expect(r.stderr).to.contain(`--duration`);
+    }
+  });
+
+  it('cuts an open ssh session through the tunnel the moment a 3-second grant runs out', async () => {
+    const { server } = world;
+    const helper = await addUser(server, 'night-shift', 'support');
+    const local = await freePort();
+    const tunnel = await startTunnel(helper, 'pi-1', ['-p', `${sshd.port}:${local}`]);
+    await admin(server.dataDir, ['support', 'enable', '--device', 'pi-1', '--duration', '3s', '--ports', String(sshd.port)]);
+    const grantedAt = Date.now();
+    const ssh = new Proc('ssh', [...sshd.clientOptions, '-p', String(local), `${sshd.user}@127.0.0.1`, 'echo session-open; sleep 60']);
+    await ssh.waitForStdout('session-open', 20_000);
+    expect(Date.now() - grantedAt, 'ssh logged in while the grant held').to.be.lessThan(3_000);
+    const { code } = await ssh.exited;
+    const lasted = Date.now() - grantedAt;
+    expect(code, 'ssh ended with an error, not its command').to.not.equal(0);
+    expect(lasted, 'cut when the grant ended, long before sleep 60').to.be.lessThan(20_000);
+    const row = (await auditLog(server.dataDir)).find((r) => r.user === 'night-shift' && r.targetPort === sshd.port);
+    expect(row?.result).to.equal('access-revoked');
+    await server.proc.waitForLog((l) => l.msg === 'access ended: closing a live stream' && l['user'] === 'night-shift' && String(l['reason']).includes('expired'));
+    await tunnel.kill();
+  });
+
+  it('records every stream in the audit log, which `tunnel-server audit` filters by device, user and time', async () => {
+    const { server } = world;
+    const all = JSON.parse(await admin(server.dataDir, ['audit', '--json'])) as { user: string; result: string; device: string; bytesUp: number }[];
+    expect(all.map((a) => a.result)).to.include.members(['ok', 'access-denied', 'access-revoked']);
+    const helpers = JSON.parse(await admin(server.dataDir, ['audit', '--user', 'helper', '--json'])) as { user: string }[];
+    expect(helpers.length).to.be.greaterThan(0);
+    expect(helpers.every((a) => a.user === 'helper')).to.equal(true);
+    const mine = JSON.parse(await admin(server.dataDir, ['audit', '--device', 'pi-1', '--since', '1h', '--json'])) as { device: string }[];
+    expect(mine.every((a) => a.device === world.device.uuid)).to.equal(true);
+    const none = JSON.parse(await admin(server.dataDir, ['audit', '--since', '2099-01-01T00:00:00Z', '--json'])) as unknown[];
+    expect(none).to.deep.equal([]);
+    const table = await admin(server.dataDir, ['audit', '--limit', '3']);
+    expect(table.split('\n')[0]).to.match(/^STARTED\s+USER\s+DEVICE\s+TARGET\s+RESULT\s+UP\s+DOWN\s+DURATION/);
+  });
+});
