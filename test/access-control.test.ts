@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { addDevice, startAgent } from './support/fixtures.js';
+import { addDevice, eventually, startAgent } from './support/fixtures.js';
 import { auditLog } from './support/audit.js';
-import { addUser, deviceReady, startTunnel, useWorld } from './support/developer.js';
+import { addUser, deviceReady, runClient, startTunnel, useWorld } from './support/developer.js';
 import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
 import { Proc, run, SERVER_CLI } from './support/processes.js';
 import { startSshd, type SshdHandle } from './support/sshd.js';
@@ -40,12 +40,10 @@ describe('access control: fleets, roles and support grants (real processes)', fu
     startAgent(other.file);
     await deviceReady(server, other.uuid, from);
 
-    const local = await freePort();
-    const dev = await startTunnel(world.user, 'field-1', ['-p', `${replier.port}:${local}`]);
-    expect(await attempt(local)).to.not.match(/^got/);
-    const line = await dev.waitForStdout(/Connection #1 [^\n]*failed[^\n]*/);
-    expect(line).to.contain(`access denied: developer dev is not a member of fleet "field", to which device ${other.uuid.slice(0, 7)} belongs`).and.contain('[ERR_OPEN_ACCESS_DENIED]');
-    await dev.kill();
+    // Refused before any listener opens, with the rule that refused.
+    const dev = await runClient(world.user, ['device', 'tunnel', 'field-1', '-p', `${replier.port}:${await freePort()}`]);
+    expect(dev.code).to.equal(1);
+    expect(dev.stderr).to.contain(`access denied: developer dev is not a member of fleet "field", to which device ${other.uuid.slice(0, 7)} belongs`).and.contain('[ERR_OPEN_ACCESS_DENIED]');
 
     const root = await addUser(server, 'root', 'admin');
     const adminLocal = await freePort();
@@ -64,15 +62,15 @@ describe('access control: fleets, roles and support grants (real processes)', fu
   it('lets support in while a grant is active, denies with the reason after support disable', async () => {
     const { server } = world;
     const helper = await addUser(server, 'helper', 'support');
-    const local = await freePort();
-    const tunnel = await startTunnel(helper, 'pi-1', ['-p', `${replier.port}:${local}`]);
     const short = world.device.uuid.slice(0, 7);
-
-    expect(await attempt(local)).to.not.match(/^got/);
-    expect(await tunnel.waitForStdout(/Connection #1 [^\n]*failed[^\n]*/)).to.contain(`no support access has been granted for device ${short}`);
+    const early = await runClient(helper, ['device', 'tunnel', 'pi-1', '-p', `${replier.port}:${await freePort()}`]);
+    expect(early.code).to.equal(1);
+    expect(early.stderr).to.contain(`access denied: no support access has been granted for device ${short}`);
 
     const granted = await admin(server.dataDir, ['support', 'enable', '--device', 'pi-1', '--duration', '1h', '--ports', `22222,${replier.port}`]);
     expect(granted).to.match(new RegExp(`^Support access #\\d+ to device ${world.device.uuid}, ports 22222, ${replier.port}, until `));
+    const local = await freePort();
+    const tunnel = await startTunnel(helper, 'pi-1', ['-p', `${replier.port}:${local}`]);
     expect(await attempt(local)).to.match(/^got 4 bytes/);
     const listed = JSON.parse(await admin(server.dataDir, ['support', 'list', '--json'])) as { state: string; ports: number[] }[];
     expect(listed).to.have.length(1);
@@ -80,7 +78,7 @@ describe('access control: fleets, roles and support grants (real processes)', fu
 
     expect(await admin(server.dataDir, ['support', 'disable', '--device', short])).to.match(/^Revoked support access #\d+ to device /);
     expect(await attempt(local)).to.not.match(/^got/);
-    expect(await tunnel.waitForStdout(/Connection #3 [^\n]*failed[^\n]*/)).to.match(new RegExp(`access denied: support access to ${short} was revoked \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\dZ`));
+    expect(await tunnel.waitForStdout(/Connection #2 [^\n]*failed[^\n]*/)).to.match(new RegExp(`access denied: support access to ${short} was revoked \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\dZ`));
     await tunnel.kill();
 
     // A grant that ends in the past or cannot be read is refused up front.
@@ -95,6 +93,8 @@ describe('access control: fleets, roles and support grants (real processes)', fu
     const { server } = world;
     const helper = await addUser(server, 'night-shift', 'support');
     const local = await freePort();
+    // A long grant on another port lets the tunnel start; the 3-second one covers ssh.
+    await admin(server.dataDir, ['support', 'enable', '--device', 'pi-1', '--duration', '1h', '--ports', '9']);
     const tunnel = await startTunnel(helper, 'pi-1', ['-p', `${sshd.port}:${local}`]);
     await admin(server.dataDir, ['support', 'enable', '--device', 'pi-1', '--duration', '3s', '--ports', String(sshd.port)]);
     const grantedAt = Date.now();
@@ -105,8 +105,9 @@ describe('access control: fleets, roles and support grants (real processes)', fu
     const lasted = Date.now() - grantedAt;
     expect(code, 'ssh ended with an error, not its command').to.not.equal(0);
     expect(lasted, 'cut when the grant ended, long before sleep 60').to.be.lessThan(20_000);
-    const row = (await auditLog(server.dataDir)).find((r) => r.user === 'night-shift' && r.targetPort === sshd.port);
-    expect(row?.result).to.equal('access-revoked');
+    // The audit row closes once both halves of the stream have ended, a moment after ssh saw the reset.
+    const row = await eventually(async () => (await auditLog(server.dataDir)).find((r) => r.user === 'night-shift' && r.targetPort === sshd.port && r.result !== null));
+    expect(row.result).to.equal('access-revoked');
     await server.proc.waitForLog((l) => l.msg === 'access ended: closing a live stream' && l['user'] === 'night-shift' && String(l['reason']).includes('expired'));
     await tunnel.kill();
   });

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { addDevice, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './fixtures.js';
 import { cleanupServers } from './network.js';
@@ -99,4 +100,19 @@ export function useWorld(options: Parameters<typeof startWorld>[0] | (() => Prom
     await cleanupServers();
   });
   return world;
+}
+
+/** A GET to the server's HTTPS listener with a user's token (or none), trusting the server's CA. */
+export function apiGet(server: ServerHandle, urlPath: string, token?: string): Promise<{ status: number; text: string; contentType: string }> {
+  const ca = readFileSync(path.join(server.dataDir, 'ca.pem'), 'utf8');
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    const req = https.request({ host: '127.0.0.1', port: server.port, path: urlPath, ca, servername: 'localhost', headers }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, contentType: String(res.headers['content-type'] ?? '') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -57,7 +57,7 @@ function details(d) {
   const dl = document.createElement('dl');
   const rows = [
     ['UUID', d.uuid],
-    ['Status', `${d.statusLabel} (${d.status})`],
+    ['Status', `${d.statusLabel} (${d.status})${d.statusSince ? ` since ${d.statusSince}` : ''}`],
     ['VPN', d.vpn.connected ? `connected since ${d.vpn.connectedAt}` : `disconnected${d.vpn.disconnectedAt ? ` at ${d.vpn.disconnectedAt}` : ''}`],
     ['Session id', d.vpn.sessionId],
     ['Remote address', d.vpn.remoteAddress],
@@ -92,7 +92,7 @@ function render(devices) {
     badge.dataset.status = d.status;
     badge.textContent = d.statusLabel;
     cell(row, badge);
-    cell(row, d.vpn.connected ? ago(d.vpn.connectedAt) : d.vpn.disconnectedAt ? `down ${ago(d.vpn.disconnectedAt)}` : '—');
+    cell(row, ago(d.statusSince));
     cell(row, ago(d.lastHeartbeatAt));
     cell(row, d.vpn.remoteAddress ?? '—', 'mono');
     cell(row, d.agentVersion ?? '—');
@@ -151,6 +151,7 @@ async function start() {
     return logout(err.status === 401 ? `Token refused: ${err.message}` : `Server unreachable: ${err.message}`);
   }
   $('login').hidden = true;
+  $('login-error').textContent = '';
   $('app').hidden = false;
   $('logout').hidden = false;
   await refresh();

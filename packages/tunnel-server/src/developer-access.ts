@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger, YamuxConfig } from '@tunnel/protocol';
 import type WebSocket from 'ws';
-import type { AuthLimits } from './auth/auth-limits.js';
+import { deviceSubject, type AuthLimits } from './auth/auth-limits.js';
 import { registerApiRoutes } from './api/api-routes.js';
 import { ConnectProxy } from './connect-proxy/connect-proxy.js';
 import { ForwardRequestProxy } from './connect-proxy/forward-request.js';
 import type { DeviceSessions } from './devices/device-sessions.js';
 import { DeviceStreamOpener } from './forwarding/device-stream-opener.js';
 import type { Router } from './http/router.js';
+import type { ServerMetrics } from './metrics/server-metrics.js';
 import type { Presence } from './presence/presence.js';
 import type { Registry, UserRecord } from './registry/types.js';
 import { authenticateBearer } from './users/bearer-auth.js';
@@ -23,6 +24,7 @@ export interface DeveloperAccessHost {
   readonly router: Router;
   readonly log: Logger;
   readonly authLimits: AuthLimits;
+  readonly metrics: ServerMetrics;
   onWebSocket<T>(path: string, handler: (ws: WebSocket, req: IncomingMessage, admitted: T) => void, admit: (req: IncomingMessage) => Promise<T>): void;
   onProxy(handlers: { connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; request: (req: IncomingMessage, res: ServerResponse) => Promise<void> }): void;
 }
@@ -47,8 +49,8 @@ const RECHECK_INTERVAL_MS = 1_000;
 
 export function mountDeveloperAccess(host: DeveloperAccessHost, settings: DeveloperAccessSettings): DeveloperAccess {
   const { registry, presence, sessions, log } = host;
-  const authenticator = new UserAuthenticator({ registry, limits: host.authLimits, failureDelayMs: settings.authFailureDelayMs, log });
-  const opener = new DeviceStreamOpener({ registry, presence, sessions, log });
+  const authenticator = new UserAuthenticator({ registry, limits: host.authLimits, failureDelayMs: settings.authFailureDelayMs, log, metrics: host.metrics });
+  const opener = new DeviceStreamOpener({ registry, presence, sessions, log, metrics: host.metrics });
   const users = new UserEndpoint({ registry, opener, yamux: settings.yamux, log });
   host.onWebSocket<UserRecord>(
     USER_CONNECT_PATH,
@@ -58,7 +60,7 @@ export function mountDeveloperAccess(host: DeveloperAccessHost, settings: Develo
   const connect = new ConnectProxy({ authenticator, opener, log });
   const forward = new ForwardRequestProxy({ authenticator, opener, log });
   host.onProxy({ connect: (req, socket, head) => connect.handle(req, socket, head), request: (req, res) => forward.handle(req, res) });
-  registerApiRoutes(host.router, { registry, presence, authenticator });
+  registerApiRoutes(host.router, { registry, presence, authenticator, authFailures: (uuid) => host.authLimits.subjectFailures(deviceSubject(uuid)) });
   opener.watch(RECHECK_INTERVAL_MS);
   return { authenticator, opener };
 }

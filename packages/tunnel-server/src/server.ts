@@ -5,7 +5,9 @@ import type { Duplex } from 'node:stream';
 import { checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { authenticatedRoute } from './api/authenticated-route.js';
 import { AuthLimits } from './auth/auth-limits.js';
+import { registerDashboardRoutes } from './dashboard/dashboard-routes.js';
 import { DeviceEndpoint } from './devices/device-endpoint.js';
 import { DeviceSessions } from './devices/device-sessions.js';
 import { HeartbeatEndpoint } from './devices/heartbeat-endpoint.js';
@@ -14,6 +16,7 @@ import { listen } from './http/listen.js';
 import { HttpError } from './http/http-error.js';
 import { writeRawError } from './http/raw-response.js';
 import { Router, sendError, sendJson } from './http/router.js';
+import { ServerMetrics } from './metrics/server-metrics.js';
 import { mountDeveloperAccess, type DeveloperAccess } from './developer-access.js';
 import type { Presence } from './presence/presence.js';
 import { SqlitePresence } from './presence/sqlite-presence.js';
@@ -70,6 +73,7 @@ export class TunnelServer {
   readonly router = new Router();
   /** Failed device and user authentications, counted per source and per uuid. */
   readonly authLimits = new AuthLimits();
+  readonly metrics: ServerMetrics;
   private readonly http: https.Server;
   private readonly wss: WebSocketServer;
   private readonly removals: RemovalWatcher;
@@ -89,6 +93,7 @@ export class TunnelServer {
     this.tls = parts.tls;
     this.identity = parts.identity;
     this.sessions = new DeviceSessions(this.presence, this.log);
+    this.metrics = new ServerMetrics({ registry: this.registry, presence: this.presence, connectedDevices: () => this.sessions.size });
     this.removals = new RemovalWatcher(this.registry, this.presence, this.sessions, settings.removalPollMs, this.log);
 
     this.http = https.createServer({ key: this.tls.key, cert: this.tls.cert, minVersion: 'TLSv1.2' }, (req, res) => {
@@ -118,6 +123,7 @@ export class TunnelServer {
       nodeId: settings.nodeId,
       yamux: settings.yamux,
       log: this.log,
+      metrics: this.metrics,
       handshake: {
         identity: this.identity,
         verify: checkTranscriptSignature,
@@ -135,8 +141,19 @@ export class TunnelServer {
       limits: this.authLimits,
       failureDelayMs: settings.authFailureDelayMs,
       log: this.log,
+      metrics: this.metrics,
     }).register(this.router);
     this.developerAccess = mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux: settings.yamux });
+    registerDashboardRoutes(this.router);
+    this.router.on(
+      'GET',
+      '/metrics',
+      authenticatedRoute(this.developerAccess.authenticator, async (_req, res) => {
+        const body = await this.metrics.registry.render();
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(body);
+      }),
+    );
     this.router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.router.on('GET', '/readyz', (_req, res) =>
       sendJson(res, this.stopping ? 503 : 200, { status: this.stopping ? 'draining' : 'ready', devices: this.sessions.size }),

@@ -1,5 +1,10 @@
 import { FailureLimiter, type FailureLimiterSettings } from './failure-limiter.js';
 
+/** The subject key of a device in the limits. */
+export function deviceSubject(uuid: string): string {
+  return `device:${uuid}`;
+}
+
 /**
  * Failed-authentication limits, counted per source address and per subject (device uuid or
  * user). The per-source limit is the looser one on purpose: a whole fleet can sit behind one NAT
@@ -27,6 +32,11 @@ export class AuthLimits {
   /** Milliseconds until this device or user may try again (0: now). */
   subjectRetryAfter(subject: string): number {
     return this.subjects.retryAfter(subject);
+  }
+
+  /** Recent failures of a device or user (for the dashboard's warning). */
+  subjectFailures(subject: string): number {
+    return this.subjects.failures(subject);
   }
 
   recordFailure(address: string, subject?: string): void {

@@ -38,6 +38,12 @@ export class FailureLimiter {
     return entry.failures >= this.settings.maxFailures ? this.settings.windowMs - elapsed : 0;
   }
 
+  /** Failures of the key in its current window. */
+  failures(key: string): number {
+    const entry = this.entries.get(key);
+    return entry && this.now() - entry.windowStart < this.settings.windowMs ? entry.failures : 0;
+  }
+
   recordFailure(key: string): void {
     const t = this.now();
     let entry = this.entries.get(key);

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { OpenError, OpenResult, TunnelSession, type Logger, type YamuxConfig } from '@tunnel/protocol';
 import type WebSocket from 'ws';
+import type { AuthFailureSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { Registry } from '../registry/types.js';
 import { acceptDeviceHandshake, type DeviceHandshakeDeps, type RejectedDevice } from './device-handshake.js';
@@ -14,6 +15,7 @@ export interface DeviceEndpointDeps {
   yamux: Partial<YamuxConfig>;
   nodeId: string;
   log: Logger;
+  metrics: AuthFailureSink;
 }
 
 /** Where device WebSockets land: authenticate, then hold the session until it ends. */
@@ -33,6 +35,7 @@ export class DeviceEndpoint {
     } catch (rejection) {
       const { uuid, error } = rejection as RejectedDevice;
       log.warn({ uuid, remoteAddress, code: error.code, err: error.message }, 'device authentication failed');
+      this.deps.metrics.authFailed('device', error.code);
       if (uuid && error.code !== 'ERR_AUTH_UNKNOWN_DEVICE') {
         await registry.devices
           .recordStatus(uuid, { lastError: { code: error.code, message: error.message, at: Date.now() }, lastRemoteAddress: remoteAddress })

@@ -16,7 +16,7 @@ import {
   type WelcomeMessage,
 } from '@tunnel/protocol';
 import type WebSocket from 'ws';
-import type { AuthLimits } from '../auth/auth-limits.js';
+import { deviceSubject, type AuthLimits } from '../auth/auth-limits.js';
 
 export interface DeviceHandshakeDeps {
   /** The device's registered public key, or null for an unknown uuid. */
@@ -77,7 +77,7 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
     };
 
     async function onHello(h: HelloMessage): Promise<void> {
-      const uuidWait = deps.limits.subjectRetryAfter(`device:${h.uuid}`);
+      const uuidWait = deps.limits.subjectRetryAfter(deviceSubject(h.uuid));
       if (uuidWait > 0) {
         refuse(rateLimited(`too many failed authentications for device ${h.uuid}`, uuidWait), false);
         return;
@@ -123,7 +123,7 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
         );
         return;
       }
-      deps.limits.recordSuccess(`device:${h.uuid}`);
+      deps.limits.recordSuccess(deviceSubject(h.uuid));
       finish();
       const welcome: WelcomeMessage = { type: 'welcome', sessionId: c.sessionId };
       ws.send(JSON.stringify(welcome));
@@ -154,7 +154,7 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
       finish();
       const uuid = hello?.uuid;
       if (countsAsFailure) {
-        deps.limits.recordFailure(remoteAddress, uuid ? `device:${uuid}` : undefined);
+        deps.limits.recordFailure(remoteAddress, uuid ? deviceSubject(uuid) : undefined);
       }
       reject({ uuid, remoteAddress, error } satisfies RejectedDevice);
       if (!tell) return;

@@ -10,10 +10,11 @@ import {
   type SignatureCheck,
   type TranscriptSigner,
 } from '@tunnel/protocol';
-import type { AuthLimits } from '../auth/auth-limits.js';
+import { deviceSubject, type AuthLimits } from '../auth/auth-limits.js';
 import { readJsonBody, remoteAddressOf } from '../http/body.js';
 import { sendError, sendJson, type Router } from '../http/router.js';
 import { HEARTBEAT_GRACE } from '../presence/device-status.js';
+import type { AuthFailureSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { Registry } from '../registry/types.js';
 
@@ -28,7 +29,7 @@ export interface HeartbeatDeps {
   limits: AuthLimits;
   failureDelayMs: number;
   log: Logger;
-  onHeartbeat?: (uuid: string) => void;
+  metrics: AuthFailureSink & { heartbeats: { inc(): void } };
 }
 
 /**
@@ -73,7 +74,7 @@ export class HeartbeatEndpoint {
       sendError(res, 400, (err as AuthError).code ?? AuthErrorCode.Protocol, (err as Error).message);
       return;
     }
-    const uuidWait = limits.subjectRetryAfter(`device:${report.uuid}`);
+    const uuidWait = limits.subjectRetryAfter(deviceSubject(report.uuid));
     if (uuidWait > 0) {
       this.refuse(res, new AuthError(AuthErrorCode.RateLimited, `too many failed heartbeats for device ${report.uuid}`, uuidWait), false);
       return;
@@ -86,8 +87,9 @@ export class HeartbeatEndpoint {
     }
     const device = await registry.devices.get(report.uuid);
     const fail = (error: AuthError): void => {
-      limits.recordFailure(source, `device:${report.uuid}`);
+      limits.recordFailure(source, deviceSubject(report.uuid));
       log.warn({ uuid: report.uuid, remoteAddress: source, code: error.code }, 'heartbeat refused');
+      this.deps.metrics.authFailed('heartbeat', error.code);
       this.refuse(res, error, true);
     };
     if (!device) {
@@ -100,7 +102,7 @@ export class HeartbeatEndpoint {
     }
     this.used.set(report.nonce, now + NONCE_LIFETIME_MS);
     await presence.heartbeat(report.uuid, now, report.intervalMs);
-    this.deps.onHeartbeat?.(report.uuid);
+    this.deps.metrics.heartbeats.inc();
     log.debug({ uuid: report.uuid, intervalMs: report.intervalMs }, 'heartbeat');
     sendJson(res, 200, { status: 'ok', serverTime: now, freshForMs: Math.round(report.intervalMs * HEARTBEAT_GRACE) });
   }

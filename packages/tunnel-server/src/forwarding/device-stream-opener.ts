@@ -11,6 +11,7 @@ import {
 import { authorize, type AccessTarget } from '../access/authorize.js';
 import type { DeviceSessions } from '../devices/device-sessions.js';
 import { DeviceRefError, DeviceRefErrorCode, resolveDevice } from '../devices/resolve-device.js';
+import type { StreamSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { DeviceRecord, Registry, UserRecord } from '../registry/types.js';
 
@@ -54,6 +55,7 @@ export interface DeviceStreamOpenerDeps {
   presence: Presence;
   sessions: DeviceSessions;
   log: Logger;
+  metrics: StreamSink;
 }
 
 /**
@@ -126,6 +128,7 @@ export class DeviceStreamOpener {
       const { stream, until } = await this.connect(user, device, target);
       const short = device.uuid.slice(0, 7);
       log.info({ ...fields, device: device.uuid }, 'stream opened');
+      this.deps.metrics.streamOpened(OpenResult.Ok);
       const entry: LiveStream = { user, device, target, stream };
       this.live.add(entry);
       this.scheduleExpiry(entry, until);
@@ -141,6 +144,7 @@ export class DeviceStreamOpener {
           const result = entry.revoked ? ACCESS_REVOKED : totals.error ? 'reset' : OpenResult.Ok;
           const err = entry.revoked ?? totals.error?.message;
           log.info({ ...fields, device: short, bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, durationMs: totals.durationMs, result, err }, 'stream closed');
+          this.deps.metrics.streamFinished(totals.bytesUp, totals.bytesDown);
           void this.auditFinish(auditId, { bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, result });
         },
       };
@@ -149,6 +153,7 @@ export class DeviceStreamOpener {
       auditId ??= await this.auditStart(user, device?.uuid ?? (ref || '(none)'), request);
       await this.auditFinish(auditId, { bytesUp: 0, bytesDown: 0, result: refusal.result });
       log.info({ ...fields, device: device?.uuid, result: refusal.result, code: refusal.code, reason: refusal.message }, 'stream refused');
+      this.deps.metrics.streamOpened(refusal.result);
       throw refusal;
     }
   }

@@ -3,11 +3,22 @@ import type { Presence } from '../presence/presence.js';
 import type { Registry } from '../registry/types.js';
 import { MetricsRegistry, type Counter, type Gauge } from './metrics.js';
 
+/** Where authentication failures are counted, by kind and reason (the error code). */
+export interface AuthFailureSink {
+  authFailed(kind: 'device' | 'heartbeat' | 'user', reason: string): void;
+}
+
+/** Where stream opens (by result) and carried bytes are counted. */
+export interface StreamSink {
+  streamOpened(result: string): void;
+  streamFinished(bytesUp: number, bytesDown: number): void;
+}
+
 /** Upper bounds (seconds) of the heartbeat-age buckets. */
 const AGE_BUCKETS = [30, 60, 120, 300, 900, 3600, Infinity];
 
 /** The server's metrics, named tunnel_*. */
-export class ServerMetrics {
+export class ServerMetrics implements AuthFailureSink, StreamSink {
   readonly registry = new MetricsRegistry();
   readonly streamOpens: Counter;
   readonly streamBytes: Counter;
@@ -28,6 +39,7 @@ export class ServerMetrics {
     this.heartbeats = r.counter('tunnel_heartbeats_total', 'Heartbeats accepted.');
 
     r.onCollect(async () => {
+      this.byStatus.reset();
       this.connected.set({}, deps.connectedDevices());
       const now = Date.now();
       const presence = new Map((await deps.presence.list()).map((p) => [p.uuid, p]));
@@ -46,5 +58,18 @@ export class ServerMetrics {
       for (const [status, n] of Object.entries(counts)) this.byStatus.set({ status }, n);
       AGE_BUCKETS.forEach((le, i) => this.heartbeatAge.set({ le: le === Infinity ? '+Inf' : String(le) }, ages[i]!));
     });
+  }
+
+  authFailed(kind: 'device' | 'heartbeat' | 'user', reason: string): void {
+    this.authFailures.inc({ kind, reason });
+  }
+
+  streamOpened(result: string): void {
+    this.streamOpens.inc({ result });
+  }
+
+  streamFinished(bytesUp: number, bytesDown: number): void {
+    this.streamBytes.inc({ direction: 'to_device' }, bytesUp);
+    this.streamBytes.inc({ direction: 'from_device' }, bytesDown);
   }
 }

@@ -1,7 +1,9 @@
 import type { DevicePresence } from './presence.js';
 
 /** The four statuses of the DESIGN's table, from the tunnel and heartbeat signals. */
-export type DeviceStatus = 'online' | 'heartbeat-only' | 'vpn-only' | 'offline';
+export const DEVICE_STATUSES = ['online', 'heartbeat-only', 'vpn-only', 'offline'] as const;
+
+export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
 
 export const statusLabel: Record<DeviceStatus, string> = {
   online: 'Online',

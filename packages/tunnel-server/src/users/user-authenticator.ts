@@ -1,5 +1,6 @@
 import { AuthErrorCode, CodedError, type Logger } from '@tunnel/protocol';
 import type { AuthLimits } from '../auth/auth-limits.js';
+import type { AuthFailureSink } from '../metrics/server-metrics.js';
 import type { Registry, UserRecord } from '../registry/types.js';
 
 export const UserAuthErrorCode = {
@@ -27,6 +28,7 @@ export interface UserAuthenticatorDeps {
   /** A wrong token is answered after this delay, so guessing is slow for the guesser only. */
   failureDelayMs: number;
   log: Logger;
+  metrics: AuthFailureSink;
 }
 
 /**
@@ -41,6 +43,7 @@ export class UserAuthenticator {
       return await this.check(token, source, hint);
     } catch (err) {
       this.deps.log.warn({ remoteAddress: source, code: (err as UserAuthError).code }, 'user authentication failed');
+      this.deps.metrics.authFailed('user', (err as UserAuthError).code);
       throw err;
     }
   }

@@ -1,4 +1,4 @@
-import { deviceStatus, statusLabel, type DeviceStatus } from '../presence/device-status.js';
+import { deviceStatus, HEARTBEAT_GRACE, statusLabel, type DeviceStatus } from '../presence/device-status.js';
 import type { DevicePresence } from '../presence/presence.js';
 import type { DeviceRecord } from '../registry/types.js';
 
@@ -9,6 +9,8 @@ export interface DeviceView {
   fleet: string | null;
   status: DeviceStatus;
   statusLabel: string;
+  /** When the device entered its status, as far as the two signals tell. */
+  statusSince: string | null;
   vpn: {
     connected: boolean;
     sessionId: string | null;
@@ -34,6 +36,7 @@ export function deviceView(d: DeviceRecord, p: DevicePresence | null, now: numbe
     fleet: d.fleet,
     status,
     statusLabel: statusLabel[status],
+    statusSince: iso(statusSince(status, d, p)),
     vpn: {
       connected: p?.sessionId != null,
       sessionId: p?.sessionId ?? null,
@@ -48,6 +51,25 @@ export function deviceView(d: DeviceRecord, p: DevicePresence | null, now: numbe
     lastError: d.lastError ? { code: d.lastError.code, message: d.lastError.message, at: new Date(d.lastError.at).toISOString() } : null,
     createdAt: new Date(d.createdAt).toISOString(),
   };
+}
+
+function statusSince(status: DeviceStatus, d: DeviceRecord, p: DevicePresence | null): number | null {
+  const staleSince = p?.lastHeartbeatAt != null && p.heartbeatIntervalMs != null ? p.lastHeartbeatAt + p.heartbeatIntervalMs * HEARTBEAT_GRACE : null;
+  const vpnDownSince = p?.disconnectedAt ?? d.lastDisconnectedAt;
+  const latest = (...times: (number | null)[]): number | null => {
+    const known = times.filter((t): t is number => t !== null);
+    return known.length ? Math.max(...known) : null;
+  };
+  switch (status) {
+    case 'online':
+      return p?.connectedAt ?? null;
+    case 'vpn-only':
+      return latest(p?.connectedAt ?? null, staleSince);
+    case 'heartbeat-only':
+      return vpnDownSince;
+    case 'offline':
+      return latest(vpnDownSince, staleSince);
+  }
 }
 
 /** Fixed-width text table for terminals. */

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { addDevice, eventually, FAST_AGENT_ARGS, startAgent } from './support/fixtures.js';
+import { addUser, apiGet, runClient, startTunnel, useWorld, WORLD_FLEET } from './support/developer.js';
+import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
+import { run, SERVER_CLI } from './support/processes.js';
+
+interface ListedDevice {
+  uuid: string;
+  name: string;
+  fleet: string | null;
+  status: string;
+  statusLabel: string;
+  statusSince: string | null;
+  authFailures: number;
+}
+
+/** Prometheus text format: `name{labels} value` lines into a map keyed by `name{labels}`. */
+function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (-?[0-9.e+]+|NaN|\+Inf)$/.exec(line);
+    if (!m) throw new Error(`not Prometheus text format: ${line}`);
+    out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
+
+describe('status API, device list/status commands and /metrics (real processes)', function () {
+  this.timeout(120_000);
+  const world = useWorld({ agentArgs: ['--heartbeat-interval', '2s'] });
+
+  it('lists the devices a user may reach, filtered by fleet and status, in JSON and as a table', async () => {
+    const { server, user } = world;
+    const stranger = await addDevice(server.dataDir, server.port, { name: 'elsewhere' });
+    await eventually(async () => {
+      const r = await apiGet(server, '/v1/devices', user.token);
+      const devices = (JSON.parse(r.text) as { devices: ListedDevice[] }).devices;
+      return devices.find((d) => d.name === 'pi-1' && d.status === 'online');
+    });
+    const mine = JSON.parse((await apiGet(server, '/v1/devices', user.token)).text) as { devices: ListedDevice[]; fleets: string[] };
+    expect(mine.devices.map((d) => d.name), 'a developer sees only their fleets').to.deep.equal(['pi-1']);
+    expect(mine.fleets).to.deep.equal([WORLD_FLEET]);
+    expect(mine.devices[0]!.statusSince).to.be.a('string');
+
+    const root = await addUser(server, 'root', 'admin');
+    const all = JSON.parse((await apiGet(server, '/v1/devices', root.token)).text) as { devices: ListedDevice[] };
+    expect(all.devices.map((d) => d.name).sort()).to.deep.equal(['elsewhere', 'pi-1']);
+    const offline = JSON.parse((await apiGet(server, '/v1/devices?status=offline', root.token)).text) as { devices: ListedDevice[] };
+    expect(offline.devices.map((d) => d.name)).to.deep.equal(['elsewhere']);
+    const lab = JSON.parse((await apiGet(server, `/v1/devices?fleet=${WORLD_FLEET}`, root.token)).text) as { devices: ListedDevice[] };
+    expect(lab.devices.map((d) => d.name)).to.deep.equal(['pi-1']);
+    expect((await apiGet(server, '/v1/devices?status=sleepy', root.token)).status).to.equal(400);
+    expect((await apiGet(server, '/v1/devices')).status).to.equal(401);
+
+    const hidden = await apiGet(server, `/v1/devices/${stranger.uuid}`, user.token);
+    expect(hidden.status).to.equal(403);
+    expect(hidden.text).to.contain('belongs to no fleet');
+
+    const table = await runClient(user, ['device', 'list']);
+    expect(table.code, table.stderr).to.equal(0);
+    const [header, row] = table.stdout.split('\n');
+    expect(header).to.match(/^UUID\s+NAME\s+FLEET\s+STATUS\s+LAST HEARTBEAT\s+CONNECTED SINCE$/);
+    expect(row).to.match(new RegExp(`^${world.device.uuid.slice(0, 7)}\\s+pi-1\\s+${WORLD_FLEET}\\s+Online\\s+\\d+ s ago\\s+\\d{4}-`));
+    const json = await runClient(root, ['device', 'list', '--status', 'offline', '--json']);
+    expect((JSON.parse(json.stdout) as ListedDevice[]).map((d) => d.name)).to.deep.equal(['elsewhere']);
+    const bad = await runClient(root, ['device', 'list', '--status', 'sleepy']);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr).to.contain('must be one of online, heartbeat-only, vpn-only, offline');
+  });
+
+  it('shows one device in detail with `device status`', async () => {
+    const { user } = world;
+    const r = await runClient(user, ['device', 'status', 'pi-1']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^Device:\s+pi-1 \([0-9a-f]{32}\)$/m);
+    expect(r.stdout).to.match(/^Status:\s+Online since \d{4}-/m);
+    expect(r.stdout).to.match(/^VPN:\s+connected since .*, session [0-9a-f]{24}$/m);
+    expect(r.stdout).to.match(/^Last heartbeat:\s+.*every 2 s\)$/m);
+    expect(r.stdout).to.match(/^Agent version:\s+\d+\.\d+\.\d+$/m);
+    const json = JSON.parse((await runClient(user, ['device', 'status', 'pi-1', '--json'])).stdout) as ListedDevice;
+    expect(json).to.include({ name: 'pi-1', status: 'online', statusLabel: 'Online' });
+  });
+
+  it('exposes Prometheus metrics that count real traffic, failed authentications and statuses', async () => {
+    const { server, user } = world;
+    const replier = await tcpServer('127.0.0.1', countingReplier);
+    const [local, closedLocal, closed] = await Promise.all([freePort(), freePort(), freePort()]);
+    const tunnel = await startTunnel(user, 'pi-1', ['-p', `${replier.port}:${local}`, '-p', `${closed}:${closedLocal}`]);
+    expect(await exchange(local, 'metrics!')).to.match(/^got 8 bytes/);
+    await exchange(closedLocal, 'x').catch(() => undefined);
+    await tunnel.waitForStdout(/Connection #2 [^\n]*failed/);
+    await tunnel.kill();
+
+    // A device with the wrong key fails authentication (reason ERR_AUTH_BAD_KEY).
+    const bad = await addDevice(server.dataDir, server.port, { name: 'wrong-key', extraArgs: ['--fleet', WORLD_FLEET] });
+    writeFileSync(bad.file, JSON.stringify({ ...bad.config, deviceApiKey: 'd'.repeat(64) }));
+    const from = server.proc.logs.length;
+    const impostor = startAgent(bad.file, FAST_AGENT_ARGS);
+    await server.proc.waitForLog((l) => l.msg === 'device authentication failed' && l.code === 'ERR_AUTH_BAD_KEY', 20_000, from);
+    await impostor.kill();
+
+    expect((await apiGet(server, '/metrics')).status, 'metrics need a token').to.equal(401);
+    const scraped = await eventually(async () => {
+      const r = await apiGet(server, '/metrics', user.token);
+      const m = parseMetrics(r.text);
+      return (m.get('tunnel_stream_bytes_total{direction="from_device"}') ?? 0) > 0 ? { r, m } : undefined;
+    });
+    expect(scraped.r.contentType).to.contain('text/plain');
+    const m = scraped.m;
+    expect(m.get('tunnel_connected_devices')).to.equal(1);
+    expect(m.get('tunnel_devices{status="online"}')).to.equal(1);
+    expect(m.get('tunnel_devices{status="offline"}')).to.be.greaterThanOrEqual(1);
+    expect(m.get('tunnel_stream_opens_total{result="ok"}')).to.be.greaterThanOrEqual(1);
+    expect(m.get('tunnel_stream_opens_total{result="connection-refused"}')).to.be.greaterThanOrEqual(1);
+    expect(m.get('tunnel_stream_bytes_total{direction="to_device"}')).to.be.greaterThanOrEqual(8);
+    expect(m.get('tunnel_auth_failures_total{kind="device",reason="ERR_AUTH_BAD_KEY"}')).to.be.greaterThanOrEqual(1);
+    expect(m.get('tunnel_auth_failures_total{kind="user",reason="ERR_AUTH_MISSING_TOKEN"}')).to.be.greaterThanOrEqual(1);
+    expect(m.get('tunnel_heartbeats_total')).to.be.greaterThanOrEqual(1);
+    expect(m.get('tunnel_device_heartbeat_age_seconds_bucket{le="30"}')).to.equal(1);
+    expect(m.get('tunnel_device_heartbeat_age_seconds_bucket{le="+Inf"}')).to.equal(1);
+
+    // The wrong-key device shows its failures to people, too.
+    const view = JSON.parse((await apiGet(server, '/v1/devices/wrong-key', user.token)).text) as ListedDevice & { lastError: { code: string } };
+    expect(view.authFailures).to.be.greaterThanOrEqual(1);
+    expect(view.lastError.code).to.equal('ERR_AUTH_BAD_KEY');
+  });
+
+  it('answers /healthz and /readyz without a token', async () => {
+    const { server } = world;
+    expect(JSON.parse((await apiGet(server, '/healthz')).text)).to.deep.equal({ status: 'ok' });
+    expect(JSON.parse((await apiGet(server, '/readyz')).text)).to.include({ status: 'ready', devices: 1 });
+    const r = await run(SERVER_CLI, ['device', 'list', '--data', server.dataDir + '-typo']);
+    expect(r.code, 'a mistyped --data is reported, not answered with an empty registry').to.equal(1);
+  });
+});
