@@ -13,3 +13,4 @@ export * from './auth/device-auth-messages.js';
 export * from './auth/signers.js';
 export * from './auth/heartbeat-messages.js';
 export * from './trust/index.js';
+export * from './cli-args.js';

@@ -1,12 +1,11 @@
 import { existsSync } from 'node:fs';
-import { checkTranscriptSignature, CodedError, createLogger, deviceSigner } from '@tunnel/protocol';
+import { checkTranscriptSignature, CodedError, collect, createLogger, deviceSigner, parseDurationArg } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { HeartbeatLoop } from '../agent/heartbeat.js';
 import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
 import { readConfigEnv, readConfigFile, resolveDeviceConfig, type RawConfig } from '../agent/device-config.js';
 import { VERSION } from '../version.js';
-import { collect, parseDurationArg } from './options.js';
 
 export const DEFAULT_CONFIG_FILE = '/mnt/boot/config.json';
 

@@ -1,11 +1,10 @@
-import { CodedError, deviceRef, errorCode } from '@tunnel/protocol';
+import { CodedError, deviceRef, errorCode, parsePortArg } from '@tunnel/protocol';
 import type { Command } from 'commander';
 import type { ConnectionFlags } from '../developer/connection-settings.js';
 import { describeFailure } from '../developer/failure-text.js';
 import { bridgeStdio } from '../developer/stdio-bridge.js';
 import { UserSession } from '../developer/user-session.js';
 import { developerLogger, serverConnection, withConnectionOptions } from './connection-options.js';
-import { parsePortArg } from './options.js';
 
 interface ProxyFlags extends ConnectionFlags {
   target?: string;

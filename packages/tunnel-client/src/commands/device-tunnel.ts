@@ -1,5 +1,5 @@
 import type { Server } from 'node:net';
-import { CodedError, errorCode, formatDuration } from '@tunnel/protocol';
+import { CodedError, collect, errorCode, formatDuration, parseDurationArg } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import type { ConnectionFlags } from '../developer/connection-settings.js';
 import { lookupDevice, offlineText, shortName, waitUntilOnline } from '../developer/device-lookup.js';
@@ -8,7 +8,6 @@ import { formatHostPort, parseMappings } from '../developer/mapping.js';
 import { PortForwarder } from '../developer/port-forwarder.js';
 import { UserSession } from '../developer/user-session.js';
 import { developerLogger, serverConnection, withConnectionOptions } from './connection-options.js';
-import { collect, parseDurationArg } from './options.js';
 
 interface TunnelFlags extends ConnectionFlags {
   port: string[];

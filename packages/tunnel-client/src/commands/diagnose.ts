@@ -1,9 +1,9 @@
+import { parseDurationArg } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { runDiagnosis } from '../diagnose/run-diagnosis.js';
 import { formatCheckLine, formatSummary } from '../diagnose/report.js';
 import { PROXY_OPTION_HELP } from '../net/proxy-config.js';
 import { DEFAULT_CONFIG_FILE } from './agent.js';
-import { parseDurationArg } from './options.js';
 
 interface DiagnoseFlags {
   config?: string;

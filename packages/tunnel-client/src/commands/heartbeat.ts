@@ -1,10 +1,9 @@
-import { createLogger, deviceSigner } from '@tunnel/protocol';
+import { createLogger, deviceSigner, parseDurationArg } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { sendHeartbeat } from '../agent/heartbeat.js';
 import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
 import { VERSION } from '../version.js';
 import { loadAgentConfig } from './agent.js';
-import { parseDurationArg } from './options.js';
 
 export function registerHeartbeatCommand(program: Command): void {
   program

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { CodedError, createLogger, parseDuration } from '@tunnel/protocol';
+import { CodedError, collect, createLogger, parseDuration, parseDurationArg } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { defaultServerSettings, TunnelServer, type ServerSettings } from '../server.js';
-import { collect, dataOption, parseDurationArg, parseListenPortArg } from './options.js';
+import { dataOption, parseListenPortArg } from './options.js';
 
 interface StartFlags {
   config?: string;

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '@tunnel/protocol';
+import { parseDuration } from './durations.js';
+
+/** Option parsers both command lines share; a bad value is reported by commander with the option's name. */
 
 export function parseDurationArg(value: string): number {
   try {
@@ -9,6 +11,7 @@ export function parseDurationArg(value: string): number {
   }
 }
 
+/** For repeatable options (-p, --hostname): each use adds to the list. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
