@@ -16,6 +16,13 @@ function step(command, args) {
   }
 }
 
+// better-sqlite3 is compiled by node-gyp, which otherwise downloads Node's headers; build against
+// the ones installed next to this node when they are there (machines without internet need it).
+const prefix = path.resolve(path.dirname(process.execPath), '..');
+if (!process.env.npm_config_nodedir && existsSync(path.join(prefix, 'include', 'node', 'node.h'))) {
+  process.env.npm_config_nodedir = prefix;
+}
+
 if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
   console.error('Installing dependencies (first run)...');
   step(npm, ['ci', '--no-audit', '--no-fund']);
