@@ -20,6 +20,8 @@ export interface ProductHandle {
   readonly deviceConfig: string;
   /** Where further logs go (the simulator's); removed on teardown. */
   readonly workDir: string;
+  /** Provisions one more device and starts its agent; resolves once it is connected. */
+  startIdleAgent(): Promise<{ readonly pid: number; stop(): Promise<void> }>;
 }
 
 /** A path that is up: the load generator dials `endpoints` and reaches the targets through it. */

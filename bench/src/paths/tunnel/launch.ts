@@ -37,14 +37,19 @@ function oneShot(script: string, args: readonly string[], context: TunnelLaunchC
   return { command: process.execPath, args: [path.join(repoRoot(), script), ...args], env: productEnv(context), stdoutFile };
 }
 
+function deviceAdd(c: TunnelLaunchContext, name: string): LaunchCommand {
+  return oneShot(SERVER_CLI, ['device', 'add', '--data', c.dataDir, '--name', name, '--endpoint', `127.0.0.1:${c.serverPort}`], c, c.files.deviceConfig);
+}
+
 /** The product as its README says to run it: the built CLIs of this checkout, started with node. */
 export function productLaunch(certificate?: (context: TunnelLaunchContext) => Promise<ServerCertificate | undefined>): TunnelLaunchCommands {
   return {
     ...(certificate === undefined ? {} : { certificate }),
     server: (c, cert) =>
       node(SERVER_CLI, ['start', '--data', c.dataDir, '--host', '127.0.0.1', '--port', String(c.serverPort), ...(cert === undefined ? [] : ['--cert', cert.cert, '--key', cert.key])], c),
+    provisionDevice: (c, name) => deviceAdd(c, name),
     prepare: (c) => [
-      oneShot(SERVER_CLI, ['device', 'add', '--data', c.dataDir, '--name', 'bench-device', '--endpoint', `127.0.0.1:${c.serverPort}`], c, c.files.deviceConfig),
+      deviceAdd(c, 'bench-device'),
       oneShot(SERVER_CLI, ['user', 'add', 'bench', '--role', 'admin', '--data', c.dataDir], c, c.files.token),
       oneShot(SERVER_CLI, ['ca', '--data', c.dataDir], c, c.files.ca),
     ],

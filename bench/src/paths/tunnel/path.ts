@@ -62,6 +62,38 @@ function trustBroughtCertificate(context: TunnelLaunchContext, certificate: Serv
   fs.writeFileSync(context.files.deviceConfig, JSON.stringify(config, null, 2));
 }
 
+/** Starts an agent for the device in context.files.deviceConfig; resolves once it is connected. */
+async function startAgent(launch: TunnelLaunchCommands, context: TunnelLaunchContext, name: string): Promise<ChildProcess> {
+  const logFile = path.join(context.workDir, `${name}.log`);
+  const agent = start(launch.agent(context), `tunnel-client ${name}`, logFile);
+  try {
+    await unlessExited(waitForLogLine(logFile, /"msg":"connected"/, READY_MS), agent, `tunnel-client ${name}`, logFile);
+  } catch (err) {
+    await stopProcess(agent);
+    throw err;
+  }
+  return agent;
+}
+
+/**
+ * Scenario 7's agent: a device of its own (provisioned like the first), so it starts fresh and
+ * carries no traffic, as on a device nobody is connected to.
+ */
+async function startIdleAgent(launch: TunnelLaunchCommands, context: TunnelLaunchContext): Promise<{ pid: number; stop(): Promise<void> }> {
+  const files = { ...context.files, deviceConfig: path.join(context.workDir, 'idle-device.json') };
+  const idle: TunnelLaunchContext = { ...context, files };
+  const add = launch.provisionDevice(idle, 'bench-idle-device');
+  await runStep(add);
+  const first = JSON.parse(fs.readFileSync(context.files.deviceConfig, 'utf8')) as Record<string, unknown>;
+  const config = JSON.parse(fs.readFileSync(files.deviceConfig, 'utf8')) as Record<string, unknown>;
+  // Same trust as the first device (a certificate the bench brought replaces the development CA).
+  config['serverCA'] = first['serverCA'];
+  fs.writeFileSync(files.deviceConfig, JSON.stringify(config, null, 2));
+  const agent = await startAgent(launch, idle, 'idle-agent');
+  if (agent.pid === undefined) throw new Error('the idle agent has no pid');
+  return { pid: agent.pid, stop: () => stopProcess(agent) };
+}
+
 async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext): Promise<PathSetup> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-bench-product-'));
   const undo: (() => Promise<void>)[] = [async () => fs.rmSync(workDir, { recursive: true, force: true })];
@@ -94,10 +126,8 @@ async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext
     for (const step of launch.prepare?.(context) ?? []) await runStep(step);
     if (certificate !== undefined) trustBroughtCertificate(context, certificate);
 
-    const agentLog = path.join(workDir, 'agent.log');
-    const agent = start(launch.agent(context), 'tunnel-agent', agentLog);
+    const agent = await startAgent(launch, context, 'agent');
     undo.push(() => stopProcess(agent));
-    await unlessExited(waitForLogLine(agentLog, /"msg":"connected"/, READY_MS), agent, 'tunnel-client agent', agentLog);
 
     const cliLog = path.join(workDir, 'cli.log');
     const cli = start(launch.cli(context), 'tunnel-client device tunnel', cliLog);
@@ -112,7 +142,14 @@ async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext
         endpoints: local,
         notes: [...notes, `node ${process.version}; server, agent and CLI are one process each`],
         processes: () => pids,
-        product: { serverPid: server.pid, agentPid: agent.pid, dataDir: context.dataDir, deviceConfig: context.files.deviceConfig, workDir },
+        product: {
+          serverPid: server.pid,
+          agentPid: agent.pid,
+          dataDir: context.dataDir,
+          deviceConfig: context.files.deviceConfig,
+          workDir,
+          startIdleAgent: () => startIdleAgent(launch, context),
+        },
         teardown,
       },
     };

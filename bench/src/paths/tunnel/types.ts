@@ -51,6 +51,8 @@ export interface TunnelLaunchCommands {
   server(context: TunnelLaunchContext, certificate: ServerCertificate | undefined): LaunchCommand;
   /** One-shot steps run in order after the server listens (provisioning, login). */
   prepare?(context: TunnelLaunchContext): readonly LaunchCommand[];
+  /** One more device: writes its config.json to context.files.deviceConfig. */
+  provisionDevice(context: TunnelLaunchContext, name: string): LaunchCommand;
   agent(context: TunnelLaunchContext): LaunchCommand;
   /** Called after prepare(), so it may read what prepare wrote (the token). */
   cli(context: TunnelLaunchContext): LaunchCommand;
