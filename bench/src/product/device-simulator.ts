@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { checkTranscriptSignature, devicePublicKey, deviceSigner, OpenError, OpenResult, TunnelSession } from '@tunnel/protocol';
+import { checkTranscriptSignature, deriveDeviceKeyPair, keyPairSigner, OpenError, OpenResult, TunnelSession, type TranscriptSigner } from '@tunnel/protocol';
 import { openRegistry } from 'tunnel-server';
 import { deviceHandshake, dialDevice, loadProxyConfig, readConfigFile, resolveDeviceConfig, type DeviceConfig } from 'tunnel-client';
 import type WebSocket from 'ws';
@@ -27,6 +27,8 @@ const FAILURE_SAMPLES = 5;
 interface SimDevice {
   readonly uuid: string;
   readonly deviceApiKey: string;
+  /** Derived once, as the agent derives its key once at start-up rather than per connection. */
+  readonly signer: TranscriptSigner;
 }
 
 interface SimSession {
@@ -59,8 +61,9 @@ async function provision(count: number): Promise<void> {
   try {
     for (let i = devices.length; i < count; i++) {
       const deviceApiKey = deviceKey(i);
-      const record = await registry.devices.create({ name: `sim-${i}`, fleet: null, authPublicKey: devicePublicKey(deviceApiKey) });
-      devices.push({ uuid: record.uuid, deviceApiKey });
+      const keys = deriveDeviceKeyPair(deviceApiKey);
+      const record = await registry.devices.create({ name: `sim-${i}`, fleet: null, authPublicKey: keys.publicKeyString });
+      devices.push({ uuid: record.uuid, deviceApiKey, signer: keyPairSigner(keys) });
     }
   } finally {
     await registry.close();
@@ -77,7 +80,7 @@ async function openSession(device: SimDevice, source: string): Promise<SimSessio
   try {
     const auth = await deviceHandshake(ws, {
       uuid: device.uuid,
-      signer: deviceSigner(device.deviceApiKey),
+      signer: device.signer,
       pinnedServerKey: config.serverIdentityKey,
       verify: checkTranscriptSignature,
       agentVersion: 'bench-simulator',

@@ -49,6 +49,8 @@ export class DeviceSimulator {
     try {
       child = fork(script, ['--data', options.dataDir, '--config', options.deviceConfig], {
         stdio: ['ignore', log, log, 'ipc'],
+        // BENCH_SIMULATOR_NODE_ARGS="--cpu-prof" and the like, for profiling the simulator itself.
+        execArgv: (process.env['BENCH_SIMULATOR_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),
         cwd: path.dirname(script),
       });
     } finally {

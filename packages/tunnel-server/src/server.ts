@@ -110,12 +110,15 @@ export class TunnelServer {
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('connect', (req, socket: Duplex, head: Buffer) => this.onConnectRequest(req, socket, head));
 
+    // Devices and CLIs ping the server every interval; answering them is enough to know they are
+    // alive, so the server pings only a session that went quiet (half the keepalive work per device).
+    const yamux: Partial<YamuxConfig> = { keepAliveWhenQuiet: true, ...settings.yamux };
     const devices = new DeviceEndpoint({
       registry: this.registry,
       presence: this.presence,
       sessions: this.sessions,
       nodeId: settings.nodeId,
-      yamux: settings.yamux,
+      yamux,
       log: this.log,
       handshake: {
         identity: this.identity,
@@ -135,7 +138,7 @@ export class TunnelServer {
       failureDelayMs: settings.authFailureDelayMs,
       log: this.log,
     }).register(this.router);
-    mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux: settings.yamux });
+    mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux });
     this.router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.router.on('GET', '/readyz', (_req, res) =>
       sendJson(res, this.stopping ? 503 : 200, { status: this.stopping ? 'draining' : 'ready', devices: this.sessions.size }),

@@ -14,6 +14,7 @@ import { unlessExited } from '../../proc/unless-exited.js';
 import type { TargetEndpoints } from '../../targets/launch.js';
 import { waitListening, waitPathReady } from '../ready.js';
 import type { BenchPath, PathContext, PathSetup } from '../types.js';
+import { ecdsaBenchCertificate } from './bench-certificate.js';
 import { productLaunch } from './launch.js';
 import type { LaunchCommand, ServerCertificate, TunnelLaunchCommands, TunnelLaunchContext } from './types.js';
 import { waitForLogLine } from './log-watch.js';
@@ -159,7 +160,7 @@ async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext
   }
 }
 
-export function tunnelPath(launch: TunnelLaunchCommands = productLaunch()): BenchPath {
+export function tunnelPath(launch: TunnelLaunchCommands = productLaunch(ecdsaBenchCertificate)): BenchPath {
   return {
     name: 'tunnel',
     description: 'load generator -> device tunnel CLI -> tunnel-server -> agent -> target services',
