@@ -15,6 +15,7 @@ import { SCENARIOS } from './scenarios.js';
 import { sizesFor } from './sizes.js';
 import { startTargets } from './targets/launch.js';
 import { formatEndpoint } from './net/endpoint.js';
+import { computeGoals } from './report/goals.js';
 import { computeRatios } from './report/ratios.js';
 import { loadWarnings } from './report/warnings.js';
 
@@ -24,7 +25,7 @@ const log = (line: string): void => {
 
 async function bench(options: RunOptions): Promise<void> {
   const machine = describeMachine();
-  const sizes = sizesFor(options.quick);
+  const sizes = sizesFor(options.quick, options.devices);
   const scenarios = SCENARIOS.filter((s) => options.scenarios.includes(s.id));
   const paths = PATHS.filter((p) => options.paths.includes(p.name));
   if (!options.json) process.stdout.write(`${formatMachine(machine)}\n`);
@@ -52,11 +53,13 @@ async function bench(options: RunOptions): Promise<void> {
     machine,
     quick: options.quick,
     sizes,
-    scenarios: scenarios.map(({ id, name, metrics, needs }) => ({ id, name, metrics, ...(needs === undefined ? {} : { needs }) })),
+    scenarios: scenarios.map(({ id, name, metrics }) => ({ id, name, metrics })),
     targets: targetsText,
     paths: outcomes,
     runs,
     ratios: computeRatios(runs, scenarios, outcomes.map((o) => o.name)),
+    goals: computeGoals(runs, scenarios),
+    devices: options.devices,
     load: { before: loadBefore, after: os.loadavg() },
     warnings: loadWarnings(machine.cores, loadBefore, runs),
   };

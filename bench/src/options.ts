@@ -1,8 +1,11 @@
+import { DEFAULT_DEVICES } from './sizes.js';
 import { parseArgs } from 'node:util';
 
 export interface RunOptions {
   readonly json: boolean;
   readonly quick: boolean;
+  /** Simulated devices for scenarios 5 and 6. */
+  readonly devices: number;
   readonly scenarios: readonly number[];
   readonly paths: readonly string[];
 }
@@ -11,6 +14,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--json] [--scenario N].
   --quick          short run (under a minute for the baselines)
   --json           JSON on stdout instead of the table
   --scenario N     run scenario N only (1-7; repeat or comma-separate for several)
+  --devices N      simulated devices for scenarios 5 and 6 (default 5000)
   --path NAME      run path NAME only (repeat or comma-separate for several)
 Progress goes to stderr, results to stdout.`;
 
@@ -27,6 +31,7 @@ export function parseOptions(argv: readonly string[], scenarioIds: readonly numb
       quick: { type: 'boolean', default: false },
       scenario: { type: 'string', multiple: true },
       path: { type: 'string', multiple: true },
+      devices: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -41,9 +46,12 @@ export function parseOptions(argv: readonly string[], scenarioIds: readonly numb
   for (const p of paths) {
     if (!pathNames.includes(p)) throw new Error(`unknown path ${p} (have ${pathNames.join(', ')})`);
   }
+  const devices = values.devices === undefined ? DEFAULT_DEVICES : Number(values.devices);
+  if (!Number.isInteger(devices) || devices < 1) throw new Error(`--devices must be a positive integer, got ${values.devices}`);
   return {
     json: values.json === true,
     quick: values.quick === true,
+    devices,
     scenarios: scenarios.length > 0 ? scenarioIds.filter((id) => scenarios.includes(id)) : scenarioIds,
     paths: paths.length > 0 ? pathNames.filter((n) => paths.includes(n)) : pathNames,
   };

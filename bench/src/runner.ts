@@ -1,8 +1,12 @@
+import path from 'node:path';
 import { measureCpu } from './cpu-spent.js';
 import { isStopping } from './proc/children.js';
-import type { BenchPath, PathContext } from './paths/types.js';
+import type { BenchPath, PathContext, ProductHandle } from './paths/types.js';
+import type { DevicePopulation } from './product/procedures.js';
+import type { ProductContext } from './product/scenarios.js';
+import { DeviceSimulator } from './product/simulator-client.js';
 import type { PathOutcome, ScenarioRun } from './report/types.js';
-import type { Scenario } from './scenarios.js';
+import type { Scenario, ScenarioOutput } from './scenarios.js';
 import type { Sizes } from './sizes.js';
 import type { RunningTargets } from './targets/launch.js';
 
@@ -17,6 +21,31 @@ function message(err: unknown): string {
 
 function skippedAll(path: string, scenarios: readonly Scenario[], reason: string): ScenarioRun[] {
   return scenarios.map((s) => ({ scenario: s.id, path, status: 'skipped', reason }));
+}
+
+const PRODUCT_ONLY = 'measures the product itself (tunnel path only)';
+
+/** Scenarios 5 and 6 share one simulator and one provisioning of sizes.devices devices. */
+function productContext(product: ProductHandle, sizes: Sizes, log: PathContext['log']): { context: ProductContext; stop(): Promise<void> } {
+  let simulator: Promise<DeviceSimulator> | undefined;
+  const population = async (): Promise<DevicePopulation> => {
+    simulator ??= (async () => {
+      const sim = await DeviceSimulator.start({ dataDir: product.dataDir, deviceConfig: product.deviceConfig, logFile: path.join(product.workDir, 'simulator.log') });
+      log(`device simulator (pid ${sim.pid}): provisioning ${sizes.devices} devices in the registry`);
+      const p = await sim.provision(sizes.devices);
+      log(`device simulator: ${p.count} devices provisioned in ${p.seconds.toFixed(1)} s`);
+      return sim;
+    })();
+    const sim = await simulator;
+    return { open: (count, concurrency, deadlineMs) => sim.open(count, concurrency, deadlineMs), closeAll: () => sim.closeAll() };
+  };
+  return {
+    context: { product, sizes, log, population },
+    stop: async () => {
+      if (simulator === undefined) return;
+      await (await simulator.catch(() => undefined))?.stop();
+    },
+  };
 }
 
 /**
@@ -50,18 +79,26 @@ export async function runPath(
   }
   const running = setup.path;
   for (const note of running.notes) log(`${path.name}: ${note}`);
+  const product = running.product === undefined ? undefined : productContext(running.product, sizes, log);
   const runs: ScenarioRun[] = [];
   try {
     for (const scenario of scenarios) {
       if (isStopping()) break;
-      const run = scenario.run;
-      if (run === undefined) {
-        runs.push({ scenario: scenario.id, path: path.name, status: 'skipped', reason: scenario.needs ?? 'not runnable' });
+      let work: (() => Promise<ScenarioOutput>) | undefined;
+      if (scenario.runProduct !== undefined) {
+        const runProduct = scenario.runProduct;
+        if (product !== undefined) work = () => runProduct(product.context);
+      } else if (scenario.run !== undefined) {
+        const run = scenario.run;
+        work = () => run(running.endpoints, sizes);
+      }
+      if (work === undefined) {
+        runs.push({ scenario: scenario.id, path: path.name, status: 'skipped', reason: PRODUCT_ONLY });
         continue;
       }
       log(`${path.name}: scenario ${scenario.id} (${scenario.name})`);
       try {
-        const { result, cpu } = await measureCpu(targets.pid, () => running.processes(), () => run(running.endpoints, sizes));
+        const { result, cpu } = await measureCpu(targets.pid, () => running.processes(), work);
         runs.push({ scenario: scenario.id, path: path.name, status: 'ok', ...result, cpuSeconds: cpu });
       } catch (err) {
         log(`${path.name}: scenario ${scenario.id} failed: ${message(err)}`);
@@ -70,6 +107,7 @@ export async function runPath(
     }
   } finally {
     log(`${path.name}: tearing down`);
+    await product?.stop();
     await running.teardown();
   }
   return { outcome: { ...base, status: 'ran', notes: running.notes }, runs };

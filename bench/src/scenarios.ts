@@ -2,16 +2,21 @@ import { bulkToSink } from './load/bulk.js';
 import { connectLatency } from './load/connect-latency.js';
 import { pingPong } from './load/ping-pong.js';
 import { summarize, type LatencySummary } from './load/stats.js';
+import { PRODUCT_SCENARIOS, type ProductContext } from './product/scenarios.js';
 import type { Sizes } from './sizes.js';
 import type { TargetEndpoints } from './targets/launch.js';
+
+export type Unit = 'MiB/s' | 'µs' | 'kB' | 'MB' | '%' | 's' | 'count' | 'ms/min';
 
 export interface Metric {
   readonly key: string;
   readonly label: string;
-  readonly unit: 'MiB/s' | 'µs';
+  readonly unit: Unit;
   readonly better: 'higher' | 'lower';
   /** Issue 7's target for tunnel ÷ openssh, if it sets one. */
   readonly target?: { readonly op: '>=' | '<='; readonly ratio: number };
+  /** Issue 7's target as an absolute figure, for what has no OpenSSH counterpart (scenarios 5-7). */
+  readonly goal?: { readonly op: '<=' | '<'; readonly value: number };
 }
 
 export interface ScenarioOutput {
@@ -19,15 +24,18 @@ export interface ScenarioOutput {
   readonly metrics: Readonly<Record<string, number>>;
   /** Everything else worth keeping in the JSON (byte counts, means, extremes). */
   readonly details: Readonly<Record<string, number>>;
+  /** Facts for the text report (why a storm failed, which source addresses were used). */
+  readonly notes?: readonly string[];
 }
 
 export interface Scenario {
   readonly id: number;
   readonly name: string;
   readonly metrics: readonly Metric[];
-  /** Absent: the scenario measures the product itself and runs only once the tunnel path is wired. */
+  /** Traffic through a path's endpoints: runs on every path. */
   readonly run?: (endpoints: TargetEndpoints, sizes: Sizes) => Promise<ScenarioOutput>;
-  readonly needs?: string;
+  /** Measures the product's own processes: runs on the tunnel path only. */
+  readonly runProduct?: (context: ProductContext) => Promise<ScenarioOutput>;
 }
 
 function latencyOutput(s: LatencySummary): ScenarioOutput {
@@ -47,8 +55,6 @@ async function bulk(endpoints: TargetEndpoints, sizes: Sizes, streams: number, t
   });
   return { metrics: { mibps: r.mibPerSecond }, details: { bytes: r.bytes, seconds: r.seconds, streams } };
 }
-
-const PRODUCT_ONLY = 'measures the tunnel server/agent themselves: runs once the tunnel path is wired (procedures in bench/src/product/procedures.ts)';
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -92,7 +98,5 @@ export const SCENARIOS: readonly Scenario[] = [
         timeoutMs: s.scenarioTimeoutMs,
       }))),
   },
-  { id: 5, name: 'idle devices', metrics: [], needs: PRODUCT_ONLY },
-  { id: 6, name: 'connect storm', metrics: [], needs: PRODUCT_ONLY },
-  { id: 7, name: 'agent idle', metrics: [], needs: PRODUCT_ONLY },
+  ...PRODUCT_SCENARIOS,
 ];

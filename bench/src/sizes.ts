@@ -1,4 +1,4 @@
-/** How much work each scenario does; --quick trades precision for a run under a minute. */
+/** How much work each scenario does; --quick trades precision for a shorter run. */
 export interface Sizes {
   readonly bulkBytes: number;
   readonly multiStreams: number;
@@ -12,11 +12,22 @@ export interface Sizes {
   readonly connectionWarmup: number;
   /** Bound on any single scenario on any path: a stuck path fails instead of hanging the run. */
   readonly scenarioTimeoutMs: number;
+  /** Simulated devices of scenarios 5 and 6 (--devices). */
+  readonly devices: number;
+  /** Opens in flight while scenario 5 builds its idle population. */
+  readonly idleOpenConcurrency: number;
+  /** Scenario 5: pause after the last open before sampling, then the sampling window. */
+  readonly idleSettleMs: number;
+  readonly idleSampleMs: number;
+  /** Scenario 7: how long the idle agent is watched. */
+  readonly agentSampleMs: number;
 }
 
 const MiB = 1024 * 1024;
 
-export function sizesFor(quick: boolean): Sizes {
+export const DEFAULT_DEVICES = 5_000;
+
+export function sizesFor(quick: boolean, devices: number = DEFAULT_DEVICES): Sizes {
   return {
     bulkBytes: quick ? 128 * MiB : 1024 * MiB,
     multiStreams: 64,
@@ -28,5 +39,11 @@ export function sizesFor(quick: boolean): Sizes {
     connections: quick ? 100 : 500,
     connectionWarmup: quick ? 5 : 20,
     scenarioTimeoutMs: quick ? 60_000 : 300_000,
+    devices,
+    idleOpenConcurrency: 256,
+    // Longer than a keepalive interval (15 s) in the full run, so every session pings inside it.
+    idleSettleMs: quick ? 2_000 : 5_000,
+    idleSampleMs: quick ? 10_000 : 30_000,
+    agentSampleMs: quick ? 15_000 : 60_000,
   };
 }

@@ -1,6 +1,6 @@
 import { directPath } from './direct.js';
 import { opensshPath, opensshTtyPath } from './openssh/path.js';
-import { tunnelPath } from './tunnel.js';
+import { tunnelPath } from './tunnel/path.js';
 import type { BenchPath } from './types.js';
 
 /** Table column order. Baselines first: ratios are taken against them. */

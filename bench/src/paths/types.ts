@@ -7,6 +7,23 @@ export interface PathContext {
   readonly log: (line: string) => void;
 }
 
+/**
+ * What scenarios 5-7 need to measure the product itself rather than a path through it: the server
+ * and agent processes, and enough to open more device sessions against the same server.
+ */
+export interface ProductHandle {
+  readonly serverPid: number;
+  readonly agentPid: number;
+  /** The server's data directory: simulated devices are written into its registry. */
+  readonly dataDir: string;
+  /** The real device's config.json: the simulator takes endpoint, CA and server key from it. */
+  readonly deviceConfig: string;
+  /** Where further logs go (the simulator's); removed on teardown. */
+  readonly workDir: string;
+  /** Provisions one more device and starts its agent; resolves once it is connected. */
+  startIdleAgent(): Promise<{ readonly pid: number; stop(): Promise<void> }>;
+}
+
 /** A path that is up: the load generator dials `endpoints` and reaches the targets through it. */
 export interface RunningPath {
   readonly endpoints: TargetEndpoints;
@@ -14,6 +31,8 @@ export interface RunningPath {
   readonly notes: readonly string[];
   /** Processes that carry the traffic, now (sshd forks per connection, so this can change). */
   processes(): number[];
+  /** Present on the product's own path only. */
+  readonly product?: ProductHandle;
   /** Stops everything setup started. Must be safe to call after a partial failure. */
   teardown(): Promise<void>;
 }

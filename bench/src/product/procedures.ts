@@ -1,21 +1,61 @@
 /**
- * The measurement procedures of scenarios 5-7, written against "something that opens a device
- * session" so that the tunnel path only has to supply that. Each returns plain figures; turning
- * them into table rows is the runner's job once the tunnel path exists.
+ * The measurement procedures of scenarios 5-7, written against "something that opens device
+ * sessions" so that the tunnel path only has to supply that (the device simulator process), and
+ * the self-test can supply a stand-in. Each returns plain figures; scenarios.ts makes rows of them.
  */
+import { summarize, type LatencySummary } from '../load/stats.js';
 import { openMany, type OpenFailure } from '../net/loopback-sources.js';
 import { readMemory } from '../proc/proc-stats.js';
 import { sampleProcesses, type SampleSummary } from '../proc/sampler.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Opens one simulated device session from `source` (pass it as localAddress); close() ends it. */
+/** What opening a batch of device sessions gave. */
+export interface PopulationOpened {
+  readonly opened: number;
+  readonly failed: number;
+  readonly failureSamples: readonly OpenFailure[];
+  /** From the first open started until the last one settled. */
+  readonly seconds: number;
+  readonly openMicros: LatencySummary | null;
+}
+
+/** Devices 0..count-1, each opened from its own loopback source address; closeAll() ends them. */
+export interface DevicePopulation {
+  open(count: number, concurrency: number, deadlineMs: number): Promise<PopulationOpened>;
+  closeAll(): Promise<void>;
+}
+
+/** Opens one device session from `source` (pass it as localAddress); close() ends it. */
 export type OpenSession = (index: number, source: string) => Promise<{ close(): Promise<void> }>;
+
+/** A population whose sessions live in this process (the self-test's stand-in devices). */
+export function inProcessPopulation(open: OpenSession): DevicePopulation {
+  let held: { close(): Promise<void> }[] = [];
+  return {
+    async open(count, concurrency, deadlineMs) {
+      const r = await openMany({ count, concurrency, perSource: 1, deadlineMs }, open);
+      held.push(...r.opened);
+      return {
+        opened: r.opened.length,
+        failed: r.failures.length,
+        failureSamples: r.failures.slice(0, 5),
+        seconds: r.seconds,
+        openMicros: r.openMicros.length > 0 ? summarize(r.openMicros) : null,
+      };
+    },
+    async closeAll() {
+      const closing = held;
+      held = [];
+      await Promise.all(closing.map((s) => s.close()));
+    },
+  };
+}
 
 export interface IdleHoldOptions {
   readonly serverPid: number;
   readonly devices: number;
-  readonly open: OpenSession;
+  readonly population: DevicePopulation;
   /** Opens in flight at once while building up the idle population. */
   readonly concurrency: number;
   /** Time for the server to finish per-session setup (and GC) before sampling. */
@@ -27,7 +67,7 @@ export interface IdleHoldOptions {
 
 export interface IdleHoldResult {
   readonly devices: number;
-  readonly failures: readonly OpenFailure[];
+  readonly opened: PopulationOpened;
   readonly rssBeforeKiB: number;
   readonly idle: SampleSummary;
   /** (mean idle RSS - RSS before) / sessions held, in KiB: issue 7's "server RSS per device". */
@@ -39,43 +79,41 @@ export interface IdleHoldResult {
 /** Scenario 5: hold N idle device sessions and see what each costs the server. */
 export async function measureIdleHold(o: IdleHoldOptions): Promise<IdleHoldResult> {
   const rssBeforeKiB = readMemory(o.serverPid).rssKiB;
-  const opened = await openMany(
-    { count: o.devices, concurrency: o.concurrency, perSource: 1, deadlineMs: o.deadlineMs },
-    o.open,
-  );
+  const opened = await o.population.open(o.devices, o.concurrency, o.deadlineMs);
   try {
     await sleep(o.settleMs);
     const idle = await sampleProcesses([o.serverPid], { intervalMs: Math.max(100, o.sampleMs / 20), durationMs: o.sampleMs });
-    const held = opened.opened.length;
+    const held = opened.opened;
     return {
       devices: held,
-      failures: opened.failures,
+      opened,
       rssBeforeKiB,
       idle,
       rssPerDeviceKiB: held > 0 ? (idle.rssKiB.mean - rssBeforeKiB) / held : NaN,
       cpuCoresIdle: idle.cpuCores,
     };
   } finally {
-    await Promise.all(opened.opened.map((s) => s.close()));
+    await o.population.closeAll();
   }
 }
 
 export interface StormResult {
   readonly devices: number;
   readonly connected: number;
-  readonly failures: readonly OpenFailure[];
+  readonly failed: number;
+  readonly failureSamples: readonly OpenFailure[];
   /** From the first open until the last settled. */
   readonly seconds: number;
-  readonly openMicros: readonly number[];
+  readonly openMicros: LatencySummary | null;
 }
 
 /** Scenario 6: N devices connecting at once; how long until all are in, and who failed. */
-export async function measureConnectStorm(devices: number, open: OpenSession, deadlineMs: number): Promise<StormResult> {
-  const r = await openMany({ count: devices, concurrency: devices, perSource: 1, deadlineMs }, open);
+export async function measureConnectStorm(devices: number, population: DevicePopulation, deadlineMs: number): Promise<StormResult> {
+  const r = await population.open(devices, devices, deadlineMs);
   try {
-    return { devices, connected: r.opened.length, failures: r.failures, seconds: r.seconds, openMicros: r.openMicros };
+    return { devices, connected: r.opened, failed: r.failed, failureSamples: r.failureSamples, seconds: r.seconds, openMicros: r.openMicros };
   } finally {
-    await Promise.all(r.opened.map((s) => s.close()));
+    await population.closeAll();
   }
 }
 

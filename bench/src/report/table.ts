@@ -7,12 +7,26 @@ import type { BenchReport } from './types.js';
 const DASH = '-';
 
 function formatValue(value: number, metric: Metric): string {
-  if (metric.unit === 'MiB/s') return value.toFixed(0);
-  return value < 100 ? value.toFixed(1) : value.toFixed(0);
+  switch (metric.unit) {
+    case 'MiB/s':
+    case 'count':
+    case 'ms/min':
+      return value.toFixed(0);
+    case '%':
+      return value.toFixed(2);
+    default:
+      return value < 100 ? value.toFixed(1) : value.toFixed(0);
+  }
 }
 
-function targetText(metric: Metric): string {
-  return metric.target === undefined ? '' : `${metric.target.op} ${metric.target.ratio.toFixed(1)}x`;
+/** The ratio target (judged in the ratio cells), or the absolute one with its verdict. */
+function targetText(metric: Metric, report: BenchReport, scenario: number): string {
+  if (metric.target !== undefined) return `${metric.target.op} ${metric.target.ratio.toFixed(1)}x`;
+  const goal = metric.goal;
+  if (goal === undefined) return '';
+  const judged = report.goals.find((g) => g.scenario === scenario && g.metric === metric.key);
+  const verdict = judged === undefined ? '' : judged.met ? ' met' : ' MISSED';
+  return `${goal.op} ${goal.value} ${metric.unit === 'count' ? '' : metric.unit}`.trimEnd() + verdict;
 }
 
 function ratioText(r: Ratio | undefined): string {
@@ -24,10 +38,10 @@ function ratioText(r: Ratio | undefined): string {
 function resultsTable(report: BenchReport, scenarios: readonly Scenario[]): string {
   const paths = report.paths.map((p) => p.name);
   const columns = ratioColumns(paths);
-  const hasProduct = columns.some((c) => c.baseline !== 'direct');
+  const hasProduct = columns.some((c) => c.baseline !== 'direct') || report.goals.length > 0;
   const headers = ['#', 'scenario', 'metric', ...paths, ...columns.map((c) => `${c.path}/${c.baseline}`), ...(hasProduct ? ['target'] : [])];
   const rows: string[][] = [];
-  for (const scenario of scenarios.filter((s) => s.run !== undefined)) {
+  for (const scenario of scenarios) {
     scenario.metrics.forEach((metric, i) => {
       const cells = paths.map((path) => {
         const run = report.runs.find((r) => r.scenario === scenario.id && r.path === path);
@@ -44,7 +58,7 @@ function resultsTable(report: BenchReport, scenarios: readonly Scenario[]): stri
         metric.label,
         ...cells,
         ...ratioCells,
-        ...(hasProduct ? [targetText(metric)] : []),
+        ...(hasProduct ? [targetText(metric, report, scenario.id)] : []),
       ]);
     });
   }
@@ -69,13 +83,15 @@ export function renderReport(report: BenchReport, scenarios: readonly Scenario[]
     formatMachine(report.machine),
     `date: ${report.date}; load average before/after: ${report.load.before.map((l) => l.toFixed(2)).join(' ')} / ${report.load.after.map((l) => l.toFixed(2)).join(' ')}`,
     `mode: ${report.quick ? 'quick' : 'full'} (bulk ${s.bulkBytes / 2 ** 20} MiB on one stream, ${s.multiBytesTotal / 2 ** 20} MiB over ${s.multiStreams} streams, ` +
-      `${s.pingPongRoundTrips} round trips of ${s.pingPongPayload} B, ${s.connections} new connections)`,
+      `${s.pingPongRoundTrips} round trips of ${s.pingPongPayload} B, ${s.connections} new connections, ${s.devices} devices, ` +
+      `${s.idleSampleMs / 1000} s idle server sample, ${s.agentSampleMs / 1000} s agent sample)`,
     `targets: ${report.targets}`,
     '',
   ];
-  if (scenarios.some((x) => x.run !== undefined)) {
-    out.push(resultsTable(report, scenarios));
-    out.push('ratio = path figure / baseline figure: above 1 is faster for MiB/s, slower for µs.');
+  out.push(resultsTable(report, scenarios));
+  out.push('ratio = path figure / baseline figure: above 1 is faster for MiB/s, slower for µs.');
+  if (scenarios.some((x) => x.runProduct !== undefined)) {
+    out.push(`scenarios 5-7 measure the product's own processes (tunnel path only); 5 and 6 with ${report.devices} simulated devices.`);
   }
 
   out.push('', 'paths:');
@@ -83,6 +99,9 @@ export function renderReport(report: BenchReport, scenarios: readonly Scenario[]
     out.push(`  ${p.name.padEnd(12)} ${p.status === 'ran' ? p.description : `${p.status}: ${p.reason ?? ''}`}`);
     for (const note of p.notes) out.push(`  ${''.padEnd(12)} ${note}`);
   }
+
+  const notes = report.runs.flatMap((r) => r.notes ?? []);
+  if (notes.length > 0) out.push('', 'notes:', ...notes.map((n) => `  ${n}`));
 
   const errors = report.runs.filter((r) => r.status === 'error');
   if (errors.length > 0) {
@@ -96,10 +115,5 @@ export function renderReport(report: BenchReport, scenarios: readonly Scenario[]
   }
   if (report.warnings.length > 0) out.push('', ...report.warnings.map((w) => `warning: ${w}`));
 
-  const notRun = scenarios.filter((x) => x.run === undefined);
-  if (notRun.length > 0) {
-    out.push('', 'not run:');
-    for (const x of notRun) out.push(`  ${x.id} ${x.name}: ${x.needs ?? ''}`);
-  }
   return out.join('\n');
 }

@@ -1,5 +1,7 @@
 import type { MachineInfo } from '../machine.js';
 import type { Sizes } from '../sizes.js';
+import type { Metric } from '../scenarios.js';
+import type { GoalResult } from './goals.js';
 import type { Ratio } from './ratios.js';
 
 /** CPU seconds spent while one scenario ran, by who spent them. */
@@ -24,6 +26,7 @@ export interface ScenarioRun {
   readonly details?: Readonly<Record<string, number>>;
   readonly cpuSeconds?: CpuSpent;
   readonly reason?: string;
+  readonly notes?: readonly string[];
 }
 
 export interface PathOutcome {
@@ -38,8 +41,7 @@ export interface PathOutcome {
 export interface ScenarioInfo {
   readonly id: number;
   readonly name: string;
-  readonly metrics: readonly { readonly key: string; readonly label: string; readonly unit: string; readonly better: string }[];
-  readonly needs?: string;
+  readonly metrics: readonly Metric[];
 }
 
 export interface BenchReport {
@@ -52,6 +54,10 @@ export interface BenchReport {
   readonly paths: readonly PathOutcome[];
   readonly runs: readonly ScenarioRun[];
   readonly ratios: readonly Ratio[];
+  /** Issue 7's absolute targets (scenarios 5-7), judged. */
+  readonly goals: readonly GoalResult[];
+  /** Simulated devices of scenarios 5 and 6. */
+  readonly devices: number;
   /** os.loadavg() before and after the run: 1, 5 and 15 minute averages. */
   readonly load: { readonly before: readonly number[]; readonly after: readonly number[] };
   readonly warnings: readonly string[];

@@ -2,10 +2,6 @@
 import { Command } from 'commander';
 import { errorCode } from '@tunnel/protocol';
 import { registerAgentCommand } from './commands/agent.js';
-import { registerHeartbeatCommand } from './commands/heartbeat.js';
-import { registerDiagnoseCommand } from './commands/diagnose.js';
-import { registerDeviceCommands } from './commands/device.js';
-import { registerLoginCommand } from './commands/login.js';
 import { VERSION } from './version.js';
 
 const program = new Command('tunnel-client')
@@ -14,10 +10,20 @@ const program = new Command('tunnel-client')
   .showHelpAfterError('(run with --help for usage)');
 
 registerAgentCommand(program);
-registerHeartbeatCommand(program);
-registerDiagnoseCommand(program);
-registerLoginCommand(program);
-registerDeviceCommands(program);
+// The agent runs for months on small devices and needs none of the developer commands; loading
+// them (and what they import) only for other command lines keeps megabytes out of its RSS.
+if (process.argv[2] !== 'agent') {
+  const [heartbeat, diagnose, login, device] = await Promise.all([
+    import('./commands/heartbeat.js'),
+    import('./commands/diagnose.js'),
+    import('./commands/login.js'),
+    import('./commands/device.js'),
+  ]);
+  heartbeat.registerHeartbeatCommand(program);
+  diagnose.registerDiagnoseCommand(program);
+  login.registerLoginCommand(program);
+  device.registerDeviceCommands(program);
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = errorCode(err);

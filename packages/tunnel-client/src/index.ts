@@ -2,3 +2,8 @@
 export { UserSession, type UserSessionOptions } from './developer/user-session.js';
 export { loggedInConnection, resolveConnection, type CreateConnection, type ServerConnection } from './developer/connection-settings.js';
 export { lookupDevice, type RemoteDevice } from './developer/device-lookup.js';
+/** The device side, for tools that hold many device sessions from one process (the bench's simulator). */
+export { dialDevice, type DialOptions } from './agent/connect.js';
+export { deviceHandshake, type DeviceHandshakeParams, type DeviceHandshakeResult } from './agent/device-handshake.js';
+export { readConfigFile, resolveDeviceConfig, type DeviceConfig, type RawConfig } from './agent/device-config.js';
+export { loadProxyConfig, type ProxyConfig } from './net/proxy-config.js';

@@ -116,12 +116,15 @@ export class TunnelServer {
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('connect', (req, socket: Duplex, head: Buffer) => this.onConnectRequest(req, socket, head));
 
+    // Devices and CLIs ping the server every interval; answering them is enough to know they are
+    // alive, so the server pings only a session that went quiet (half the keepalive work per device).
+    const yamux: Partial<YamuxConfig> = { keepAliveWhenQuiet: true, ...settings.yamux };
     const devices = new DeviceEndpoint({
       registry: this.registry,
       presence: this.presence,
       sessions: this.sessions,
       nodeId: settings.nodeId,
-      yamux: settings.yamux,
+      yamux,
       log: this.log,
       metrics: this.metrics,
       handshake: {
@@ -143,7 +146,7 @@ export class TunnelServer {
       log: this.log,
       metrics: this.metrics,
     }).register(this.router);
-    this.developerAccess = mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux: settings.yamux });
+    this.developerAccess = mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux });
     registerDashboardRoutes(this.router);
     this.router.on(
       'GET',

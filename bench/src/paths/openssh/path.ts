@@ -1,10 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../net/free-port.js';
 import { descendantPids } from '../../proc/tree.js';
 import { tail } from '../../proc/run.js';
+import { unlessExited } from '../../proc/unless-exited.js';
 import type { TargetEndpoints } from '../../targets/launch.js';
 import { waitListening, waitPathReady } from '../ready.js';
 import type { BenchPath, PathContext, PathSetup } from '../types.js';
@@ -14,20 +14,6 @@ import { loginUser, makeKeys, startSshd } from './sshd.js';
 import { findOpenSsh } from './tools.js';
 
 const READY_MS = 15_000;
-
-/** Waits for `ready`, but fails at once with the process's log when the process dies instead. */
-async function unlessExited<T>(ready: Promise<T>, child: ChildProcess, label: string, logFile: string): Promise<T> {
-  let onExit: ((code: number | null) => void) | undefined;
-  const died = new Promise<never>((_, reject) => {
-    onExit = (code) => reject(new Error(`${label} exited (code ${code}):\n${tail(logFile)}`));
-    child.once('exit', onExit);
-  });
-  try {
-    return await Promise.race([ready, died]);
-  } finally {
-    if (onExit !== undefined) child.off('exit', onExit);
-  }
-}
 
 function describe(n: Negotiated): string[] {
   return [

@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { CodedError } from '../errors.js';
+import { binaryFrameHeader } from './websocket-frames.js';
 
 export const WebSocketErrorCode = {
   /** The peer sent a text message; the tunnel only carries binary. */
@@ -17,6 +18,18 @@ export interface WebSocketDuplexOptions {
   highWaterMark?: number;
 }
 
+/** Largest message we send; ws's receivers refuse more than their maxPayload (16 MiB here). */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * The socket under a ws WebSocket. ws keeps it in `_socket` (since ws 1.0) and has no public
+ * getter; without it (another ws version, a mock) the duplex falls back to ws.send().
+ */
+function socketOf(ws: WebSocket): Duplex | null {
+  const socket = (ws as unknown as { _socket?: unknown })._socket;
+  return socket instanceof Duplex ? socket : null;
+}
+
 /**
  * A WebSocket as a plain byte pipe. Message boundaries mean nothing: a frame of the protocol
  * inside may span messages and one message may carry many. Writes queued while the socket is
@@ -26,6 +39,10 @@ export interface WebSocketDuplexOptions {
 export class WebSocketDuplex extends Duplex {
   readonly ws: WebSocket;
   private readonly highWaterMark: number;
+  /** Where data frames go directly; null: through ws.send(). */
+  private readonly socket: Duplex | null;
+  /** ws documents `url` as absent on server-side sockets: clients must mask what they send. */
+  private readonly masked: boolean;
   private closedByPeer = false;
   private closeCode = 1000;
   private closeReason = '';
@@ -34,6 +51,8 @@ export class WebSocketDuplex extends Duplex {
     super({ allowHalfOpen: false, writableHighWaterMark: 64 * 1024, readableHighWaterMark: 256 * 1024 });
     this.ws = ws;
     this.highWaterMark = options.highWaterMark ?? 256 * 1024;
+    this.socket = socketOf(ws);
+    this.masked = typeof ws.url === 'string' && ws.url !== '';
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) {
@@ -70,11 +89,11 @@ export class WebSocketDuplex extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    this.send(chunk, callback);
+    this.sendAll([chunk], callback);
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (err?: Error | null) => void): void {
-    this.send(chunks.length === 1 ? chunks[0]!.chunk : Buffer.concat(chunks.map((c) => c.chunk)), callback);
+    this.sendAll(chunks.map((c) => c.chunk), callback);
   }
 
   override _final(callback: (err?: Error | null) => void): void {
@@ -89,11 +108,45 @@ export class WebSocketDuplex extends Duplex {
     callback(err);
   }
 
-  private send(data: Buffer, callback: (err?: Error | null) => void): void {
+  /**
+   * Everything queued leaves as one message per MAX_MESSAGE_BYTES, written straight to the socket
+   * behind one frame header each: no concatenation, and the socket (corked) hands TLS one batch.
+   * ws's own frames (pong, close) are written whole in between, never inside ours.
+   */
+  private sendAll(chunks: Buffer[], callback: (err?: Error | null) => void): void {
     if (this.ws.readyState !== WebSocket.OPEN) {
       callback(new CodedError(WebSocketErrorCode.Closed, 'write on a WebSocket that is not open'));
       return;
     }
+    const socket = this.socket;
+    if (socket === null || socket.destroyed) {
+      this.send(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), callback);
+      return;
+    }
+    socket.cork();
+    for (const message of messages(chunks)) {
+      socket.write(binaryFrameHeader(message.bytes, this.masked));
+      for (const piece of message.pieces) socket.write(piece);
+    }
+    socket.uncork();
+    if (socket.writableLength <= this.highWaterMark) {
+      callback();
+      return;
+    }
+    // Congested: further writes queue in this Writable (and leave as one message) until the
+    // socket drains, so a slow link slows the writer instead of growing the socket's queue.
+    const done = (err?: Error | null): void => {
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+      callback(err ?? null);
+    };
+    const onDrain = (): void => done();
+    const onClose = (): void => done(new CodedError(WebSocketErrorCode.Closed, 'the WebSocket closed with data still queued'));
+    socket.on('drain', onDrain);
+    socket.on('close', onClose);
+  }
+
+  private send(data: Buffer, callback: (err?: Error | null) => void): void {
     if (this.ws.bufferedAmount + data.length <= this.highWaterMark) {
       this.ws.send(data, { binary: true });
       callback();
@@ -113,4 +166,25 @@ export class WebSocketDuplex extends Duplex {
  */
 export function zeroMask(mask: Buffer): void {
   mask.fill(0);
+}
+
+/** Cuts queued chunks into messages of at most MAX_MESSAGE_BYTES (without copying). */
+function* messages(chunks: readonly Buffer[]): Generator<{ bytes: number; pieces: Buffer[] }> {
+  let pieces: Buffer[] = [];
+  let bytes = 0;
+  for (const chunk of chunks) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const n = Math.min(chunk.length - offset, MAX_MESSAGE_BYTES - bytes);
+      pieces.push(offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n));
+      bytes += n;
+      offset += n;
+      if (bytes === MAX_MESSAGE_BYTES) {
+        yield { bytes, pieces };
+        pieces = [];
+        bytes = 0;
+      }
+    }
+  }
+  if (bytes > 0) yield { bytes, pieces };
 }

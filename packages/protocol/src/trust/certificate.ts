@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
 import { TrustError, TrustErrorCode } from './errors.js';
+import { forgeSync } from './forge.js';
 
 /**
  * Anything a certificate arrives as: PEM text (node:tls `ca` style, possibly several certificates),
@@ -9,7 +10,7 @@ import { TrustError, TrustErrorCode } from './errors.js';
  * Inspection goes through node:crypto X509Certificate because node-forge cannot parse
  * certificates with EC or Ed25519 keys, which DPI boxes and public servers commonly present.
  */
-export type CertificateInput = string | Uint8Array | X509Certificate | forge.pki.Certificate;
+export type CertificateInput = string | Uint8Array | X509Certificate | Forge.pki.Certificate;
 
 /** What the trust checks and their messages need to know about one certificate. */
 export interface CertificateSummary {
@@ -59,7 +60,7 @@ export function derToPem(der: Uint8Array): string {
   return wrapPem('CERTIFICATE', Buffer.from(der).toString('base64'));
 }
 
-function isForgeCertificate(input: object): input is forge.pki.Certificate {
+function isForgeCertificate(input: object): input is Forge.pki.Certificate {
   return 'validity' in input && 'serialNumber' in input && 'subject' in input;
 }
 
@@ -91,7 +92,7 @@ export function toX509List(input: CertificateInput, what = 'the certificate'): X
     return certs.map((b) => parseOne(b.pem, what));
   }
   if (input instanceof Uint8Array) return [parseOne(input, what)];
-  if (isForgeCertificate(input)) return [parseOne(forge.pki.certificateToPem(input), what)];
+  if (isForgeCertificate(input)) return [parseOne(forgeSync().pki.certificateToPem(input), what)];
   throw new TrustError(TrustErrorCode.PemInvalid, `${what} is neither PEM, DER nor a parsed certificate`);
 }
 

@@ -1,9 +1,10 @@
 import { generateKeyPair, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
 import { canonicalIp } from './certificate.js';
 import { TrustError, TrustErrorCode } from './errors.js';
+import { loadForge, type NodeForge } from './forge.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -57,12 +58,12 @@ export interface CreateServerCertificateOptions extends ValidityOptions {
 
 interface RsaKeys {
   privateKeyPem: string;
-  privateKey: forge.pki.rsa.PrivateKey;
-  publicKey: forge.pki.rsa.PublicKey;
+  privateKey: Forge.pki.rsa.PrivateKey;
+  publicKey: Forge.pki.rsa.PublicKey;
 }
 
 /** Key generation goes to node:crypto: native and off the event loop, where forge's is neither. */
-async function generateRsaKeys(bits: number): Promise<RsaKeys> {
+async function generateRsaKeys(forge: NodeForge, bits: number): Promise<RsaKeys> {
   const { privateKey: privateKeyPem } = await generateKeyPairAsync('rsa', {
     modulusLength: bits,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -112,13 +113,13 @@ export function serverCertificateNames(hostnames: readonly string[] = []): strin
 }
 
 interface Issuer {
-  cert: forge.pki.Certificate;
-  key: forge.pki.rsa.PrivateKey;
+  cert: Forge.pki.Certificate;
+  key: Forge.pki.rsa.PrivateKey;
 }
 
 interface IssueRequest {
   keyBits: number | undefined;
-  subject: forge.pki.CertificateField[];
+  subject: Forge.pki.CertificateField[];
   /** Absent for a self-signed certificate. */
   issuer: Issuer | undefined;
   extensions: object[];
@@ -127,8 +128,8 @@ interface IssueRequest {
 }
 
 /** The steps every certificate shares: a fresh key, serial, window, names, extensions, SHA-256 signature. */
-async function issue(request: IssueRequest): Promise<CertificateAndKey> {
-  const keys = await generateRsaKeys(request.keyBits ?? 2048);
+async function issue(forge: NodeForge, request: IssueRequest): Promise<CertificateAndKey> {
+  const keys = await generateRsaKeys(forge, request.keyBits ?? 2048);
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   cert.serialNumber = randomSerial();
@@ -145,15 +146,16 @@ async function issue(request: IssueRequest): Promise<CertificateAndKey> {
 
 /** A root CA for development (or, given `issuer`, an intermediate): CA:true, keyCertSign, ~10 years. */
 export async function createDevCa(options: CreateDevCaOptions = {}): Promise<CertificateAndKey> {
+  const forge = await loadForge();
   // DER order is broad to specific (O before CN), as in every public CA; printed most specific first.
-  const subject: forge.pki.CertificateField[] = [
+  const subject: Forge.pki.CertificateField[] = [
     ...(options.organization ? [{ name: 'organizationName', value: options.organization }] : []),
     { name: 'commonName', value: options.commonName ?? DEV_CA_COMMON_NAME },
   ];
-  return issue({
+  return issue(forge, {
     keyBits: options.keyBits,
     subject,
-    issuer: options.issuer ? parseIssuer(options.issuer) : undefined,
+    issuer: options.issuer ? parseIssuer(forge, options.issuer) : undefined,
     extensions: [
       { name: 'basicConstraints', cA: true, critical: true },
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
@@ -164,11 +166,11 @@ export async function createDevCa(options: CreateDevCaOptions = {}): Promise<Cer
 }
 
 /** Lets verifiers pick the right CA when several share a name (a regenerated development CA). */
-function authorityKeyIdentifier(issuer: forge.pki.Certificate): { name: string; keyIdentifier: string } {
+function authorityKeyIdentifier(issuer: Forge.pki.Certificate): { name: string; keyIdentifier: string } {
   return { name: 'authorityKeyIdentifier', keyIdentifier: issuer.generateSubjectKeyIdentifier().getBytes() };
 }
 
-function parseIssuer(ca: CertificateAndKey): Issuer {
+function parseIssuer(forge: NodeForge, ca: CertificateAndKey): Issuer {
   try {
     return { cert: forge.pki.certificateFromPem(ca.certificatePem), key: forge.pki.privateKeyFromPem(ca.privateKeyPem) };
   } catch (err) {
@@ -189,10 +191,11 @@ export async function createServerCertificate(
   ca: CertificateAndKey,
   options: CreateServerCertificateOptions = {},
 ): Promise<CertificateAndKey> {
-  const issuer = parseIssuer(ca);
+  const forge = await loadForge();
+  const issuer = parseIssuer(forge, ca);
   const names = serverCertificateNames(options.hostnames);
   const extra = (options.hostnames ?? []).map(normalizeHostname);
-  return issue({
+  return issue(forge, {
     keyBits: options.keyBits,
     subject: [{ name: 'commonName', value: options.commonName ?? extra[0] ?? 'localhost' }],
     issuer,

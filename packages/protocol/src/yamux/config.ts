@@ -13,6 +13,13 @@ export interface YamuxConfig {
   /** Time between keepalive pings. Default 15 s. */
   keepAliveInterval: number;
   /**
+   * Ping only after an interval in which the peer sent nothing of its own accord (its pings and
+   * stream frames count, answers to our pings do not). For a server whose clients keep alive
+   * themselves: one ping exchange per interval per session instead of two. A dead link is then
+   * noticed within 2 x keepAliveInterval + keepAliveTimeout by this side. Default false.
+   */
+  keepAliveWhenQuiet: boolean;
+  /**
    * A ping unanswered for this long closes the session. With the interval, a silently dead link
    * is detected within keepAliveInterval + keepAliveTimeout (45 s by default). Default 30 s.
    */
@@ -43,6 +50,7 @@ export const defaultYamuxConfig: Readonly<YamuxConfig> = Object.freeze({
   acceptBacklog: 256,
   enableKeepAlive: true,
   keepAliveInterval: 15_000,
+  keepAliveWhenQuiet: false,
   keepAliveTimeout: 30_000,
   streamOpenTimeout: 75_000,
   maxConcurrentStreams: 1024,
@@ -56,7 +64,10 @@ type Check = (value: number) => boolean;
 
 const positiveInt: Check = (v) => Number.isInteger(v) && v > 0;
 
-const numericRules: Record<Exclude<keyof YamuxConfig, 'enableKeepAlive'>, [Check, string]> = {
+type BooleanKey = 'enableKeepAlive' | 'keepAliveWhenQuiet';
+const booleanKeys: readonly string[] = ['enableKeepAlive', 'keepAliveWhenQuiet'] satisfies BooleanKey[];
+
+const numericRules: Record<Exclude<keyof YamuxConfig, BooleanKey>, [Check, string]> = {
   acceptBacklog: [positiveInt, 'a positive integer'],
   keepAliveInterval: [positiveInt, 'a positive number of milliseconds'],
   keepAliveTimeout: [positiveInt, 'a positive number of milliseconds'],
@@ -82,18 +93,19 @@ export function resolveYamuxConfig(partial: Partial<YamuxConfig> = {}): YamuxCon
     if (!(key in defaultYamuxConfig)) {
       throw new YamuxError(YamuxErrorCode.InvalidConfig, `unknown yamux option "${key}"`);
     }
-    if (key === 'enableKeepAlive') {
+    if (booleanKeys.includes(key)) {
       if (typeof value !== 'boolean') {
-        throw new YamuxError(YamuxErrorCode.InvalidConfig, `yamux option enableKeepAlive must be a boolean, got ${String(value)}`);
+        throw new YamuxError(YamuxErrorCode.InvalidConfig, `yamux option ${key} must be a boolean, got ${String(value)}`);
       }
-      config.enableKeepAlive = value;
+      config[key as BooleanKey] = value;
       continue;
     }
-    const [check, expected] = numericRules[key];
+    const numericKey = key as Exclude<keyof YamuxConfig, BooleanKey>;
+    const [check, expected] = numericRules[numericKey];
     if (typeof value !== 'number' || !check(value)) {
       throw new YamuxError(YamuxErrorCode.InvalidConfig, `yamux option ${key} must be ${expected}, got ${String(value)}`);
     }
-    config[key] = value;
+    config[numericKey] = value;
   }
   return config;
 }

@@ -55,6 +55,8 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
   private nextPingId = 1;
   private keepAliveTimer: NodeJS.Timeout | null = null;
   private keepAliveDeadline: NodeJS.Timeout | null = null;
+  /** The peer sent something of its own accord (a ping, stream frames) since the last keepalive tick. */
+  private heardFromPeer = false;
   private readingPaused = false;
   /** The GoAway code we sent, if any. */
   private sentGoAway: GoAwayCode | null = null;
@@ -247,6 +249,9 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
   // ---- FrameHandler --------------------------------------------------------------------------------
 
   onHeader(h: FrameHeader): void {
+    // An answer to our own ping proves only that our pings work; anything else shows the peer alive
+    // without our asking (see startKeepAlive).
+    if (h.type !== FrameType.Ping || (h.flags & Flag.ACK) === 0) this.heardFromPeer = true;
     switch (h.type) {
       case FrameType.Data:
       case FrameType.WindowUpdate:
@@ -447,9 +452,16 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     return this.closedWith ?? new YamuxError(YamuxErrorCode.SessionClosed, 'the session is closed');
   }
 
+  /**
+   * A ping every interval. With keepAliveWhenQuiet, only after an interval in which the peer said
+   * nothing of its own accord: a peer that pings us (or carries traffic) is known alive already.
+   */
   private startKeepAlive(): void {
     this.keepAliveTimer = setInterval(() => {
       if (this.keepAliveDeadline !== null) return;
+      const heard = this.heardFromPeer;
+      this.heardFromPeer = false;
+      if (heard && this.config.keepAliveWhenQuiet) return;
       this.keepAliveDeadline = setTimeout(() => {
         this.close(new YamuxError(YamuxErrorCode.KeepAliveTimeout, `no answer to a keepalive ping within ${this.config.keepAliveTimeout} ms`));
       }, this.config.keepAliveTimeout);

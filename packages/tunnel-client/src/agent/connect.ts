@@ -1,9 +1,9 @@
-import { rootCertificates } from 'node:tls';
 import { CodedError, zeroMask } from '@tunnel/protocol';
 import WebSocket from 'ws';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
 import { wsCreateConnectionOver } from '../net/ws-create-connection.js';
+import { deviceTrustContext, trustAnchors } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
 
 export const DEVICE_CONNECT_PATH = '/v1/device/connect';
@@ -12,16 +12,11 @@ export interface DialOptions {
   timeoutMs: number;
   /** --proxy / HTTPS_PROXY / NO_PROXY as loadProxyConfig parsed them; read from the environment when absent. */
   proxy?: ProxyConfig;
+  /** Source address of the TCP connection (the bench's simulated devices each use their own). */
+  localAddress?: string;
 }
 
-/**
- * The trust anchors of the device: the system roots, the server's own CA from config.json, and
- * balenaRootCA when the network inspects TLS. Giving `ca` replaces Node's defaults, so the
- * system roots are added back explicitly.
- */
-export function trustAnchors(config: DeviceConfig): string[] {
-  return [...rootCertificates, ...config.serverCA, ...config.balenaRootCA];
-}
+export { trustAnchors } from './trust-context.js';
 
 export function deviceConnectUrl(config: DeviceConfig): string {
   const host = config.vpnEndpoint.includes(':') ? `[${config.vpnEndpoint}]` : config.vpnEndpoint;
@@ -33,6 +28,7 @@ export async function dialDevice(config: DeviceConfig, options: DialOptions): Pr
   const started = Date.now();
   const { socket } = await dialThroughProxyIfAny(config.vpnEndpoint, config.vpnPort, {
     ...(options.proxy ? { proxyConfig: options.proxy } : {}),
+    ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     timeoutMs: options.timeoutMs,
   });
   return new Promise((resolve, reject) => {
@@ -45,7 +41,7 @@ export async function dialDevice(config: DeviceConfig, options: DialOptions): Pr
       minVersion: 'TLSv1.2',
       maxPayload: 16 * 1024 * 1024,
       generateMask: zeroMask,
-      createConnection: wsCreateConnectionOver(socket),
+      createConnection: wsCreateConnectionOver(socket, deviceTrustContext(config)),
     });
     ws.once('upgrade', (res) => (serverDate = res.headers.date));
     ws.once('unexpected-response', (_req, res) => {

@@ -14,7 +14,7 @@ import {
 } from '@tunnel/protocol';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
-import { trustAnchors } from './connect.js';
+import { deviceTrustContext } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
 
 export interface HeartbeatSettings {
@@ -41,7 +41,7 @@ async function callApi(s: HeartbeatSettings, method: 'GET' | 'POST', pathAndQuer
   const port = Number(url.port || 443);
   const { socket } = await dialThroughProxyIfAny(host, port, { ...(s.proxy ? { proxyConfig: s.proxy } : {}), timeoutMs });
   const overTls = (): tls.TLSSocket =>
-    tls.connect({ socket, ca: trustAnchors(config), minVersion: 'TLSv1.2', servername: net.isIP(host) ? '' : host });
+    tls.connect({ socket, secureContext: deviceTrustContext(config), servername: net.isIP(host) ? '' : host });
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,

@@ -11,6 +11,8 @@ export interface DialThroughProxyOptions extends ProxySettings {
   proxyConfig?: ProxyConfig;
   /** Budget for TCP to the first hop plus the proxy's handshake. Default 15 s. */
   timeoutMs?: number;
+  /** Source address for the TCP connection (to the proxy when one applies). */
+  localAddress?: string;
 }
 
 export interface ProxiedConnection {
@@ -50,12 +52,13 @@ export async function dialThroughProxyIfAny(host: string, port: number, options:
   const route = proxyRoute(config, host, port);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const started = Date.now();
-  if (!route.proxy) return { socket: await connectTcp({ host, port }, timeoutMs), route };
+  const source = options.localAddress ? { localAddress: options.localAddress } : {};
+  if (!route.proxy) return { socket: await connectTcp({ host, port, ...source }, timeoutMs), route };
 
   const proxy = route.proxy;
   let socket: net.Socket;
   try {
-    socket = await connectTcp({ host: proxy.host, port: proxy.port }, timeoutMs);
+    socket = await connectTcp({ host: proxy.host, port: proxy.port, ...source }, timeoutMs);
   } catch (err) {
     throw unreachable(proxy, config.source, err);
   }

@@ -4,6 +4,8 @@ import { CodedError } from '@tunnel/protocol';
 export interface TcpTarget {
   host: string;
   port: number;
+  /** Source address to bind; load tests spread many simulated devices over 127.0.0.0/8 with it. */
+  localAddress?: string;
 }
 
 /** host:port with IPv6 in brackets, as in URLs and CONNECT lines. */
@@ -39,7 +41,7 @@ function explain(err: NodeJS.ErrnoException, where: string, port: number): strin
 export function connectTcp(target: TcpTarget, timeoutMs: number): Promise<net.Socket> {
   const where = authority(target);
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port });
+    const socket = net.connect({ host: target.host, port: target.port, ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(

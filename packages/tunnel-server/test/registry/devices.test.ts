@@ -55,6 +55,21 @@ describe('registry: devices', () => {
     await expectCode(fx.registry.devices.create({ uuid: UUID_B, name: 'gw', authPublicKey: 'k' }), 'ERR_REGISTRY_DUPLICATE_NAME', '"gw"');
   });
 
+  it("moves its change marker on another process's removal and on its own changes, not on status facts", async () => {
+    const devices = fx.registry.devices;
+    await devices.create({ uuid: UUID_A, authPublicKey: 'k' });
+    await devices.create({ uuid: UUID_B, authPublicKey: 'k' });
+    const start = await devices.changeMarker();
+    await devices.recordStatus(UUID_A, { lastConnectedAt: fx.clock.t });
+    expect(await devices.changeMarker()).to.equal(start);
+    await fx.open().devices.remove(UUID_B);
+    const afterOther = await devices.changeMarker();
+    expect(afterOther).to.not.equal(start);
+    expect(await devices.changeMarker()).to.equal(afterOther);
+    await devices.remove(UUID_A);
+    expect(await devices.changeMarker()).to.not.equal(afterOther);
+  });
+
   it('returns null for an unknown uuid', async () => {
     expect(await fx.registry.devices.get(UUID_C)).to.equal(null);
   });
@@ -148,6 +163,22 @@ describe('registry: devices', () => {
     await fx.registry.devices.create({ uuid: UUID_A, authPublicKey: 'k' });
     await expectCode(fx.registry.devices.recordStatus(UUID_A, { clockOffsetMs: Number.NaN }), 'ERR_REGISTRY_INVALID_VALUE', 'clockOffsetMs');
     await expectCode(fx.registry.devices.recordStatus(UUID_A, { lastConnectedAt: -1 }), 'ERR_REGISTRY_INVALID_VALUE', 'lastConnectedAt');
+  });
+
+  it('commits status facts written together in one group, refusing only the unknown device', async () => {
+    await fx.registry.devices.create({ uuid: UUID_A, authPublicKey: 'k' });
+    await fx.registry.devices.create({ uuid: UUID_B, authPublicKey: 'k' });
+    const writes = [
+      fx.registry.devices.recordStatus(UUID_A, { lastConnectedAt: 1_000 }),
+      fx.registry.devices.recordStatus(UUID_C, { lastConnectedAt: 1_000 }),
+      fx.registry.devices.recordStatus(UUID_B, { agentVersion: '2' }),
+      fx.registry.devices.recordStatus(UUID_A, { lastDisconnectedAt: 2_000 }),
+    ];
+    const outcomes = await Promise.allSettled(writes);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    await expectCode(writes[1]!, 'ERR_REGISTRY_NOT_FOUND', UUID_C);
+    expect(await fx.registry.devices.get(UUID_A)).to.deep.include({ lastConnectedAt: 1_000, lastDisconnectedAt: 2_000 });
+    expect(await fx.registry.devices.get(UUID_B)).to.deep.include({ agentVersion: '2' });
   });
 
   it('removes a device, and refuses to remove an unknown one', async () => {

@@ -57,6 +57,14 @@ export class Connection {
     return this.options.now();
   }
 
+  /**
+   * SQLite's data_version: changes when another connection (another process) commits to the
+   * file, never for this connection's own commits. One cheap pragma, no table scan.
+   */
+  dataVersion(): number {
+    return this.guard(() => this.db.pragma('data_version', { simple: true }) as number);
+  }
+
   get<R>(sql: string, params: SqlParams = []): R | undefined {
     return this.guard(() => this.statement(sql).get(params) as R | undefined);
   }

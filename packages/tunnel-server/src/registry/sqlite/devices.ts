@@ -11,6 +11,7 @@ import {
   newDeviceUuid,
 } from '../validate.js';
 import type { Connection, SqlValue } from './connection.js';
+import { GroupCommit } from './group-commit.js';
 import { expectChanged, fleetId, requireDevice } from './lookup.js';
 
 interface DeviceRow {
@@ -81,12 +82,24 @@ function statusColumns(facts: Partial<DeviceStatusFacts>): Record<string, SqlVal
 }
 
 export class SqliteDevices implements DeviceRegistry {
-  constructor(private readonly db: Connection) {}
+  /** Counts this connection's own changes to devices, which data_version does not see. */
+  private ownChanges = 0;
+  /** Status facts arrive in bursts (connects, disconnects); they commit in groups. */
+  private readonly statusWrites: GroupCommit;
+
+  constructor(private readonly db: Connection) {
+    this.statusWrites = new GroupCommit(db);
+  }
+
+  async changeMarker(): Promise<string> {
+    return `${this.db.dataVersion()}:${this.ownChanges}`;
+  }
 
   async create(device: NewDevice): Promise<DeviceRecord> {
     const uuid = device.uuid === undefined ? newDeviceUuid() : checkDeviceUuid(device.uuid);
     if (device.name !== undefined) checkName('device', device.name);
     checkNonEmpty('authPublicKey', device.authPublicKey);
+    this.ownChanges += 1;
     return this.db.write(() => {
       if (this.row(uuid) !== undefined) {
         throw new RegistryError(RegistryErrorCode.DuplicateUuid, `a device with uuid ${uuid} exists already`);
@@ -126,6 +139,7 @@ export class SqliteDevices implements DeviceRegistry {
 
   async update(uuid: string, changes: DeviceChanges): Promise<DeviceRecord> {
     if (changes.name !== undefined) checkName('device', changes.name);
+    this.ownChanges += 1;
     return this.db.write(() => {
       const current = this.require(uuid);
       if (changes.name !== undefined && changes.name !== current.name) {
@@ -149,10 +163,13 @@ export class SqliteDevices implements DeviceRegistry {
     }
     // Column names come from STATUS_COLUMNS, never from the caller.
     const assignments = names.map((name) => `${name} = @${name}`).join(', ');
-    expectChanged(this.db.run(`UPDATE devices SET ${assignments} WHERE uuid = @uuid`, { ...columns, uuid }), 'device', uuid);
+    await this.statusWrites.submit(() =>
+      expectChanged(this.db.run(`UPDATE devices SET ${assignments} WHERE uuid = @uuid`, { ...columns, uuid }), 'device', uuid),
+    );
   }
 
   async remove(uuid: string): Promise<void> {
+    this.ownChanges += 1;
     expectChanged(this.db.run('DELETE FROM devices WHERE uuid = ?', [uuid]), 'device', uuid);
   }
 
