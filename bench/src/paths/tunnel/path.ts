@@ -141,7 +141,7 @@ async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext
       kind: 'ready',
       path: {
         endpoints: local,
-        notes: [...notes, `node ${process.version}; server, agent and CLI are one process each`],
+        notes: [...notes, `node ${process.version}; server, agent and CLI are one process each; the agent runs as devices get it (the npm run bundle file)`],
         processes: () => pids,
         product: {
           serverPid: server.pid,
