@@ -122,10 +122,20 @@ export class DeviceStreamOpener {
     let device: DeviceRecord | null = null;
     let auditId: number | undefined;
     try {
-      device = await this.resolve(ref);
-      auditId = await this.auditStart(user, device.uuid, request);
+      const found = await this.resolve(ref);
+      device = found;
       const target = { host: request.host, port: request.port };
-      const { stream, until } = await this.connect(user, device, target);
+      // The audit insert waits for its fsync (synchronous = FULL) on the event loop: it runs once
+      // the open request has left for the device, so the two overlap instead of adding up.
+      const opening = this.connect(user, found, target);
+      const auditing = this.afterPendingWrites(() => this.auditStart(user, found.uuid, request));
+      let connected: { stream: YamuxStream; until: number | undefined };
+      try {
+        connected = await opening;
+      } finally {
+        auditId = await auditing;
+      }
+      const { stream, until } = connected;
       const short = device.uuid.slice(0, 7);
       log.info({ ...fields, device: device.uuid }, 'stream opened');
       this.deps.metrics.streamOpened(OpenResult.Ok);
@@ -145,7 +155,8 @@ export class DeviceStreamOpener {
           const err = entry.revoked ?? totals.error?.message;
           log.info({ ...fields, device: short, bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, durationMs: totals.durationMs, result, err }, 'stream closed');
           this.deps.metrics.streamFinished(totals.bytesUp, totals.bytesDown);
-          void this.auditFinish(auditId, { bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, result });
+          // After the stream's closing frames have left: they need not wait for the fsync.
+          void this.afterPendingWrites(() => this.auditFinish(auditId, { bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, result }));
         },
       };
     } catch (err) {
@@ -199,6 +210,11 @@ export class DeviceStreamOpener {
     if (lastSeen === null || lastSeen === undefined) return `${name} is offline (it has never connected)`;
     const ago = formatDuration(Math.max(0, Date.now() - lastSeen));
     return `${name} is offline (last seen ${new Date(lastSeen).toISOString()}, ${ago} ago)`;
+  }
+
+  /** Runs `write` after the frames queued now are flushed (the encoders flush on the next tick). */
+  private afterPendingWrites<T>(write: () => Promise<T>): Promise<T> {
+    return new Promise((resolve) => setImmediate(resolve)).then(write);
   }
 
   /** The audit log must not take a stream down with it: failures are logged, not thrown. */
