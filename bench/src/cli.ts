@@ -18,6 +18,7 @@ import { formatEndpoint } from './net/endpoint.js';
 import { computeGoals } from './report/goals.js';
 import { computeRatios } from './report/ratios.js';
 import { loadWarnings } from './report/warnings.js';
+import { measureMultiplexers, renderMultiplexers, type MultiplexerReport } from './multiplexer.js';
 
 const log = (line: string): void => {
   process.stderr.write(`bench: ${line}\n`);
@@ -46,6 +47,11 @@ async function bench(options: RunOptions): Promise<void> {
   } finally {
     await targets.stop();
   }
+  let multiplexer: MultiplexerReport | undefined;
+  if (options.multiplexer && !isStopping()) {
+    log('multiplexer alone: our yamux and yamux-js over a loopback WebSocket, raw TCP and WebSocket floors');
+    multiplexer = await measureMultiplexers(options.quick);
+  }
 
   if (isStopping()) return;
   const report: BenchReport = {
@@ -63,9 +69,13 @@ async function bench(options: RunOptions): Promise<void> {
     load: { before: loadBefore, after: os.loadavg() },
     warnings: loadWarnings(machine.cores, loadBefore, runs),
   };
-  if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ ...report, ...(multiplexer === undefined ? {} : { multiplexer }) }, null, 2)}\n`);
+    return;
+  }
   // The machine line was printed before the run so it is there even if the run dies; skip it here.
-  else process.stdout.write(`${renderReport(report, scenarios).split('\n').slice(1).join('\n')}\n`);
+  process.stdout.write(`${renderReport(report, scenarios).split('\n').slice(1).join('\n')}\n`);
+  if (multiplexer !== undefined) process.stdout.write(`\n${renderMultiplexers(multiplexer)}\n`);
 }
 
 async function main(): Promise<number> {

@@ -8,6 +8,8 @@ export interface RunOptions {
   readonly devices: number;
   readonly scenarios: readonly number[];
   readonly paths: readonly string[];
+  /** The multiplexer-alone baseline: part of a whole run, left out when scenarios or paths are picked. */
+  readonly multiplexer: boolean;
 }
 
 export const USAGE = `usage: npm run bench -- [--quick] [--json] [--scenario N]... [--path NAME]...
@@ -16,6 +18,7 @@ export const USAGE = `usage: npm run bench -- [--quick] [--json] [--scenario N].
   --scenario N     run scenario N only (1-7; repeat or comma-separate for several)
   --devices N      simulated devices for scenarios 5 and 6 (default 5000)
   --path NAME      run path NAME only (repeat or comma-separate for several)
+A run with neither --scenario nor --path also measures the multiplexer alone (npm run bench:mux).
 Progress goes to stderr, results to stdout.`;
 
 function list(values: readonly string[] | undefined): string[] {
@@ -54,5 +57,6 @@ export function parseOptions(argv: readonly string[], scenarioIds: readonly numb
     devices,
     scenarios: scenarios.length > 0 ? scenarioIds.filter((id) => scenarios.includes(id)) : scenarioIds,
     paths: paths.length > 0 ? pathNames.filter((n) => paths.includes(n)) : pathNames,
+    multiplexer: scenarios.length === 0 && paths.length === 0,
   };
 }
