@@ -26,11 +26,17 @@ function skippedAll(path: string, scenarios: readonly Scenario[], reason: string
 const PRODUCT_ONLY = 'measures the product itself (tunnel path only)';
 
 /** Scenarios 5 and 6 share one simulator and one provisioning of sizes.devices devices. */
-function productContext(product: ProductHandle, sizes: Sizes, log: PathContext['log']): { context: ProductContext; stop(): Promise<void> } {
+function productContext(
+  product: ProductHandle,
+  sizes: Sizes,
+  log: PathContext['log'],
+): { context: ProductContext; helperPids(): number[]; stop(): Promise<void> } {
   let simulator: Promise<DeviceSimulator> | undefined;
+  let simulatorPid: number | undefined;
   const population = async (): Promise<DevicePopulation> => {
     simulator ??= (async () => {
       const sim = await DeviceSimulator.start({ dataDir: product.dataDir, deviceConfig: product.deviceConfig, logFile: path.join(product.workDir, 'simulator.log') });
+      simulatorPid = sim.pid;
       log(`device simulator (pid ${sim.pid}): provisioning ${sizes.devices} devices in the registry`);
       const p = await sim.provision(sizes.devices);
       log(`device simulator: ${p.count} devices provisioned in ${p.seconds.toFixed(1)} s`);
@@ -41,6 +47,8 @@ function productContext(product: ProductHandle, sizes: Sizes, log: PathContext['
   };
   return {
     context: { product, sizes, log, population },
+    // The simulator is the load generator of scenarios 5 and 6: its CPU is the generator's.
+    helperPids: () => (simulatorPid === undefined ? [] : [simulatorPid]),
     stop: async () => {
       if (simulator === undefined) return;
       await (await simulator.catch(() => undefined))?.stop();
@@ -98,7 +106,7 @@ export async function runPath(
       }
       log(`${path.name}: scenario ${scenario.id} (${scenario.name})`);
       try {
-        const { result, cpu } = await measureCpu(targets.pid, () => running.processes(), work);
+        const { result, cpu } = await measureCpu(targets.pid, () => running.processes(), work, () => product?.helperPids() ?? []);
         runs.push({ scenario: scenario.id, path: path.name, status: 'ok', ...result, cpuSeconds: cpu });
       } catch (err) {
         log(`${path.name}: scenario ${scenario.id} failed: ${message(err)}`);

@@ -111,7 +111,7 @@ export function renderReport(report: BenchReport, scenarios: readonly Scenario[]
 
   const cpu = cpuTable(report);
   if (cpu !== undefined) {
-    out.push('', `CPU seconds during each scenario (${report.machine.cores} cores; "others" is the rest of the machine, i.e. noise):`, cpu);
+    out.push('', `CPU seconds during each scenario (${report.machine.cores} cores; "generator" includes the device simulator of 5 and 6; "others" is the rest of the machine, i.e. noise):`, cpu);
   }
   if (report.warnings.length > 0) out.push('', ...report.warnings.map((w) => `warning: ${w}`));
 
