@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import type Forge from 'node-forge';
 import { TrustError, TrustErrorCode } from './errors.js';
-import { forgeSync } from './forge.js';
+import { loadForge } from './forge.js';
 
 /**
  * Anything a certificate arrives as: PEM text (node:tls `ca` style, possibly several certificates),
@@ -92,7 +92,7 @@ export function toX509List(input: CertificateInput, what = 'the certificate'): X
     return certs.map((b) => parseOne(b.pem, what));
   }
   if (input instanceof Uint8Array) return [parseOne(input, what)];
-  if (isForgeCertificate(input)) return [parseOne(forgeSync().pki.certificateToPem(input), what)];
+  if (isForgeCertificate(input)) return [parseOne(loadForge().pki.certificateToPem(input), what)];
   throw new TrustError(TrustErrorCode.PemInvalid, `${what} is neither PEM, DER nor a parsed certificate`);
 }
 

@@ -146,7 +146,7 @@ async function issue(forge: NodeForge, request: IssueRequest): Promise<Certifica
 
 /** A root CA for development (or, given `issuer`, an intermediate): CA:true, keyCertSign, ~10 years. */
 export async function createDevCa(options: CreateDevCaOptions = {}): Promise<CertificateAndKey> {
-  const forge = await loadForge();
+  const forge = loadForge();
   // DER order is broad to specific (O before CN), as in every public CA; printed most specific first.
   const subject: Forge.pki.CertificateField[] = [
     ...(options.organization ? [{ name: 'organizationName', value: options.organization }] : []),
@@ -191,7 +191,7 @@ export async function createServerCertificate(
   ca: CertificateAndKey,
   options: CreateServerCertificateOptions = {},
 ): Promise<CertificateAndKey> {
-  const forge = await loadForge();
+  const forge = loadForge();
   const issuer = parseIssuer(forge, ca);
   const names = serverCertificateNames(options.hostnames);
   const extra = (options.hostnames ?? []).map(normalizeHostname);

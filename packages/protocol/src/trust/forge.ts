@@ -10,17 +10,7 @@ export type NodeForge = typeof Forge;
 
 let loaded: NodeForge | undefined;
 
-/** For the certificate generators (asynchronous anyway): a dynamic import that bundlers keep. */
-export async function loadForge(): Promise<NodeForge> {
-  loaded ??= ((await import('node-forge')) as { default: NodeForge }).default;
-  return loaded;
-}
-
-/**
- * For code handed a node-forge object, whose caller has node-forge loaded already: the module is
- * then in require's cache and this costs nothing.
- */
-export function forgeSync(): NodeForge {
+export function loadForge(): NodeForge {
   loaded ??= createRequire(import.meta.url)('node-forge') as NodeForge;
   return loaded;
 }
