@@ -1,6 +1,7 @@
-import { Duplex } from 'node:stream';
+import { Duplex, type Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { CodedError } from '../errors.js';
+import { DataFrameReader } from './websocket-data-reader.js';
 import { binaryFrameHeader } from './websocket-frames.js';
 
 export const WebSocketErrorCode = {
@@ -20,6 +21,13 @@ export interface WebSocketDuplexOptions {
 
 /** Largest message we send; ws's receivers refuse more than their maxPayload (16 MiB here). */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Largest data frame read off the socket directly; bigger ones go to ws, which enforces its own maxPayload. */
+const MAX_DIRECT_FRAME = MAX_MESSAGE_BYTES;
+/**
+ * Writes up to this size leave as one buffer (header and payload copied together): one plain
+ * write costs less than a corked writev of several pieces, and copying a few KiB costs next to nothing.
+ */
+const COALESCE_LIMIT = 16 * 1024;
 
 /**
  * The socket under a ws WebSocket. ws keeps it in `_socket` (since ws 1.0) and has no public
@@ -28,6 +36,32 @@ const MAX_MESSAGE_BYTES = 1024 * 1024;
 function socketOf(ws: WebSocket): Duplex | null {
   const socket = (ws as unknown as { _socket?: unknown })._socket;
   return socket instanceof Duplex ? socket : null;
+}
+
+/** What the direct reader needs of ws's Receiver (ws 8): where to send the frames it does not take. */
+interface WsReceiver extends Writable {
+  _bufferedBytes: number;
+  _state: number;
+  _fragments: unknown[];
+}
+
+/** ws's Receiver (`_receiver`, ws >= 2), or null if this ws keeps it elsewhere. */
+function receiverOf(ws: WebSocket): WsReceiver | null {
+  const receiver = (ws as unknown as { _receiver?: Partial<WsReceiver> })._receiver;
+  const looksRight =
+    receiver !== undefined &&
+    receiver !== null &&
+    typeof receiver.write === 'function' &&
+    typeof receiver._bufferedBytes === 'number' &&
+    typeof receiver._state === 'number' &&
+    Array.isArray(receiver._fragments);
+  return looksRight ? (receiver as WsReceiver) : null;
+}
+
+/** ws's Receiver holds no part of a frame: a frame parser starting at the next socket byte starts at a frame. */
+function receiverIdle(receiver: WsReceiver): boolean {
+  // 0 is GET_INFO, the state between frames.
+  return receiver._bufferedBytes === 0 && receiver._state === 0 && receiver._fragments.length === 0;
 }
 
 /**
@@ -46,6 +80,10 @@ export class WebSocketDuplex extends Duplex {
   private closedByPeer = false;
   private closeCode = 1000;
   private closeReason = '';
+  /** The socket's bytes go through our DataFrameReader rather than ws's Receiver. */
+  private readingDirectly = false;
+  /** Set by consumeDirectly: received bytes go here instead of through the readable side. */
+  private consumer: ((chunk: Buffer) => void) | null = null;
 
   constructor(ws: WebSocket, options: WebSocketDuplexOptions = {}) {
     super({ allowHalfOpen: false, writableHighWaterMark: 64 * 1024, readableHighWaterMark: 256 * 1024 });
@@ -59,7 +97,9 @@ export class WebSocketDuplex extends Duplex {
         this.destroy(new CodedError(WebSocketErrorCode.TextMessage, 'received a text WebSocket message; the tunnel carries binary only'));
         return;
       }
-      if (!this.push(data)) ws.pause();
+      this.received(data);
+      // A message ws parsed may have arrived in the same read as the handshake before it.
+      if (!this.readingDirectly) process.nextTick(() => this.takeOverSocket());
     });
     ws.once('close', (code: number, reason: Buffer) => {
       this.closedByPeer = true;
@@ -73,6 +113,7 @@ export class WebSocketDuplex extends Duplex {
       }
     });
     ws.on('error', (err: Error) => this.destroy(err));
+    this.takeOverSocket();
   }
 
   /**
@@ -86,6 +127,62 @@ export class WebSocketDuplex extends Duplex {
 
   override _read(): void {
     this.ws.resume();
+  }
+
+  /**
+   * Hands every received byte to onData instead of the readable side, which then only reports the
+   * end: for a single consumer (a yamux session) that is one stream layer less per message.
+   * pause() and resume() keep working, on the socket itself.
+   */
+  consumeDirectly(onData: (chunk: Buffer) => void): void {
+    this.consumer = onData;
+    // Flowing, so that 'end' is still emitted when the peer closes.
+    this.resume();
+  }
+
+  override pause(): this {
+    if (this.consumer === null) return super.pause();
+    this.ws.pause();
+    return this;
+  }
+
+  override resume(): this {
+    if (this.consumer !== null) this.ws.resume();
+    return super.resume();
+  }
+
+  private received(data: Buffer): void {
+    if (this.consumer !== null) this.consumer(data);
+    else if (!this.push(data)) this.ws.pause();
+  }
+
+  /**
+   * Takes the socket's 'data' events over from ws once ws holds no partial frame, so data frames
+   * skip ws's Receiver; ws still gets every other frame (see DataFrameReader). Without access to
+   * ws's internals (another ws version) everything stays with ws, as correct and slower.
+   */
+  private takeOverSocket(): void {
+    const socket = this.socket;
+    const receiver = receiverOf(this.ws);
+    if (this.readingDirectly || socket === null || receiver === null || this.ws.readyState !== WebSocket.OPEN) return;
+    if (!receiverIdle(receiver)) return;
+    this.readingDirectly = true;
+    const reader = new DataFrameReader(
+      {
+        data: (payload) => this.received(payload),
+        // ws's own 'data' listener does the same with what it reads.
+        other: (bytes) => {
+          if (!receiver.write(bytes)) socket.pause();
+        },
+      },
+      { expectMasked: !this.masked, maxPayload: MAX_DIRECT_FRAME },
+    );
+    for (const listener of socket.listeners('data')) socket.off('data', listener as (chunk: Buffer) => void);
+    socket.on('data', (chunk: Buffer) => reader.write(chunk));
+    // On close ws reads what a paused socket still buffers into its Receiver; it must pass here first.
+    socket.prependListener('close', () => {
+      for (let chunk = socket.read() as Buffer | null; chunk !== null; chunk = socket.read() as Buffer | null) reader.write(chunk);
+    });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -123,12 +220,19 @@ export class WebSocketDuplex extends Duplex {
       this.send(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), callback);
       return;
     }
-    socket.cork();
-    for (const message of messages(chunks)) {
-      socket.write(binaryFrameHeader(message.bytes, this.masked));
-      for (const piece of message.pieces) socket.write(piece);
+    let bytes = 0;
+    for (const chunk of chunks) bytes += chunk.length;
+    if (bytes <= COALESCE_LIMIT) {
+      const header = binaryFrameHeader(bytes, this.masked);
+      socket.write(Buffer.concat([header, ...chunks], header.length + bytes));
+    } else {
+      socket.cork();
+      for (const message of messages(chunks)) {
+        socket.write(binaryFrameHeader(message.bytes, this.masked));
+        for (const piece of message.pieces) socket.write(piece);
+      }
+      socket.uncork();
     }
-    socket.uncork();
     if (socket.writableLength <= this.highWaterMark) {
       callback();
       return;

@@ -24,6 +24,18 @@ export interface YamuxSessionEvents {
   close: [err: YamuxError | undefined];
 }
 
+/**
+ * A transport that can hand what it receives straight to one consumer rather than through its
+ * readable side (the WebSocket adapter can: one stream layer less for every message).
+ */
+export interface DirectReadable {
+  consumeDirectly(onData: (chunk: Buffer) => void): void;
+}
+
+function isDirectReadable(transport: Duplex): transport is Duplex & DirectReadable {
+  return typeof (transport as Partial<DirectReadable>).consumeDirectly === 'function';
+}
+
 interface PendingPing {
   started: bigint;
   resolve: (rttMs: number) => void;
@@ -74,7 +86,8 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     this.decoder = new FrameDecoder(this);
     this.encoder = new FrameEncoder(transport, () => this.afterFlush());
 
-    transport.on('data', (chunk: Buffer) => this.receive(chunk));
+    if (isDirectReadable(transport)) transport.consumeDirectly((chunk) => this.receive(chunk));
+    else transport.on('data', (chunk: Buffer) => this.receive(chunk));
     transport.on('drain', () => this.afterFlush());
     transport.once('end', () => this.transportEnded('the connection was closed by the peer'));
     transport.once('close', () => this.transportEnded('the connection closed'));
