@@ -80,6 +80,8 @@ export class WebSocketDuplex extends Duplex {
   private closedByPeer = false;
   private closeCode = 1000;
   private closeReason = '';
+  /** ws's Receiver, for the frames the direct reader leaves to it; null: ws reads everything itself. */
+  private readonly receiver: WsReceiver | null;
   /** The socket's bytes go through our DataFrameReader rather than ws's Receiver. */
   private readingDirectly = false;
   /** Set by consumeDirectly: received bytes go here instead of through the readable side. */
@@ -90,6 +92,7 @@ export class WebSocketDuplex extends Duplex {
     this.ws = ws;
     this.highWaterMark = options.highWaterMark ?? 256 * 1024;
     this.socket = socketOf(ws);
+    this.receiver = this.socket === null ? null : receiverOf(ws);
     this.masked = typeof ws.url === 'string' && ws.url !== '';
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -99,7 +102,7 @@ export class WebSocketDuplex extends Duplex {
       }
       this.received(data);
       // A message ws parsed may have arrived in the same read as the handshake before it.
-      if (!this.readingDirectly) process.nextTick(() => this.takeOverSocket());
+      if (!this.readingDirectly && this.receiver !== null) process.nextTick(() => this.takeOverSocket());
     });
     ws.once('close', (code: number, reason: Buffer) => {
       this.closedByPeer = true;
@@ -162,8 +165,7 @@ export class WebSocketDuplex extends Duplex {
    * ws's internals (another ws version) everything stays with ws, as correct and slower.
    */
   private takeOverSocket(): void {
-    const socket = this.socket;
-    const receiver = receiverOf(this.ws);
+    const { socket, receiver } = this;
     if (this.readingDirectly || socket === null || receiver === null || this.ws.readyState !== WebSocket.OPEN) return;
     if (!receiverIdle(receiver)) return;
     this.readingDirectly = true;
