@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SERVER_CLI = path.join(root, 'packages/tunnel-server/dist/src/cli.js');
 export const CLIENT_CLI = path.join(root, 'packages/tunnel-client/dist/src/cli.js');
+export const RELAY_BENCH = path.join(root, 'bench/dist/src/relay/main.js');
 
 /** One JSON log line (pino) a process wrote to stderr. */
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string };

@@ -10,7 +10,6 @@ import type WebSocket from 'ws';
 import { Client, Server } from 'yamux-js';
 import { WebSocketDuplex, YamuxSession } from '../src/index.js';
 import { tcpPair, wsPair } from '../test/loopback.js';
-import { textTable } from './text-table.js';
 
 interface Result {
   name: string;
@@ -158,7 +157,10 @@ function parseArgs(argv: string[]): { json: boolean; seconds: number } {
 
 function table(results: Result[], rawTcpMibps: number): string {
   const rows = results.map((r) => [r.name, String(r.streams), r.mibps.toFixed(1), `${((100 * r.mibps) / rawTcpMibps).toFixed(0)}%`]);
-  return textTable(['transfer', 'streams', 'MiB/s', 'vs raw TCP'], rows);
+  const head = ['transfer', 'streams', 'MiB/s', 'vs raw TCP'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 async function main(): Promise<void> {

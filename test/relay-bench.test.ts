@@ -1,9 +1,5 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-
-const RELAY_BENCH = fileURLToPath(new URL('../../benchmark/relay-bench.js', import.meta.url));
+import { cleanup, RELAY_BENCH, run } from './support/processes.js';
 
 interface RelayBenchReport {
   roundTrips: number;
@@ -12,9 +8,11 @@ interface RelayBenchReport {
 
 describe('npm run bench:relay', function () {
   this.timeout(120_000);
+  after(cleanup);
 
   it('carries round trips through four processes over every link kind (TLS checked against its CA)', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [RELAY_BENCH, '--round-trips', '50', '--json']);
+    const { code, stdout, stderr } = await run(RELAY_BENCH, ['--round-trips', '50', '--json'], { timeoutMs: 110_000 });
+    expect(code, stderr).to.equal(0);
     const report = JSON.parse(stdout) as RelayBenchReport;
     expect(report.roundTrips).to.equal(50);
     expect(report.results.map((r) => r.link)).to.deep.equal(['tcp', 'tls', 'websocket', 'yamux']);
@@ -25,9 +23,8 @@ describe('npm run bench:relay', function () {
   });
 
   it('refuses a round-trip count it cannot measure', async () => {
-    const run = promisify(execFile)(process.execPath, [RELAY_BENCH, '--round-trips', '3']);
-    const err = (await run.then(() => null, (e: unknown) => e)) as { code?: number; stderr?: string } | null;
-    expect(err?.code).to.equal(1);
-    expect(err?.stderr).to.contain('--round-trips takes a whole number of at least 10');
+    const { code, stderr } = await run(RELAY_BENCH, ['--round-trips', '3']);
+    expect(code).to.equal(1);
+    expect(stderr).to.contain('--round-trips takes a whole number of at least 10');
   });
 });

@@ -1,0 +1,65 @@
+import https from 'node:https';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import WebSocket, { WebSocketServer } from 'ws';
+import { WebSocketDuplex, YamuxSession, zeroMask } from '@tunnel/protocol';
+
+/** The links a relay chain can be built with, each one layer more of the tunnel's data path. */
+export const LINKS = {
+  tcp: 'TCP (the floor for Node)',
+  tls: 'TLS',
+  websocket: 'TLS + WebSocket',
+  yamux: 'TLS + WebSocket + yamux',
+} as const;
+export type Link = keyof typeof LINKS;
+
+/** The relays' certificate, and the CA the dialling side checks it against. */
+export interface Pki {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+const HOST = '127.0.0.1';
+
+function listening(server: net.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, HOST, () => resolve((server.address() as net.AddressInfo).port)));
+}
+
+/** Accepts byte streams of `link` kind, one per connection (or per yamux stream); resolves with the port. */
+export function listenLink(link: Link, pki: Pki, onStream: (s: Duplex) => void): Promise<number> {
+  const noDelay = (s: net.Socket): void => {
+    s.setNoDelay(true);
+    onStream(s);
+  };
+  if (link === 'tcp') return listening(net.createServer(noDelay));
+  if (link === 'tls') return listening(tls.createServer({ key: pki.key, cert: pki.cert }, noDelay));
+  const server = https.createServer({ key: pki.key, cert: pki.cert });
+  new WebSocketServer({ server, perMessageDeflate: false }).on('connection', (ws) => {
+    const pipe = new WebSocketDuplex(ws);
+    if (link === 'websocket') onStream(pipe);
+    else new YamuxSession(pipe, { role: 'server' }).on('stream', onStream);
+  });
+  return listening(server);
+}
+
+/** Opens one byte stream of `link` kind to the next relay (or, as TCP, to the echo service). */
+export async function dialLink(link: Link, pki: Pki, port: number): Promise<Duplex> {
+  if (link === 'tcp' || link === 'tls') {
+    const socket = link === 'tcp' ? net.connect(port, HOST) : tls.connect({ port, host: HOST, ca: pki.ca });
+    await new Promise<void>((resolve, reject) => {
+      socket.once(link === 'tcp' ? 'connect' : 'secureConnect', resolve);
+      socket.once('error', reject);
+    });
+    socket.setNoDelay(true);
+    return socket;
+  }
+  const ws = new WebSocket(`wss://${HOST}:${port}/`, { ca: pki.ca, perMessageDeflate: false, generateMask: zeroMask });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const pipe = new WebSocketDuplex(ws);
+  return link === 'websocket' ? pipe : new YamuxSession(pipe, { role: 'client' }).open();
+}
