@@ -21,3 +21,10 @@ export function parsePortArg(value: string): number {
   if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError(`must be a port number from 1 to 65535, got "${value}"`);
   return n;
 }
+
+/** A limit: a whole number of at least 1. */
+export function parseCountArg(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`must be a whole number of at least 1, got "${value}"`);
+  return n;
+}

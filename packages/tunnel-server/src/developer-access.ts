@@ -8,6 +8,7 @@ import { ConnectProxy } from './connect-proxy/connect-proxy.js';
 import { ForwardRequestProxy } from './connect-proxy/forward-request.js';
 import type { DeviceSessions } from './devices/device-sessions.js';
 import { DeviceStreamOpener } from './forwarding/device-stream-opener.js';
+import type { PreAuthGate } from './connections/pre-auth-gate.js';
 import type { Router } from './http/router.js';
 import type { ServerMetrics } from './metrics/server-metrics.js';
 import type { Presence } from './presence/presence.js';
@@ -25,6 +26,7 @@ export interface DeveloperAccessHost {
   readonly log: Logger;
   readonly authLimits: AuthLimits;
   readonly metrics: ServerMetrics;
+  readonly preAuth: Pick<PreAuthGate, 'authenticated'>;
   onWebSocket<T>(path: string, handler: (ws: WebSocket, req: IncomingMessage, admitted: T) => void, admit: (req: IncomingMessage) => Promise<T>): void;
   onProxy(handlers: { connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; request: (req: IncomingMessage, res: ServerResponse) => Promise<void> }): void;
 }
@@ -57,7 +59,7 @@ export function mountDeveloperAccess(host: DeveloperAccessHost, settings: Develo
     (ws, req, user) => users.accept(ws, req, user),
     (req) => authenticateBearer(authenticator, req),
   );
-  const connect = new ConnectProxy({ authenticator, opener, log });
+  const connect = new ConnectProxy({ authenticator, opener, log, authenticated: (req) => host.preAuth.authenticated(req.socket) });
   const forward = new ForwardRequestProxy({ authenticator, opener, log });
   host.onProxy({ connect: (req, socket, head) => connect.handle(req, socket, head), request: (req, res) => forward.handle(req, res) });
   registerApiRoutes(host.router, { registry, presence, authenticator, authFailures: (uuid) => host.authLimits.subjectFailures(deviceSubject(uuid)) });

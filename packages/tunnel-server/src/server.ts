@@ -1,11 +1,13 @@
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticatedRoute } from './api/authenticated-route.js';
+import { authenticateBearer } from './users/bearer-auth.js';
+import { bearerToken } from './users/token-headers.js';
 import { AuthLimits } from './auth/auth-limits.js';
 import { registerDashboardRoutes } from './dashboard/dashboard-routes.js';
 import { DeviceEndpoint } from './devices/device-endpoint.js';
@@ -23,6 +25,9 @@ import { SqlitePresence } from './presence/sqlite-presence.js';
 import { openRegistry } from './registry/index.js';
 import type { Registry } from './registry/types.js';
 import { loadServerTls, type ServerTls } from './tls/server-tls.js';
+import { TLS_CIPHERS } from './tls/ciphers.js';
+import { ConnectionGuard, type GuardedConnection } from './connections/connection-guard.js';
+import { PreAuthGate, type PreAuthLimits } from './connections/pre-auth-gate.js';
 
 export interface ServerSettings {
   host: string;
@@ -45,6 +50,12 @@ export interface ServerSettings {
   authTimeoutMs: number;
   /** How often removals made by admin commands are checked for. Default 1 s. */
   removalPollMs: number;
+  /** Unauthenticated connections: per source address, in all, and the time to authenticate. */
+  preAuth: PreAuthLimits;
+  /** Streams one user may have open at once, over all devices and ways in. */
+  userStreamLimit: number;
+  /** `device tunnel` sessions one user may hold at once. */
+  userSessionLimit: number;
   yamux: Partial<YamuxConfig>;
 }
 
@@ -59,6 +70,9 @@ export const defaultServerSettings: ServerSettings = {
   authFailureDelayMs: 1_000,
   authTimeoutMs: 15_000,
   removalPollMs: 1_000,
+  preAuth: { perSource: 256, global: 2_048, timeoutMs: 10_000 },
+  userStreamLimit: 256,
+  userSessionLimit: 16,
   yamux: {},
 };
 
@@ -74,6 +88,9 @@ export class TunnelServer {
   /** Failed device and user authentications, counted per source and per uuid. */
   readonly authLimits = new AuthLimits();
   readonly metrics: ServerMetrics;
+  /** Closes only the connection whose handler threw; see installProcessHandler for the rest. */
+  readonly guard: ConnectionGuard;
+  readonly preAuth: PreAuthGate;
   private readonly http: https.Server;
   private readonly wss: WebSocketServer;
   private readonly removals: RemovalWatcher;
@@ -96,25 +113,17 @@ export class TunnelServer {
     this.metrics = new ServerMetrics({ registry: this.registry, presence: this.presence, connectedDevices: () => this.sessions.size });
     this.removals = new RemovalWatcher(this.registry, this.presence, this.sessions, settings.removalPollMs, this.log);
 
-    this.http = https.createServer({ key: this.tls.key, cert: this.tls.cert, minVersion: 'TLSv1.2' }, (req, res) => {
-      const handling = this.proxyRequestHandler && /^http:\/\//i.test(req.url ?? '') ? this.proxyRequestHandler(req, res).then(() => true) : this.router.handle(req, res);
-      handling.then(
-        (handled) => {
-          if (!handled) sendError(res, 404, 'ERR_HTTP_NOT_FOUND', `nothing at ${req.url ?? '/'}`);
-        },
-        (err: Error) => {
-          this.log.error({ url: req.url, err: err.message }, 'request failed');
-          if (!res.headersSent) sendError(res, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
-          else res.destroy();
-        },
-      );
-    });
+    this.guard = new ConnectionGuard(this.log);
+    this.preAuth = new PreAuthGate(settings.preAuth, this.log);
+    const tlsOptions = { key: this.tls.key, cert: this.tls.cert, minVersion: 'TLSv1.2' as const, ciphers: TLS_CIPHERS, handshakeTimeout: settings.preAuth.timeoutMs };
+    this.http = https.createServer(tlsOptions, (req, res) => this.guard.run(guarded('request', req, () => res.destroy()), () => this.onRequest(req, res)));
+    this.http.on('connection', (socket: Socket) => this.preAuth.accept(socket));
     this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err: err.message, code: err.code }, 'TLS handshake failed'));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
     // Devices estimate their clock offset from it (ws sends no Date of its own).
     this.wss.on('headers', (headers) => headers.push(`Date: ${new Date().toUTCString()}`));
-    this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
-    this.http.on('connect', (req, socket: Duplex, head: Buffer) => this.onConnectRequest(req, socket, head));
+    this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => this.guard.run(guarded('upgrade', req, () => socket.destroy()), () => this.onUpgrade(req, socket, head)));
+    this.http.on('connect', (req, socket: Duplex, head: Buffer) => this.guard.run(guarded('connect', req, () => socket.destroy()), () => this.onConnectRequest(req, socket, head)));
 
     // Devices and CLIs ping the server every interval; answering them is enough to know they are
     // alive, so the server pings only a session that went quiet (half the keepalive work per device).
@@ -127,6 +136,7 @@ export class TunnelServer {
       yamux,
       log: this.log,
       metrics: this.metrics,
+      authenticated: (req) => this.preAuth.authenticated(req.socket),
       handshake: {
         identity: this.identity,
         verify: checkTranscriptSignature,
@@ -158,9 +168,13 @@ export class TunnelServer {
       }),
     );
     this.router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
-    this.router.on('GET', '/readyz', (_req, res) =>
-      sendJson(res, this.stopping ? 503 : 200, { status: this.stopping ? 'draining' : 'ready', devices: this.sessions.size }),
-    );
+    this.router.on('GET', '/readyz', async (req, res) => {
+      const status = this.stopping ? 503 : 200;
+      const body = { status: this.stopping ? 'draining' : 'ready' };
+      // The number of connected devices sizes the fleet for an outsider: only with a valid token.
+      const user = bearerToken(req.headers) === undefined ? null : await authenticateBearer(this.developerAccess.authenticator, req).catch(() => null);
+      sendJson(res, status, user ? { ...body, devices: this.sessions.size } : body);
+    });
   }
 
   static async start(partial: Partial<ServerSettings> = {}, log: Logger = createLogger({ name: 'tunnel-server' })): Promise<TunnelServer> {
@@ -206,7 +220,9 @@ export class TunnelServer {
       }
       if (socket.destroyed) return;
       socket.off('error', ignore);
-      this.wss.handleUpgrade(req, socket, head, (ws) => handler(ws, req, admitted));
+      // Users are admitted by their token; devices prove themselves inside the WebSocket.
+      if (admit) this.preAuth.authenticated(req.socket);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.guard.run(guarded('websocket', req, () => ws.terminate()), () => handler(ws, req, admitted)));
     });
   }
 
@@ -240,6 +256,20 @@ export class TunnelServer {
     return this.stopping;
   }
 
+  private onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const handling = this.proxyRequestHandler && /^http:\/\//i.test(req.url ?? '') ? this.proxyRequestHandler(req, res).then(() => true) : this.router.handle(req, res);
+    return handling.then(
+      (handled) => {
+        if (!handled) sendError(res, 404, 'ERR_HTTP_NOT_FOUND', `nothing at ${req.url ?? '/'}`);
+      },
+      (err: Error) => {
+        this.log.error({ url: req.url, err: err.message }, 'request failed');
+        if (!res.headersSent) sendError(res, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+        else res.destroy();
+      },
+    );
+  }
+
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const handler = this.upgrades.get(path);
@@ -259,4 +289,8 @@ export class TunnelServer {
     else if (!this.connectHandler) writeRawError(socket, 405, 'ERR_HTTP_METHOD', 'this server does not take CONNECT');
     else this.connectHandler(req, socket, head);
   }
+}
+
+function guarded(kind: GuardedConnection['kind'], req: IncomingMessage, close: () => void): GuardedConnection {
+  return { kind, remoteAddress: req.socket.remoteAddress ?? 'unknown', close };
 }

@@ -1,4 +1,22 @@
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { CodedError, errorCode } from '../errors.js';
+
+export const JoinErrorCode = {
+  /** Tearing down one side threw; both sides were destroyed instead and the join finished. */
+  TeardownFailed: 'ERR_STREAM_TEARDOWN_FAILED',
+} as const;
+
+/** A teardown that threw, with the thrown error's own code kept apart from ours. */
+export class TeardownError extends CodedError<typeof JoinErrorCode.TeardownFailed> {
+  readonly causeCode: string | undefined;
+
+  constructor(cause: unknown) {
+    super(JoinErrorCode.TeardownFailed, `tearing down a joined stream failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.causeCode = errorCode(cause);
+  }
+}
 
 export interface JoinResult {
   /** Bytes that went from a to b. */
@@ -10,6 +28,14 @@ export interface JoinResult {
   error?: Error;
 }
 
+export interface JoinOptions {
+  /**
+   * Told of an exception thrown while one side was torn down. Both sides are then destroyed and
+   * the join still resolves: one stream's teardown must never take the process down.
+   */
+  onTeardownError?: (err: TeardownError) => void;
+}
+
 /**
  * Joins two byte streams both ways until both directions have ended. Backpressure comes from
  * pipe(): a side that stops reading stops the other side's reads. End-of-input on one side is
@@ -17,7 +43,7 @@ export interface JoinResult {
  * an error or abrupt close on one side resets the other.
  * TCP sockets must be created with allowHalfOpen: true for the half-close to survive.
  */
-export function joinStreams(a: Duplex, b: Duplex): Promise<JoinResult> {
+export function joinStreams(a: Duplex, b: Duplex, options: JoinOptions = {}): Promise<JoinResult> {
   const started = Date.now();
   let bytesAtoB = 0;
   let bytesBtoA = 0;
@@ -27,16 +53,31 @@ export function joinStreams(a: Duplex, b: Duplex): Promise<JoinResult> {
   a.pipe(b);
   b.pipe(a);
 
+  // These listeners run inside emit() of a socket or stream, where nobody above would catch.
+  const guarded = (teardown: () => void): void => {
+    try {
+      teardown();
+    } catch (err) {
+      const error = new TeardownError(err);
+      firstError ??= error;
+      forceDestroy(a);
+      forceDestroy(b);
+      options.onTeardownError?.(error);
+    }
+  };
+
   return new Promise((resolve) => {
     let open = 2;
     const watch = (self: Duplex, other: Duplex): void => {
       self.on('error', (err: Error) => {
         firstError ??= err;
-        reset(other);
+        guarded(() => reset(other));
       });
       self.once('close', () => {
         // Closed without a clean end of its input: the other side must not wait for more.
-        if (!self.readableEnded || !self.writableFinished) reset(other);
+        guarded(() => {
+          if (!self.readableEnded || !self.writableFinished) reset(other);
+        });
         open -= 1;
         if (open === 0) {
           const result: JoinResult = { bytesAtoB, bytesBtoA, durationMs: Date.now() - started };
@@ -50,11 +91,24 @@ export function joinStreams(a: Duplex, b: Duplex): Promise<JoinResult> {
   });
 }
 
-/** Destroys a stream the way its peer sees as an abort: TCP RST for sockets, yamux RST for streams. */
+/**
+ * Destroys a stream the way its peer sees as an abort: TCP RST for plain TCP sockets, yamux RST
+ * for yamux streams. A TLS socket (a CONNECT client) cannot be reset (Node throws
+ * ERR_INVALID_HANDLE_TYPE: its handle is the TLS layer, not TCP), so it is destroyed instead.
+ */
 export function reset(stream: Duplex): void {
   if (stream.destroyed) return;
-  const socketLike = stream as Duplex & { resetAndDestroy?: () => void; reset?: () => void };
-  if (typeof socketLike.resetAndDestroy === 'function') socketLike.resetAndDestroy();
-  else if (typeof socketLike.reset === 'function') socketLike.reset();
+  if (stream instanceof tls.TLSSocket) stream.destroy();
+  else if (stream instanceof net.Socket) stream.resetAndDestroy();
+  else if (typeof (stream as Duplex & { reset?: unknown }).reset === 'function') (stream as Duplex & { reset: () => void }).reset();
   else stream.destroy();
+}
+
+/** Last resort after a failed teardown: destroy() of an already broken stream must not throw again. */
+function forceDestroy(stream: Duplex): void {
+  try {
+    stream.destroy();
+  } catch {
+    // Nothing more can be done for this stream; the join still has to finish.
+  }
 }

@@ -137,7 +137,9 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
       return;
     }
     writeMessage(stream, { result: OpenResult.Ok, message: 'connected' });
-    const result = await joinStreams(stream, target.stream);
+    const result = await joinStreams(stream, target.stream, {
+      onTeardownError: (err) => this.log.error({ stream: stream.id, code: err.code, errCode: err.causeCode, err: err.message }, 'a stream failed to tear down; both sides closed'),
+    });
     target.onFinished?.(result);
   }
 

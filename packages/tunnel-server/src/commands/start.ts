@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CodedError, collect, createLogger, parseDuration, parseDurationArg } from '@tunnel/protocol';
+import { CodedError, collect, createLogger, parseCountArg, parseDuration, parseDurationArg } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { defaultServerSettings, TunnelServer, type ServerSettings } from '../server.js';
 import { dataOption, parseListenPortArg } from './options.js';
@@ -17,6 +17,11 @@ interface StartFlags {
   drainSpread?: number;
   keepaliveInterval?: number;
   keepaliveTimeout?: number;
+  preauthPerSource?: number;
+  preauthGlobal?: number;
+  preauthTimeout?: number;
+  userStreamLimit?: number;
+  userSessionLimit?: number;
 }
 
 /** Keys a --config file may hold, and how each is read. */
@@ -36,7 +41,17 @@ const fileKeys: Record<string, (v: unknown, s: Partial<ServerSettings>) => void>
   authFailureDelay: (v, s) => (s.authFailureDelayMs = parseDuration(String(v), 'authFailureDelay')),
   keepaliveInterval: (v, s) => (s.yamux = { ...s.yamux, keepAliveInterval: parseDuration(String(v), 'keepaliveInterval') }),
   keepaliveTimeout: (v, s) => (s.yamux = { ...s.yamux, keepAliveTimeout: parseDuration(String(v), 'keepaliveTimeout') }),
+  preauthPerSource: (v, s) => (s.preAuth = { ...(s.preAuth ?? defaultServerSettings.preAuth), perSource: count('preauthPerSource', v) }),
+  preauthGlobal: (v, s) => (s.preAuth = { ...(s.preAuth ?? defaultServerSettings.preAuth), global: count('preauthGlobal', v) }),
+  preauthTimeout: (v, s) => (s.preAuth = { ...(s.preAuth ?? defaultServerSettings.preAuth), timeoutMs: parseDuration(String(v), 'preauthTimeout') }),
+  userStreamLimit: (v, s) => (s.userStreamLimit = count('userStreamLimit', v)),
+  userSessionLimit: (v, s) => (s.userSessionLimit = count('userSessionLimit', v)),
 };
+
+function count(key: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw invalid(key, 'a whole number of at least 1', v);
+  return v;
+}
 
 function invalid(key: string, expected: string, got: unknown): CodedError {
   return new CodedError('ERR_CONFIG_INVALID', `server config key ${key} must be ${expected}, got ${JSON.stringify(got)}`);
@@ -80,6 +95,11 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option('--drain-spread <duration>', 'devices are told to reconnect at a random moment within this window (default 30s)').argParser(parseDurationArg))
     .addOption(new Option('--keepalive-interval <duration>', 'ping every session this often (default 15s)').argParser(parseDurationArg))
     .addOption(new Option('--keepalive-timeout <duration>', 'a ping unanswered this long closes the session (default 30s)').argParser(parseDurationArg))
+    .addOption(new Option('--preauth-per-source <n>', `unauthenticated connections one address may hold (default ${defaultServerSettings.preAuth.perSource})`).argParser(parseCountArg))
+    .addOption(new Option('--preauth-global <n>', `unauthenticated connections in all (default ${defaultServerSettings.preAuth.global})`).argParser(parseCountArg))
+    .addOption(new Option('--preauth-timeout <duration>', `a connection not authenticated this long after it opened is closed (default ${defaultServerSettings.preAuth.timeoutMs / 1000}s)`).argParser(parseDurationArg))
+    .addOption(new Option('--user-stream-limit <n>', `streams one user may have open at once (default ${defaultServerSettings.userStreamLimit})`).argParser(parseCountArg))
+    .addOption(new Option('--user-session-limit <n>', `device tunnel sessions one user may hold at once (default ${defaultServerSettings.userSessionLimit})`).argParser(parseCountArg))
     .action(async (flags: StartFlags, cmd: Command) => {
       const fromFile = flags.config ? readServerConfig(flags.config) : {};
       const settings: Partial<ServerSettings> = { ...fromFile };
@@ -95,11 +115,19 @@ export function registerStartCommand(program: Command): void {
       if (flags.drainSpread !== undefined) settings.drainSpreadMs = flags.drainSpread;
       if (flags.keepaliveInterval !== undefined) settings.yamux = { ...settings.yamux, keepAliveInterval: flags.keepaliveInterval };
       if (flags.keepaliveTimeout !== undefined) settings.yamux = { ...settings.yamux, keepAliveTimeout: flags.keepaliveTimeout };
+      const preAuth = { ...(settings.preAuth ?? defaultServerSettings.preAuth) };
+      if (flags.preauthPerSource !== undefined) preAuth.perSource = flags.preauthPerSource;
+      if (flags.preauthGlobal !== undefined) preAuth.global = flags.preauthGlobal;
+      if (flags.preauthTimeout !== undefined) preAuth.timeoutMs = flags.preauthTimeout;
+      settings.preAuth = preAuth;
+      if (flags.userStreamLimit !== undefined) settings.userStreamLimit = flags.userStreamLimit;
+      if (flags.userSessionLimit !== undefined) settings.userSessionLimit = flags.userSessionLimit;
       if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
         throw new CodedError('ERR_CONFIG_INVALID', '--cert and --key go together: give both, or neither for the development CA');
       }
       const log = createLogger({ name: 'tunnel-server' });
       const server = await TunnelServer.start(settings, log);
+      server.guard.installProcessHandler();
       let signals = 0;
       const shutdown = (signal: string): void => {
         signals += 1;

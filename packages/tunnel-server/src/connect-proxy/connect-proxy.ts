@@ -14,6 +14,8 @@ export interface ConnectProxyDeps {
   authenticator: UserAuthenticator;
   opener: DeviceStreamOpener;
   log: Logger;
+  /** Told when a CONNECT's token was accepted (the connection then leaves the pre-auth limits). */
+  authenticated?: (req: IncomingMessage) => void;
 }
 
 const TOKEN_HINT = 'send the API token as the Proxy-Authorization password (curl --proxy-user x:TOKEN)';
@@ -41,6 +43,7 @@ export class ConnectProxy {
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
     const user = await this.authenticate(req, socket, remoteAddress);
     if (!user) return;
+    this.deps.authenticated?.(req);
     let target: ConnectTarget;
     try {
       target = parseConnectTarget(req.url);
@@ -66,7 +69,9 @@ export class ConnectProxy {
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     // Bytes the client sent right behind its CONNECT header belong to the device.
     if (head.length > 0) socket.unshift(head);
-    const r = await joinStreams(socket, opened.stream);
+    const r = await joinStreams(socket, opened.stream, {
+      onTeardownError: (err) => this.deps.log.error({ code: err.code, errCode: err.causeCode, err: err.message, device: opened.device.uuid }, 'a CONNECT stream failed to tear down; both sides closed'),
+    });
     opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) });
   }
 

@@ -16,6 +16,8 @@ export interface DeviceEndpointDeps {
   nodeId: string;
   log: Logger;
   metrics: AuthFailureSink;
+  /** Told when a connection's device proved its identity (it then leaves the pre-auth limits). */
+  authenticated?: (req: IncomingMessage) => void;
 }
 
 /** Where device WebSockets land: authenticate, then hold the session until it ends. */
@@ -43,6 +45,7 @@ export class DeviceEndpoint {
       }
       return;
     }
+    this.deps.authenticated?.(req);
     const session = new TunnelSession(device.transport, { role: 'server', yamux: this.deps.yamux, logger: log });
     // Devices answer opens; they do not open streams into the server.
     session.serve(async () => {
