@@ -34,6 +34,8 @@ export interface DeveloperAccessHost {
 export interface DeveloperAccessSettings {
   authFailureDelayMs: number;
   yamux: Partial<YamuxConfig>;
+  userStreamLimit: number;
+  userSessionLimit: number;
 }
 
 /**
@@ -52,12 +54,12 @@ const RECHECK_INTERVAL_MS = 1_000;
 export function mountDeveloperAccess(host: DeveloperAccessHost, settings: DeveloperAccessSettings): DeveloperAccess {
   const { registry, presence, sessions, log } = host;
   const authenticator = new UserAuthenticator({ registry, limits: host.authLimits, failureDelayMs: settings.authFailureDelayMs, log, metrics: host.metrics });
-  const opener = new DeviceStreamOpener({ registry, presence, sessions, log, metrics: host.metrics });
-  const users = new UserEndpoint({ registry, opener, yamux: settings.yamux, log });
+  const opener = new DeviceStreamOpener({ registry, presence, sessions, log, metrics: host.metrics, userStreamLimit: settings.userStreamLimit });
+  const users = new UserEndpoint({ registry, opener, yamux: settings.yamux, log, sessionLimit: settings.userSessionLimit });
   host.onWebSocket<UserRecord>(
     USER_CONNECT_PATH,
     (ws, req, user) => users.accept(ws, req, user),
-    (req) => authenticateBearer(authenticator, req),
+    async (req) => users.admit(await authenticateBearer(authenticator, req)),
   );
   const connect = new ConnectProxy({ authenticator, opener, log, authenticated: (req) => host.preAuth.authenticated(req.socket) });
   const forward = new ForwardRequestProxy({ authenticator, opener, log });

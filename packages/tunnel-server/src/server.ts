@@ -156,7 +156,12 @@ export class TunnelServer {
       log: this.log,
       metrics: this.metrics,
     }).register(this.router);
-    this.developerAccess = mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux });
+    this.developerAccess = mountDeveloperAccess(this, {
+      authFailureDelayMs: settings.authFailureDelayMs,
+      yamux,
+      userStreamLimit: settings.userStreamLimit,
+      userSessionLimit: settings.userSessionLimit,
+    });
     registerDashboardRoutes(this.router);
     this.router.on(
       'GET',

@@ -8,6 +8,12 @@ import { CodedError } from '../errors.js';
 export const OpenResult = {
   Ok: 'ok',
   DeviceOffline: 'device-offline',
+  /** The device's session carries as many streams as it may (its stream budget is full). */
+  DeviceBusy: 'device-busy',
+  /** The device's session is ending (GoAway sent or received): it takes no new streams; retry shortly. */
+  DeviceDraining: 'device-draining',
+  /** The user holds as many streams as the server allows one person. */
+  LimitReached: 'limit-reached',
   UnknownDevice: 'unknown-device',
   AccessDenied: 'access-denied',
   PortNotAllowed: 'port-not-allowed',

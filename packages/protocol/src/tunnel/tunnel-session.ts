@@ -72,7 +72,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     try {
       stream = this.mux.open();
     } catch (err) {
-      throw new OpenError(OpenResult.DeviceOffline, `the tunnel session cannot open streams: ${(err as Error).message}`);
+      throw refusedOpen(err);
     }
     stream.on('error', () => undefined);
     writeMessage(stream, encodeOpenRequest(request));
@@ -149,6 +149,20 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     stream.end();
     // The opener may still have bytes in flight; take them so the stream can finish.
     stream.resume();
+  }
+}
+
+/** Why the session would not open a stream: a full budget and a drain are not "offline". */
+function refusedOpen(err: unknown): OpenError {
+  const message = err instanceof Error ? err.message : String(err);
+  switch (errorCode(err)) {
+    case YamuxErrorCode.TooManyStreams:
+      return new OpenError(OpenResult.DeviceBusy, `the device's stream budget is full (${message}); close some of its streams or try again later`);
+    case YamuxErrorCode.RemoteGoAway:
+    case YamuxErrorCode.LocalGoAway:
+      return new OpenError(OpenResult.DeviceDraining, `the tunnel session is going away and takes no new streams (${message}); try again in a few seconds`);
+    default:
+      return new OpenError(OpenResult.DeviceOffline, `the tunnel session cannot open streams: ${message}`);
   }
 }
 

@@ -6,6 +6,9 @@ import { errorCode, OpenError, OpenResult } from '@tunnel/protocol';
  */
 const causes: Record<Exclude<OpenResult, 'ok'>, string> = {
   [OpenResult.DeviceOffline]: 'device offline',
+  [OpenResult.DeviceBusy]: 'device busy',
+  [OpenResult.DeviceDraining]: 'device reconnecting',
+  [OpenResult.LimitReached]: 'your stream limit is reached',
   [OpenResult.UnknownDevice]: 'unknown device',
   [OpenResult.AccessDenied]: 'access denied',
   [OpenResult.PortNotAllowed]: 'port not allowed by the device',

@@ -41,7 +41,8 @@ export class ConnectProxy {
 
   private async serve(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
-    const user = await this.authenticate(req, socket, remoteAddress);
+    const token = proxyBasicToken(req.headers);
+    const user = await this.authenticate(token, socket, remoteAddress);
     if (!user) return;
     this.deps.authenticated?.(req);
     let target: ConnectTarget;
@@ -53,7 +54,7 @@ export class ConnectProxy {
     }
     let opened;
     try {
-      opened = await this.deps.opener.open(user, { device: target.device, host: '127.0.0.1', port: target.port }, { via: 'connect', remoteAddress });
+      opened = await this.deps.opener.open(user, token ?? '', { device: target.device, host: '127.0.0.1', port: target.port }, { via: 'connect', remoteAddress });
     } catch (err) {
       const refusal = err instanceof OpenError ? err : new OpenError(OpenResult.ServerError, (err as Error).message);
       writeRawError(socket, openResultStatus[refusal.result], refusal.code, refusal.message);
@@ -75,9 +76,9 @@ export class ConnectProxy {
     opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) });
   }
 
-  private async authenticate(req: IncomingMessage, socket: Duplex, remoteAddress: string): Promise<UserRecord | undefined> {
+  private async authenticate(token: string | undefined, socket: Duplex, remoteAddress: string): Promise<UserRecord | undefined> {
     try {
-      return await this.deps.authenticator.authenticate(proxyBasicToken(req.headers), remoteAddress, TOKEN_HINT);
+      return await this.deps.authenticator.authenticate(token, remoteAddress, TOKEN_HINT);
     } catch (err) {
       if (!(err instanceof UserAuthError)) throw err;
       const rejection = authRejection(err, 'proxy');

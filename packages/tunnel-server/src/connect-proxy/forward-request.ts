@@ -39,9 +39,10 @@ export class ForwardRequestProxy {
       return;
     }
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
+    const token = proxyBasicToken(req.headers);
     let user: UserRecord;
     try {
-      user = await this.deps.authenticator.authenticate(proxyBasicToken(req.headers), remoteAddress, 'send the API token as the proxy password (curl --proxy-user x:TOKEN)');
+      user = await this.deps.authenticator.authenticate(token, remoteAddress, 'send the API token as the proxy password (curl --proxy-user x:TOKEN)');
     } catch (err) {
       if (!(err instanceof UserAuthError)) throw err;
       const rejection = authRejection(err, 'proxy');
@@ -50,7 +51,7 @@ export class ForwardRequestProxy {
     }
     let opened: OpenedDeviceStream;
     try {
-      opened = await this.deps.opener.open(user, { device, host: '127.0.0.1', port: Number(url.port || 80) }, { via: 'proxy-request', remoteAddress });
+      opened = await this.deps.opener.open(user, token ?? '', { device, host: '127.0.0.1', port: Number(url.port || 80) }, { via: 'proxy-request', remoteAddress });
     } catch (err) {
       const refusal = err instanceof OpenError ? err : new OpenError(OpenResult.ServerError, (err as Error).message);
       sendError(res, openResultStatus[refusal.result], refusal.code, refusal.message);

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from '@tunnel/protocol';
 import { ConnectionErrorCode } from './errors.js';
+import { Tally } from './tally.js';
 
 export interface PreAuthLimits {
   /** Unauthenticated connections one address may hold at once. */
@@ -31,7 +32,7 @@ interface Pending {
  */
 export class PreAuthGate {
   private readonly pending = new Map<string, Pending>();
-  private readonly perSource = new Map<string, number>();
+  private readonly perSource = new Tally();
   /** Refusals since the last warning, so a flood logs one line a second, not one per socket. */
   private refusedSinceWarning = 0;
   private lastWarningAt = 0;
@@ -50,7 +51,7 @@ export class PreAuthGate {
   accept(socket: Socket): void {
     const source = socket.remoteAddress ?? 'unknown';
     const key = connectionKey(socket);
-    const fromSource = this.perSource.get(source) ?? 0;
+    const fromSource = this.perSource.get(source);
     const refusal =
       fromSource >= this.limits.perSource ? ConnectionErrorCode.PreAuthSourceLimit : this.pending.size >= this.limits.global ? ConnectionErrorCode.PreAuthGlobalLimit : undefined;
     if (refusal !== undefined || key === undefined) {
@@ -64,7 +65,7 @@ export class PreAuthGate {
     }, this.limits.timeoutMs);
     timer.unref();
     this.pending.set(key, { socket, source, timer });
-    this.perSource.set(source, fromSource + 1);
+    this.perSource.add(source);
     socket.once('close', () => this.release(key));
   }
 
@@ -79,9 +80,7 @@ export class PreAuthGate {
     if (!entry) return;
     clearTimeout(entry.timer);
     this.pending.delete(key);
-    const left = (this.perSource.get(entry.source) ?? 1) - 1;
-    if (left > 0) this.perSource.set(entry.source, left);
-    else this.perSource.delete(entry.source);
+    this.perSource.remove(entry.source);
   }
 
   private noteRefusal(source: string, code: ConnectionErrorCode): void {

@@ -9,6 +9,7 @@ import {
   type YamuxStream,
 } from '@tunnel/protocol';
 import { authorize, type AccessTarget } from '../access/authorize.js';
+import { Tally } from '../connections/tally.js';
 import type { DeviceSessions } from '../devices/device-sessions.js';
 import { DeviceRefError, DeviceRefErrorCode, resolveDevice } from '../devices/resolve-device.js';
 import type { StreamSink } from '../metrics/server-metrics.js';
@@ -40,6 +41,8 @@ export interface OpenedDeviceStream {
 /** A stream that is carrying bytes now, kept so access can be withdrawn while it runs. */
 interface LiveStream {
   user: UserRecord;
+  /** The API token the stream was opened with: rotating it ends the stream, as removal does. */
+  token: string;
   device: DeviceRecord;
   target: AccessTarget;
   stream: YamuxStream;
@@ -56,6 +59,8 @@ export interface DeviceStreamOpenerDeps {
   sessions: DeviceSessions;
   log: Logger;
   metrics: StreamSink;
+  /** Streams one user may hold at once (opening or open), so nobody can fill a device's budget. */
+  userStreamLimit: number;
 }
 
 /**
@@ -65,6 +70,8 @@ export interface DeviceStreamOpenerDeps {
  */
 export class DeviceStreamOpener {
   private readonly live = new Set<LiveStream>();
+  /** Streams each user holds, opening or open, by user name. */
+  private readonly held = new Tally();
   private watcher: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
 
@@ -78,7 +85,7 @@ export class DeviceStreamOpener {
   /**
    * Asks authorize() again for every live stream and cuts those no longer allowed: a support
    * grant that expired or was revoked (also from another process, `support disable`), a user
-   * removed or moved out of the fleet. Called every second and at each grant's expiry.
+   * removed or moved out of the fleet, a token rotated. Called every second and at each grant's expiry.
    */
   recheck(): Promise<void> {
     this.checking ??= this.recheckAll()
@@ -104,9 +111,10 @@ export class DeviceStreamOpener {
     const { registry } = this.deps;
     for (const entry of [...this.live]) {
       if (entry.revoked) continue;
-      const user = await registry.users.get(entry.user.name);
-      if (user === null) {
-        this.revoke(entry, `user ${entry.user.name} was removed`);
+      // By the token, not the name: a rotated token must end its streams like a removed user.
+      const user = await registry.users.authenticate(entry.token);
+      if (user === null || user.name !== entry.user.name) {
+        this.revoke(entry, `the API token of ${entry.user.name} was rotated or the user removed`);
         continue;
       }
       const decision = await authorize(user, entry.device, entry.target, { registry, now: Date.now() });
@@ -115,13 +123,17 @@ export class DeviceStreamOpener {
     }
   }
 
-  async open(user: UserRecord, request: OpenRequest, origin: StreamOrigin): Promise<OpenedDeviceStream> {
+  /** `token` is the one `user` authenticated with; the stream lives only as long as it is valid. */
+  async open(user: UserRecord, token: string, request: OpenRequest, origin: StreamOrigin): Promise<OpenedDeviceStream> {
     const { log } = this.deps;
     const ref = request.device === undefined ? '' : deviceRef(request.device);
     const fields = { user: user.name, ref, host: request.host, port: request.port, ...origin };
     let device: DeviceRecord | null = null;
     let auditId: number | undefined;
+    let claimed = false;
     try {
+      this.claim(user);
+      claimed = true;
       const found = await this.resolve(ref);
       device = found;
       const target = { host: request.host, port: request.port };
@@ -139,7 +151,7 @@ export class DeviceStreamOpener {
       const short = device.uuid.slice(0, 7);
       log.info({ ...fields, device: device.uuid }, 'stream opened');
       this.deps.metrics.streamOpened(OpenResult.Ok);
-      const entry: LiveStream = { user, device, target, stream };
+      const entry: LiveStream = { user, token, device, target, stream };
       this.live.add(entry);
       this.scheduleExpiry(entry, until);
       let done = false;
@@ -149,6 +161,7 @@ export class DeviceStreamOpener {
         finished: (totals) => {
           if (done) return;
           done = true;
+          this.release(user);
           this.live.delete(entry);
           if (entry.expiryTimer) clearTimeout(entry.expiryTimer);
           const result = entry.revoked ? ACCESS_REVOKED : totals.error ? 'reset' : OpenResult.Ok;
@@ -160,6 +173,7 @@ export class DeviceStreamOpener {
         },
       };
     } catch (err) {
+      if (claimed) this.release(user);
       const refusal = asOpenError(err);
       auditId ??= await this.auditStart(user, device?.uuid ?? (ref || '(none)'), request);
       await this.auditFinish(auditId, { bytesUp: 0, bytesDown: 0, result: refusal.result });
@@ -167,6 +181,17 @@ export class DeviceStreamOpener {
       this.deps.metrics.streamOpened(refusal.result);
       throw refusal;
     }
+  }
+
+  private claim(user: UserRecord): void {
+    const held = this.held.get(user.name);
+    const limit = this.deps.userStreamLimit;
+    if (held >= limit) throw new OpenError(OpenResult.LimitReached, `${user.name} already holds ${held} streams, the most one user may (--user-stream-limit ${limit}); close some first`);
+    this.held.add(user.name);
+  }
+
+  private release(user: UserRecord): void {
+    this.held.remove(user.name);
   }
 
   private async resolve(ref: string): Promise<DeviceRecord> {

@@ -3,15 +3,24 @@ import { OpenError, OpenResult, TunnelSession, WebSocketDuplex, type Logger, typ
 import type WebSocket from 'ws';
 import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
 import type { Registry, UserRecord } from '../registry/types.js';
+import { Tally } from '../connections/tally.js';
+import { HttpError } from '../http/http-error.js';
 import { bearerToken } from './token-headers.js';
 
 export const USER_CONNECT_PATH = '/v1/user/connect';
+
+export const UserSessionErrorCode = {
+  /** The user already holds as many `device tunnel` sessions as one person may. */
+  SessionLimit: 'ERR_USER_SESSION_LIMIT',
+} as const;
 
 export interface UserEndpointDeps {
   registry: Registry;
   opener: DeviceStreamOpener;
   yamux: Partial<YamuxConfig>;
   log: Logger;
+  /** Sessions one user may hold at once. */
+  sessionLimit: number;
 }
 
 /**
@@ -20,7 +29,19 @@ export interface UserEndpointDeps {
  * forwarded connection to a device.
  */
 export class UserEndpoint {
+  /** Open sessions per user name. */
+  private readonly held = new Tally();
+
   constructor(private readonly deps: UserEndpointDeps) {}
+
+  /** Before the upgrade: a user at the session limit gets 429, not a session. */
+  admit(user: UserRecord): UserRecord {
+    const held = this.held.get(user.name);
+    if (held >= this.deps.sessionLimit) {
+      throw new HttpError(429, UserSessionErrorCode.SessionLimit, `${user.name} already holds ${held} tunnel sessions, the most one user may (--user-session-limit ${this.deps.sessionLimit}); end one first`);
+    }
+    return user;
+  }
 
   accept(ws: WebSocket, req: IncomingMessage, user: UserRecord): void {
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
@@ -36,13 +57,17 @@ export class UserEndpoint {
         setImmediate(() => session.close());
         throw new OpenError(OpenResult.AccessDenied, 'access denied: your API token was rotated or your user removed; log in again');
       }
-      const opened = await this.deps.opener.open(current, request, { via: 'tunnel', remoteAddress });
+      const opened = await this.deps.opener.open(current, token, request, { via: 'tunnel', remoteAddress });
       return {
         stream: opened.stream,
         onFinished: (r) => opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) }),
       };
     });
+    this.held.add(user.name);
     log.info('user session started');
-    session.once('close', (err) => log.info({ reason: err?.code ?? 'closed' }, 'user session ended'));
+    session.once('close', (err) => {
+      this.held.remove(user.name);
+      log.info({ reason: err?.code ?? 'closed' }, 'user session ended');
+    });
   }
 }
