@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { errorCode } from '@tunnel/protocol';
+import { errorCode, exitQuietlyWhenStdoutCloses } from '@tunnel/protocol';
 import { registerAgentCommand } from './commands/agent.js';
 import { VERSION } from './version.js';
+
+exitQuietlyWhenStdoutCloses();
 
 const program = new Command('tunnel-client')
   .description('Device agent and developer CLI of the reverse tunnel.')

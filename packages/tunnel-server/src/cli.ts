@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { errorCode } from '@tunnel/protocol';
+import { errorCode, exitQuietlyWhenStdoutCloses } from '@tunnel/protocol';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerDeviceCommands } from './commands/device.js';
@@ -9,6 +9,8 @@ import { registerStartCommand } from './commands/start.js';
 import { registerSupportCommands } from './commands/support.js';
 import { registerUserCommands } from './commands/user.js';
 import { VERSION } from './version.js';
+
+exitQuietlyWhenStdoutCloses();
 
 const program = new Command('tunnel-server')
   .description('Reverse-tunnel server: devices dial in over a TLS WebSocket; people forward ports to them.')

@@ -188,6 +188,10 @@ export class TunnelServer {
     const presence = SqlitePresence.open(settings.dataDir);
     // Sessions this node held before a crash or kill -9 are gone; say so before taking new ones.
     await presence.clearNode(settings.nodeId, Date.now());
+    // Likewise the streams they carried: their audit entries would otherwise stay open forever.
+    // (One node owns the embedded registry; a shared one needs entries tagged with their node.)
+    const interrupted = await registry.audit.closeInterrupted(Date.now());
+    if (interrupted > 0) log.warn({ entries: interrupted }, 'closed audit entries left open by an earlier crash as interrupted');
     const tls = await loadServerTls(settings);
     const identity = keyPairSigner(await loadOrCreateServerIdentity(settings.dataDir));
     const server = new TunnelServer(settings, { log, registry, presence, tls, identity });

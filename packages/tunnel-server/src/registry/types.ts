@@ -237,7 +237,15 @@ export interface AuditRegistry {
   query(filter?: AuditFilter): Promise<AuditRecord[]>;
   /** Deletes streams started before `before`; returns how many. */
   prune(before: EpochMs): Promise<number>;
+  /**
+   * Closes every entry still open, with result AUDIT_INTERRUPTED: run at start, when no stream
+   * can be live, for the entries a crash or kill -9 left open. Returns how many.
+   */
+  closeInterrupted(endedAt: EpochMs): Promise<number>;
 }
+
+/** Result of an audit entry whose stream was cut by a crash of the server that carried it. */
+export const AUDIT_INTERRUPTED = 'interrupted';
 
 export interface Registry {
   readonly devices: DeviceRegistry;

@@ -1,5 +1,6 @@
 import { RegistryError, RegistryErrorCode } from '../errors.js';
 import {
+  AUDIT_INTERRUPTED,
   DEFAULT_AUDIT_LIMIT,
   MAX_AUDIT_LIMIT,
   type AuditFilter,
@@ -94,6 +95,10 @@ export class SqliteAudit implements AuditRegistry {
     }
     const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
     return this.db.all<AuditRow>(`SELECT * FROM audit_log ${where} ORDER BY started_at DESC, id DESC LIMIT @limit`, params).map(toRecord);
+  }
+
+  async closeInterrupted(endedAt: EpochMs): Promise<number> {
+    return this.db.run('UPDATE audit_log SET ended_at = ?, result = ? WHERE result IS NULL', [checkTimestamp('endedAt', endedAt), AUDIT_INTERRUPTED]).changes;
   }
 
   async prune(before: EpochMs): Promise<number> {
