@@ -1,2 +1,3 @@
 /** For tools and tests that read a server's data directory: the registry, as the server sees it. */
 export { openRegistry, type Registry, type AuditRecord, type UserRecord, type DeviceRecord } from './registry/index.js';
+export { TunnelServer, defaultServerSettings, type ServerSettings } from './server.js';
