@@ -127,10 +127,12 @@ describe('status API, device list/status commands and /metrics (real processes)'
     expect(view.lastError.code).to.equal('ERR_AUTH_BAD_KEY');
   });
 
-  it('answers /healthz and /readyz without a token', async () => {
-    const { server } = world;
+  it('answers /healthz and /readyz without a token, and the device count only with one', async () => {
+    const { server, user } = world;
     expect(JSON.parse((await apiGet(server, '/healthz')).text)).to.deep.equal({ status: 'ok' });
-    expect(JSON.parse((await apiGet(server, '/readyz')).text)).to.include({ status: 'ready', devices: 1 });
+    expect(JSON.parse((await apiGet(server, '/readyz')).text)).to.deep.equal({ status: 'ready' });
+    expect(JSON.parse((await apiGet(server, '/readyz', 'tnl_wrong')).text)).to.deep.equal({ status: 'ready' });
+    expect(JSON.parse((await apiGet(server, '/readyz', user.token)).text)).to.deep.equal({ status: 'ready', devices: 1 });
     const r = await run(SERVER_CLI, ['device', 'list', '--data', server.dataDir + '-typo']);
     expect(r.code, 'a mistyped --data is reported, not answered with an empty registry').to.equal(1);
   });

@@ -26,6 +26,8 @@ export async function bannerService(): Promise<{ port: number; resetAll(): void;
     held.add(socket);
     socket.once('close', () => held.delete(socket));
     socket.write(BANNER);
+    // A user that leaves ends the stream both ways, as most services do on EOF.
+    socket.on('end', () => socket.end());
     socket.resume();
   });
   return {
