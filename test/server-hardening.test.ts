@@ -4,11 +4,11 @@ import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { auditLog } from './support/audit.js';
 import { connectVia } from './support/connect-client.js';
-import { addUser, deviceReady, runClient, spawnClient, startTunnel, WORLD_FLEET, type UserHandle } from './support/developer.js';
-import { addDevice, eventually, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
+import { addUser, runClient, spawnClient, startTunnel, startWorld, type UserHandle } from './support/developer.js';
+import { eventually, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { BANNER, bannerService } from './support/live-streams.js';
 import { cleanupServers, freePort } from './support/network.js';
-import { cleanup, run, SERVER_CLI } from './support/processes.js';
+import { cleanup } from './support/processes.js';
 
 const LIMIT_ARGS = ['--preauth-per-source', '6', '--preauth-timeout', '4s', '--user-stream-limit', '2', '--user-session-limit', '1'];
 
@@ -27,13 +27,7 @@ describe('server hardening from the issue 20 probe (real processes)', function (
   let service: Awaited<ReturnType<typeof bannerService>>;
 
   before(async () => {
-    server = await startServer({ args: LIMIT_ARGS });
-    const fleet = await run(SERVER_CLI, ['fleet', 'add', WORLD_FLEET, '--data', server.dataDir]);
-    expect(fleet.code).to.equal(0);
-    device = await addDevice(server.dataDir, server.port, { name: 'pi-1', extraArgs: ['--fleet', WORLD_FLEET] });
-    startAgent(device.file);
-    await deviceReady(server, device.uuid);
-    user = await addUser(server);
+    ({ server, device, user } = await startWorld({ serverArgs: LIMIT_ARGS }));
     service = await bannerService();
   });
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { connectVia } from './support/connect-client.js';
-import { addUser, deviceReady, WORLD_FLEET, type UserHandle } from './support/developer.js';
-import { addDevice, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
+import { addUser, deviceReady, startWorld, WORLD_FLEET, type UserHandle } from './support/developer.js';
+import { addDevice, FAST_AGENT_ARGS, startAgent, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { ACCESS_PATHS, BANNER, bannerService, openLive, type LiveStream } from './support/live-streams.js';
 import { cleanupServers } from './support/network.js';
 import { cleanup, CLIENT_CLI, run, SERVER_CLI, type Proc } from './support/processes.js';
@@ -32,12 +32,7 @@ describe('streams torn down from the device side never take the server down (rea
   let service: Awaited<ReturnType<typeof bannerService>>;
 
   before(async () => {
-    server = await startServer({ args: ['--keepalive-interval', '1s', '--keepalive-timeout', '3s', '--drain-grace', '2s', '--drain-spread', '1s'] });
-    await admin(server, ['fleet', 'add', WORLD_FLEET]);
-    device = await addDevice(server.dataDir, server.port, { name: 'pi-1', extraArgs: ['--fleet', WORLD_FLEET] });
-    agent = startAgent(device.file);
-    await deviceReady(server, device.uuid);
-    user = await addUser(server);
+    ({ server, device, agent, user } = await startWorld({ serverArgs: ['--keepalive-interval', '1s', '--keepalive-timeout', '3s', '--drain-grace', '2s', '--drain-spread', '1s'] }));
     service = await bannerService();
   });
 

@@ -75,8 +75,8 @@ export interface World {
 }
 
 /** A server, one registered device with its agent connected, and a developer. */
-export async function startWorld(options: { agentArgs?: string[]; deviceName?: string } = {}): Promise<World> {
-  const server = await startServer();
+export async function startWorld(options: { agentArgs?: string[]; deviceName?: string; serverArgs?: string[] } = {}): Promise<World> {
+  const server = await startServer({ args: options.serverArgs ?? [] });
   const fleet = await run(SERVER_CLI, ['fleet', 'add', WORLD_FLEET, '--data', server.dataDir]);
   if (fleet.code !== 0) throw new Error(`fleet add failed: ${fleet.stderr}`);
   const device = await addDevice(server.dataDir, server.port, { name: options.deviceName ?? 'pi-1', extraArgs: ['--fleet', WORLD_FLEET] });
