@@ -1,5 +1,16 @@
 import { CodedError } from '@tunnel/protocol';
 
+/** Codes of the server's generic HTTP answers (routes add their own). */
+export const HttpErrorCode = {
+  NotFound: 'ERR_HTTP_NOT_FOUND',
+  Method: 'ERR_HTTP_METHOD',
+  /** A path segment is not valid percent-encoding. */
+  BadPath: 'ERR_HTTP_BAD_PATH',
+  Internal: 'ERR_HTTP_INTERNAL',
+  BodyTooLarge: 'ERR_HTTP_BODY_TOO_LARGE',
+  BadJson: 'ERR_HTTP_BAD_JSON',
+} as const;
+
 /** An error that already knows its HTTP answer: status, stable code, message, extra headers. */
 export class HttpError extends CodedError {
   constructor(
