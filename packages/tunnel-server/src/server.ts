@@ -13,7 +13,7 @@ import { DeviceSessions } from './devices/device-sessions.js';
 import { HeartbeatEndpoint } from './devices/heartbeat-endpoint.js';
 import { RemovalWatcher } from './devices/removal-watcher.js';
 import { listen } from './http/listen.js';
-import { HttpError } from './http/http-error.js';
+import { HttpError, HttpErrorCode } from './http/http-error.js';
 import { writeRawError } from './http/raw-response.js';
 import { Router, sendError, sendJson } from './http/router.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
@@ -100,11 +100,11 @@ export class TunnelServer {
       const handling = this.proxyRequestHandler && /^http:\/\//i.test(req.url ?? '') ? this.proxyRequestHandler(req, res).then(() => true) : this.router.handle(req, res);
       handling.then(
         (handled) => {
-          if (!handled) sendError(res, 404, 'ERR_HTTP_NOT_FOUND', `nothing at ${req.url ?? '/'}`);
+          if (!handled) sendError(res, 404, HttpErrorCode.NotFound, `nothing at ${req.url ?? '/'}`);
         },
         (err: Error) => {
           this.log.error({ url: req.url, err: err.message }, 'request failed');
-          if (!res.headersSent) sendError(res, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+          if (!res.headersSent) sendError(res, 500, HttpErrorCode.Internal, 'internal error; see the server log');
           else res.destroy();
         },
       );
@@ -200,7 +200,7 @@ export class TunnelServer {
         if (err instanceof HttpError) writeRawError(socket, err.status, err.code, err.message, err.headers);
         else {
           this.log.error({ path, err: (err as Error).message }, 'upgrade admission failed');
-          writeRawError(socket, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+          writeRawError(socket, 500, HttpErrorCode.Internal, 'internal error; see the server log');
         }
         return;
       }
@@ -255,8 +255,8 @@ export class TunnelServer {
   }
 
   private onConnectRequest(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.stopping) writeRawError(socket, 503, 'ERR_SERVER_DRAINING', 'the server is shutting down; try again shortly');
-    else if (!this.connectHandler) writeRawError(socket, 405, 'ERR_HTTP_METHOD', 'this server does not take CONNECT');
+    if (this.stopping) writeRawError(socket, 503, HttpErrorCode.Draining, 'the server is shutting down; try again shortly');
+    else if (!this.connectHandler) writeRawError(socket, 405, HttpErrorCode.Method, 'this server does not take CONNECT');
     else this.connectHandler(req, socket, head);
   }
 }

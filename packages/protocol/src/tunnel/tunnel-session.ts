@@ -9,6 +9,7 @@ import { YamuxSession } from '../yamux/session.js';
 import type { YamuxStream } from '../yamux/stream.js';
 import { joinStreams, type JoinResult } from './join.js';
 import { readMessage, writeMessage } from './message-framing.js';
+import { FramingErrorCode } from './tunnel-errors.js';
 import {
   encodeOpenRequest,
   OpenError,
@@ -153,7 +154,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
 function toOpenError(err: unknown, timeoutMs: number, fallback: Exclude<OpenResult, 'ok'> = OpenResult.ServerError): OpenError {
   if (err instanceof OpenError) return err;
   const code = errorCode(err);
-  if (code === 'ERR_HANDSHAKE_TIMEOUT') return new OpenError(OpenResult.TimedOut, `no answer within ${timeoutMs} ms`);
+  if (code === FramingErrorCode.Timeout) return new OpenError(OpenResult.TimedOut, `no answer within ${timeoutMs} ms`);
   if (code === YamuxErrorCode.StreamReset || code === YamuxErrorCode.SessionClosed || code === YamuxErrorCode.TransportClosed) {
     return new OpenError(OpenResult.DeviceOffline, `the tunnel went away while opening the stream (${code})`);
   }

@@ -5,6 +5,7 @@ import { describeFailure } from '../developer/failure-text.js';
 import { bridgeStdio } from '../developer/stdio-bridge.js';
 import { UserSession } from '../developer/user-session.js';
 import { developerLogger, serverConnection, withConnectionOptions } from './connection-options.js';
+import { DeveloperErrorCode } from '../developer/developer-errors.js';
 
 interface ProxyFlags extends ConnectionFlags {
   target?: string;
@@ -30,7 +31,7 @@ export function registerDeviceProxyCommand(device: Command): void {
       stream = await session.open({ device: deviceRef(ref), host: flags.target ?? '127.0.0.1', port });
     } catch (err) {
       session.close();
-      throw new CodedError(errorCode(err) ?? 'ERR_OPEN', `cannot reach port ${port} of ${ref}: ${describeFailure(err)}`);
+      throw new CodedError(errorCode(err) ?? DeveloperErrorCode.Open, `cannot reach port ${port} of ${ref}: ${describeFailure(err)}`);
     }
     const result = await bridgeStdio(stream);
     log.info({ bytesSent: result.bytesSent, bytesReceived: result.bytesReceived, err: result.error?.message }, 'proxy closed');

@@ -3,6 +3,7 @@ import { CodedError, collect, createLogger, parseDuration, parseDurationArg } fr
 import { Option, type Command } from 'commander';
 import { defaultServerSettings, TunnelServer, type ServerSettings } from '../server.js';
 import { dataOption, parseListenPortArg } from './options.js';
+import { ServerConfigErrorCode } from './command-errors.js';
 
 interface StartFlags {
   config?: string;
@@ -39,7 +40,7 @@ const fileKeys: Record<string, (v: unknown, s: Partial<ServerSettings>) => void>
 };
 
 function invalid(key: string, expected: string, got: unknown): CodedError {
-  return new CodedError('ERR_CONFIG_INVALID', `server config key ${key} must be ${expected}, got ${JSON.stringify(got)}`);
+  return new CodedError(ServerConfigErrorCode.Invalid, `server config key ${key} must be ${expected}, got ${JSON.stringify(got)}`);
 }
 
 function str(key: string, v: unknown): string {
@@ -52,13 +53,13 @@ function readServerConfig(file: string): Partial<ServerSettings> {
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new CodedError('ERR_CONFIG_UNREADABLE', `cannot read server config ${file}: ${(err as Error).message}`);
+    throw new CodedError(ServerConfigErrorCode.Unreadable, `cannot read server config ${file}: ${(err as Error).message}`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new CodedError('ERR_CONFIG_INVALID', `server config ${file} must hold a JSON object`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new CodedError(ServerConfigErrorCode.Invalid, `server config ${file} must hold a JSON object`);
   const settings: Partial<ServerSettings> = {};
   for (const [key, value] of Object.entries(data)) {
     const apply = fileKeys[key];
-    if (!apply) throw new CodedError('ERR_CONFIG_UNKNOWN_KEY', `server config ${file} has unknown key "${key}"; known keys: ${Object.keys(fileKeys).join(', ')}`);
+    if (!apply) throw new CodedError(ServerConfigErrorCode.UnknownKey, `server config ${file} has unknown key "${key}"; known keys: ${Object.keys(fileKeys).join(', ')}`);
     apply(value, settings);
   }
   return settings;
@@ -96,7 +97,7 @@ export function registerStartCommand(program: Command): void {
       if (flags.keepaliveInterval !== undefined) settings.yamux = { ...settings.yamux, keepAliveInterval: flags.keepaliveInterval };
       if (flags.keepaliveTimeout !== undefined) settings.yamux = { ...settings.yamux, keepAliveTimeout: flags.keepaliveTimeout };
       if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
-        throw new CodedError('ERR_CONFIG_INVALID', '--cert and --key go together: give both, or neither for the development CA');
+        throw new CodedError(ServerConfigErrorCode.Invalid, '--cert and --key go together: give both, or neither for the development CA');
       }
       const log = createLogger({ name: 'tunnel-server' });
       const server = await TunnelServer.start(settings, log);

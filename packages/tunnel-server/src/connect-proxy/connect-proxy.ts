@@ -9,6 +9,8 @@ import { authRejection } from '../users/auth-rejection.js';
 import { UserAuthError, type UserAuthenticator } from '../users/user-authenticator.js';
 import { parseConnectTarget, type ConnectTarget } from './connect-target.js';
 import { openResultStatus } from './open-result-status.js';
+import { HttpErrorCode } from '../http/http-error.js';
+import { ConnectProxyErrorCode } from './connect-errors.js';
 
 export interface ConnectProxyDeps {
   authenticator: UserAuthenticator;
@@ -33,7 +35,7 @@ export class ConnectProxy {
     socket.on('error', (err) => this.deps.log.debug({ err: err.message }, 'CONNECT socket error'));
     this.serve(req, socket, head).catch((err: Error) => {
       this.deps.log.error({ err: err.message }, 'CONNECT failed');
-      writeRawError(socket, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+      writeRawError(socket, 500, HttpErrorCode.Internal, 'internal error; see the server log');
     });
   }
 
@@ -45,7 +47,7 @@ export class ConnectProxy {
     try {
       target = parseConnectTarget(req.url);
     } catch (err) {
-      writeRawError(socket, 400, errorCode(err) ?? 'ERR_CONNECT_BAD_TARGET', (err as Error).message);
+      writeRawError(socket, 400, errorCode(err) ?? ConnectProxyErrorCode.BadTarget, (err as Error).message);
       return;
     }
     let opened;

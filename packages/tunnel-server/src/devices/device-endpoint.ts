@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { OpenError, OpenResult, TunnelSession, type Logger, type YamuxConfig } from '@tunnel/protocol';
+import { AuthErrorCode, OpenError, OpenResult, TunnelSession, type Logger, type YamuxConfig } from '@tunnel/protocol';
 import type WebSocket from 'ws';
 import type { AuthFailureSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { Registry } from '../registry/types.js';
-import { acceptDeviceHandshake, type DeviceHandshakeDeps, type RejectedDevice } from './device-handshake.js';
+import { acceptDeviceHandshake, DeviceRejectedError, type DeviceHandshakeDeps } from './device-handshake.js';
 import type { DeviceSessions } from './device-sessions.js';
 
 export interface DeviceEndpointDeps {
@@ -33,12 +33,13 @@ export class DeviceEndpoint {
         deviceKey: async (uuid) => (await registry.devices.get(uuid))?.authPublicKey ?? null,
       });
     } catch (rejection) {
-      const { uuid, error } = rejection as RejectedDevice;
-      log.warn({ uuid, remoteAddress, code: error.code, err: error.message }, 'device authentication failed');
-      this.deps.metrics.authFailed('device', error.code);
-      if (uuid && error.code !== 'ERR_AUTH_UNKNOWN_DEVICE') {
+      if (!(rejection instanceof DeviceRejectedError)) throw rejection;
+      const { uuid, code, message } = rejection;
+      log.warn({ uuid, remoteAddress, code, err: message }, 'device authentication failed');
+      this.deps.metrics.authFailed('device', code);
+      if (uuid && code !== AuthErrorCode.UnknownDevice) {
         await registry.devices
-          .recordStatus(uuid, { lastError: { code: error.code, message: error.message, at: Date.now() }, lastRemoteAddress: remoteAddress })
+          .recordStatus(uuid, { lastError: { code, message, at: Date.now() }, lastRemoteAddress: remoteAddress })
           .catch(() => undefined);
       }
       return;

@@ -10,7 +10,8 @@ import {
 } from '@tunnel/protocol';
 import { authorize, type AccessTarget } from '../access/authorize.js';
 import type { DeviceSessions } from '../devices/device-sessions.js';
-import { DeviceRefError, DeviceRefErrorCode, resolveDevice } from '../devices/resolve-device.js';
+import { DeviceRefErrorCode } from '../devices/device-errors.js';
+import { DeviceRefError, resolveDevice } from '../devices/resolve-device.js';
 import type { StreamSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { DeviceRecord, Registry, UserRecord } from '../registry/types.js';
