@@ -5,6 +5,7 @@ export * from './transport/transport-errors.js';
 export * from './backoff.js';
 export * from './durations.js';
 export * from './log.js';
+export * from './log-fields.js';
 export * from './tunnel/join.js';
 export * from './tunnel/message-framing.js';
 export * from './tunnel/tunnel-errors.js';

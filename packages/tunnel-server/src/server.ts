@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
+import { asError, checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticatedRoute } from './api/authenticated-route.js';
@@ -103,13 +103,13 @@ export class TunnelServer {
           if (!handled) sendError(res, 404, HttpErrorCode.NotFound, `nothing at ${req.url ?? '/'}`);
         },
         (err: Error) => {
-          this.log.error({ url: req.url, err: err.message }, 'request failed');
+          this.log.error({ url: req.url, err }, 'request failed');
           if (!res.headersSent) sendError(res, 500, HttpErrorCode.Internal, 'internal error; see the server log');
           else res.destroy();
         },
       );
     });
-    this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err: err.message, code: err.code }, 'TLS handshake failed'));
+    this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err, code: err.code }, 'TLS handshake failed'));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
     // Devices estimate their clock offset from it (ws sends no Date of its own).
     this.wss.on('headers', (headers) => headers.push(`Date: ${new Date().toUTCString()}`));
@@ -174,7 +174,7 @@ export class TunnelServer {
     const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
     await listen(server.http, settings.host, settings.port);
     server.removals.start();
-    log.info({ host: settings.host, port: server.port, dataDir: settings.dataDir, node: settings.nodeId, tls: tls.source }, 'tunnel server listening');
+    log.info({ host: settings.host, port: server.port, dataDir: settings.dataDir, nodeId: settings.nodeId, tls: tls.source }, 'tunnel server listening');
     return server;
   }
 
@@ -191,7 +191,7 @@ export class TunnelServer {
     this.upgrades.set(path, async (req, socket, head) => {
       // The socket is ours once Node hands it over: a reset while admit() awaits (the slow
       // answer to a bad token) must not surface as an unhandled 'error'.
-      const ignore = (err: Error): void => this.log.debug({ path, err: err.message }, 'socket error during upgrade');
+      const ignore = (err: Error): void => this.log.debug({ path, err }, 'socket error during upgrade');
       socket.on('error', ignore);
       let admitted: T;
       try {
@@ -199,7 +199,7 @@ export class TunnelServer {
       } catch (err) {
         if (err instanceof HttpError) writeRawError(socket, err.status, err.code, err.message, err.headers);
         else {
-          this.log.error({ path, err: (err as Error).message }, 'upgrade admission failed');
+          this.log.error({ path, err: asError(err) }, 'upgrade admission failed');
           writeRawError(socket, 500, HttpErrorCode.Internal, 'internal error; see the server log');
         }
         return;
@@ -249,7 +249,7 @@ export class TunnelServer {
       return;
     }
     handler(req, socket, head).catch((err: Error) => {
-      this.log.error({ path, err: err.message }, 'upgrade failed');
+      this.log.error({ path, err }, 'upgrade failed');
       socket.destroy();
     });
   }

@@ -116,7 +116,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
   }
 
   private async handleIncoming(stream: YamuxStream, handler: OpenHandler): Promise<void> {
-    stream.on('error', (err) => this.log.debug({ stream: stream.id, err: err.message }, 'stream error'));
+    stream.on('error', (err) => this.log.debug({ streamId: stream.id, err }, 'stream error'));
     let request: OpenRequest;
     try {
       request = parseOpenRequest(await readMessage(stream, this.handshakeTimeoutMs));

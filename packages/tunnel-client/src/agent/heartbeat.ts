@@ -2,6 +2,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import {
+  asError,
   CodedError,
   formatDuration,
   HEARTBEAT_CHALLENGE_PATH,
@@ -120,7 +121,7 @@ export class HeartbeatLoop {
     } catch (err) {
       this.failing = true;
       this.log.warn(
-        { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: (err as Error).message, nextInMs: this.settings.intervalMs },
+        { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: asError(err), nextInMs: this.settings.intervalMs },
         `heartbeat failed; next in ${formatDuration(this.settings.intervalMs)}`,
       );
     }

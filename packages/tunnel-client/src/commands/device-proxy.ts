@@ -34,7 +34,7 @@ export function registerDeviceProxyCommand(device: Command): void {
       throw new CodedError(errorCode(err) ?? DeveloperErrorCode.Open, `cannot reach port ${port} of ${ref}: ${describeFailure(err)}`);
     }
     const result = await bridgeStdio(stream);
-    log.info({ bytesSent: result.bytesSent, bytesReceived: result.bytesReceived, err: result.error?.message }, 'proxy closed');
+    log.info({ bytesUp: result.bytesSent, bytesDown: result.bytesReceived, err: result.error }, 'proxy closed');
     session.close();
     if (result.error) process.stderr.write(`tunnel-client: the connection to ${ref} port ${port} broke: ${result.error.message}\n`);
     process.exit(result.error ? 1 : 0);

@@ -194,7 +194,7 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
         } catch (err) {
           this.lastError = err instanceof CodedError ? err : new CodedError(errorCode(err) ?? NetErrorCode.Connect, (err as Error).message);
           delay = this.backoff.next();
-          this.options.log.info({ code: this.lastError.code, err: this.lastError.message, retryInMs: delay }, 'reconnect failed');
+          this.options.log.info({ code: this.lastError.code, err: this.lastError, retryInMs: delay }, 'reconnect failed');
           this.emit('retry', `${this.lastError.message} [${this.lastError.code}]`, delay);
           this.notify();
         }

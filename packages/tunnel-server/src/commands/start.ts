@@ -112,7 +112,7 @@ export function registerStartCommand(program: Command): void {
         server.stop().then(
           () => process.exit(0),
           (err: Error) => {
-            log.error({ err: err.message }, 'shutdown failed');
+            log.error({ err }, 'shutdown failed');
             process.exit(1);
           },
         );

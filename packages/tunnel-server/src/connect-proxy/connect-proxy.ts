@@ -32,9 +32,9 @@ export class ConnectProxy {
     // https hands CONNECT sockets over with allowHalfOpen off: the client's FIN would end our
     // side too, and the device's answer to `printf x | nc`-style requests would be lost.
     socket.allowHalfOpen = true;
-    socket.on('error', (err) => this.deps.log.debug({ err: err.message }, 'CONNECT socket error'));
+    socket.on('error', (err) => this.deps.log.debug({ err }, 'CONNECT socket error'));
     this.serve(req, socket, head).catch((err: Error) => {
-      this.deps.log.error({ err: err.message }, 'CONNECT failed');
+      this.deps.log.error({ err }, 'CONNECT failed');
       writeRawError(socket, 500, HttpErrorCode.Internal, 'internal error; see the server log');
     });
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { AuthErrorCode, OpenError, OpenResult, TunnelSession, type Logger, type YamuxConfig } from '@tunnel/protocol';
+import { asError, AuthErrorCode, OpenError, OpenResult, TunnelSession, type Logger, type YamuxConfig } from '@tunnel/protocol';
 import type WebSocket from 'ws';
 import type { AuthFailureSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
@@ -25,7 +25,7 @@ export class DeviceEndpoint {
   async accept(ws: WebSocket, req: IncomingMessage): Promise<void> {
     const { registry, presence, sessions, log } = this.deps;
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
-    ws.on('error', (err) => log.debug({ remoteAddress, err: err.message }, 'device websocket error'));
+    ws.on('error', (err) => log.debug({ remoteAddress, err }, 'device websocket error'));
     let device;
     try {
       device = await acceptDeviceHandshake(ws, remoteAddress, {
@@ -35,7 +35,7 @@ export class DeviceEndpoint {
     } catch (rejection) {
       if (!(rejection instanceof DeviceRejectedError)) throw rejection;
       const { uuid, code, message } = rejection;
-      log.warn({ uuid, remoteAddress, code, err: message }, 'device authentication failed');
+      log.warn({ uuid, remoteAddress, code, err: rejection }, 'device authentication failed');
       this.deps.metrics.authFailed('device', code);
       if (uuid && code !== AuthErrorCode.UnknownDevice) {
         await registry.devices
@@ -56,7 +56,7 @@ export class DeviceEndpoint {
         await presence.connected(uuid, sessionId, { nodeId: this.deps.nodeId, remoteAddress, agentVersion, clockOffsetMs, at: connectedAt });
         await registry.devices.recordStatus(uuid, { lastConnectedAt: connectedAt, lastRemoteAddress: remoteAddress, agentVersion, clockOffsetMs });
       } catch (err) {
-        log.error({ uuid, err: (err as Error).message }, 'could not record the device connection');
+        log.error({ uuid, err: asError(err) }, 'could not record the device connection');
       }
     })();
     // Routable at once (the device already heard "welcome"); its disconnect is recorded only
@@ -64,6 +64,6 @@ export class DeviceEndpoint {
     sessions.add({ uuid, sessionId, session, transport: device.transport, remoteAddress, connectedAt }, recorded);
     session.once('close', () => void recorded.then(() => registry.devices.recordStatus(uuid, { lastDisconnectedAt: Date.now() })).catch(() => undefined));
     await recorded;
-    log.info({ uuid, session: sessionId, remoteAddress, agentVersion, clockOffsetMs }, 'device connected');
+    log.info({ uuid, sessionId, remoteAddress, agentVersion, clockOffsetMs }, 'device connected');
   }
 }
