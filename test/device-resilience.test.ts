@@ -63,7 +63,7 @@ describe('device connection resilience (real processes)', function () {
       agents.map(async (a, i) => {
         await a.waitForLog(isMsg('server sent GoAway: no new streams; waiting for its reconnect hint'), 15_000, marks[i]);
         const down = await a.waitForLog(isMsg('disconnected'), 15_000, marks[i]);
-        expect(down['code']).to.equal(1012);
+        expect(down['closeCode']).to.equal(1012);
         expect(down['drain']).to.equal(true);
         const retry = await a.waitForLog((l) => typeof l['retryInMs'] === 'number', 15_000, marks[i]);
         return retry['retryInMs'] as number;

@@ -58,7 +58,7 @@ describe('hostile networks: clock skew and expired certificates (agent processes
       /^server certificate is not yet valid: device clock 2017-03-23T12:\d\d:\d\dZ is before notBefore \S+; the device clock is probably wrong \(is NTP, UDP 123, reachable\?\)$/,
     );
     expect(logErr(failed).message).to.contain(`before notBefore ${dates.notBefore};`);
-    expect(failed).to.include({ notBefore: dates.notBefore, notAfter: dates.notAfter, tlsCode: 'CERT_NOT_YET_VALID' });
+    expect(failed['details']).to.include({ notBefore: dates.notBefore, notAfter: dates.notAfter, tlsCode: 'CERT_NOT_YET_VALID' });
     // The server's own clock, read over the same route, says how far off the device is.
     const offset = await agent.waitForLog((l) => /^device clock is \d+ years? .*behind the server/.test(String(l.msg)));
     expect(offset.level).to.equal('warn');
@@ -100,7 +100,7 @@ describe('hostile networks: clock skew and expired certificates (agent processes
     expect(logErr(failed).message).to.match(/^server certificate has expired: device clock \S+ is after notAfter \S+; /);
     expect(logErr(failed).message).to.contain(`after notAfter ${expired.notAfter};`);
     expect(logErr(failed).message).to.contain('the server certificate must be renewed');
-    expect(failed).to.include({ notBefore: expired.notBefore, notAfter: expired.notAfter });
+    expect(failed['details']).to.include({ notBefore: expired.notBefore, notAfter: expired.notAfter });
     // The clock agrees with the server's, so the certificate is what needs fixing.
     const clock = await agent.waitForLog((l) => String(l.msg).startsWith('device clock agrees with the server'));
     expect(clock.level).to.equal('info');

@@ -188,7 +188,7 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
     const agent = agentWith({ ...fakeClockEnv('@2017-03-23 12:00:00'), ALL_PROXY: `socks5://127.0.0.1:${socks.port}` }, [], file);
     const failed = await expectFailure(agent, 'ERR_TLS_CERT_NOT_YET_VALID');
     // Dates quoted from the chain, and the server's clock: both read through the proxy, the only way to that name.
-    expect(failed['notBefore']).to.equal(serverCertificateDates(devCertificateFile(server.dataDir)).notBefore);
+    expect(logDetail(failed, 'notBefore')).to.equal(serverCertificateDates(devCertificateFile(server.dataDir)).notBefore);
     await agent.waitForLog((l) => /^device clock is \d+ years? .*behind the server/.test(String(l.msg)));
     expect(socks.requests.filter((r) => r.host === PROXY_ONLY_NAME).length).to.be.at.least(3);
     await socks.close();
@@ -200,7 +200,7 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
     const agent = agentWith({ ALL_PROXY: `socks5://127.0.0.1:${socks.port}` }, [], file);
     const failed = await expectFailure(agent, 'ERR_TLS_HOSTNAME_MISMATCH');
     expect(logErr(failed).message).to.match(/^server certificate is for ".*tunnel\.corp\.test.*" but the device connected to "other\.corp\.test"; /);
-    expect(failed['certificateNames']).to.include(PROXY_ONLY_NAME);
+    expect(logDetail(failed, 'certificateNames')).to.include(PROXY_ONLY_NAME);
     await socks.close();
   });
 });

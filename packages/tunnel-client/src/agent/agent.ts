@@ -176,7 +176,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private async reportFailure(err: unknown): Promise<void> {
     const { config, log, connectTimeoutMs } = this.settings;
     const failure = await explainConnectFailure(err, { config, proxy: this.proxy, timeoutMs: connectTimeoutMs });
-    log.error({ code: failure.code, err: new CodedError(failure.code, failure.message, { cause: err }), details: failure.details }, 'connection failed');
+    // The diagnosis as the Error: its words replace the raw error's, which is one of its causes.
+    log.error({ code: failure.code, err: new CodedError(failure.code, failure.message), details: failure.details }, 'connection failed');
     if (failure.clock) {
       // A clock that agrees says the certificate itself is at fault (expired, not yet issued): worth knowing too.
       const level = Math.abs(failure.clock.offsetMs) - failure.clock.uncertaintyMs > CLOCK_WARN_MS ? 'warn' : 'info';
