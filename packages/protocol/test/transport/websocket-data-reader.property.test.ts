@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { Writable } from 'node:stream';
 import * as ws from 'ws';
 import { DataFrameReader } from '../../src/transport/websocket-data-reader.js';
+import { cutAt } from '../helpers.js';
 import { frame } from '../websocket-wire.js';
 
 /** Fixed seed: a failure names its seed and path, and reruns identically. */
@@ -88,18 +89,6 @@ function wire(pieces: readonly Piece[], key: Buffer | undefined, close: boolean)
   return Buffer.concat(frames);
 }
 
-function cut(bytes: Buffer, points: readonly number[]): Buffer[] {
-  const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const p of at) {
-    chunks.push(bytes.subarray(start, p));
-    start = p;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
-
 describe("WebSocket frame reader: agrees with ws's own Receiver (property, seeded)", () => {
   for (const side of ['server', 'client'] as const) {
     it(`on the ${side} end, for random frame sequences cut anywhere`, () => {
@@ -108,7 +97,7 @@ describe("WebSocket frame reader: agrees with ws's own Receiver (property, seede
       const keyArb = isServer ? fc.oneof(fc.constant(Buffer.alloc(4)), fc.uint8Array({ minLength: 4, maxLength: 4 }).map((k) => Buffer.from(k))) : fc.constant(undefined);
       fc.assert(
         fc.property(fc.array(piece, { maxLength: 12 }), keyArb, fc.boolean(), fc.array(fc.nat(), { maxLength: 20 }), (pieces, key, close, points) => {
-          const chunks = cut(wire(pieces, key, close), points);
+          const chunks = cutAt(wire(pieces, key, close), points);
           const expected = wsAlone(chunks, isServer);
           const actual = withReader(chunks, isServer);
           expect(actual.events).to.deep.equal(expected.events);
