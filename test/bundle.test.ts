@@ -25,6 +25,6 @@ describe('single-file agent bundle', function () {
     const device = await addDevice(server.dataDir, server.port);
     const agent = spawnNode(agentFile, ['agent', '--config', device.file], { cwd: deviceDir });
     const connected = await agent.waitForLog((l) => l.msg === 'connected');
-    expect(connected['session']).to.be.a('string');
+    expect(connected['sessionId']).to.be.a('string');
   });
 });

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer } from './support/fixtures.js';
-import { cleanup, run, SERVER_CLI } from './support/processes.js';
+import { expectLogSchema } from './support/log-schema.js';
+import { cleanup, logErr, run, SERVER_CLI } from './support/processes.js';
 
 describe('device connection (server + agent processes)', function () {
   this.timeout(120_000);
@@ -17,15 +18,17 @@ describe('device connection (server + agent processes)', function () {
     const listed = await eventually(async () => (await deviceList(server.dataDir)).find((d) => d.vpn.connected));
     expect(listed.uuid).to.equal(device.uuid);
     expect(listed.status).to.equal('vpn-only');
-    expect(listed.vpn.sessionId).to.equal(connected['session']);
+    expect(listed.vpn.sessionId).to.equal(connected['sessionId']);
 
     const rm = await run(SERVER_CLI, ['device', 'rm', 'pi-1', '--data', server.dataDir]);
     expect(rm.code, rm.stderr).to.equal(0);
     const from = agent.logs.length;
     await agent.waitForLog((l) => l.msg === 'disconnected', 10_000, from);
     const refused = await agent.waitForLog((l) => l.code === 'ERR_AUTH_UNKNOWN_DEVICE', 15_000, from);
-    expect(String(refused['err'])).to.contain('not registered');
+    expect(logErr(refused).message).to.contain('not registered');
     expect(await deviceList(server.dataDir)).to.deep.equal([]);
+    expectLogSchema(server.proc.logs, 'server');
+    expectLogSchema(agent.logs, 'agent');
   });
 
   it('rejects a wrong key and an unknown uuid on both sides, backs off, and leaves other devices alone', async () => {
@@ -33,7 +36,7 @@ describe('device connection (server + agent processes)', function () {
     const good = await addDevice(server.dataDir, server.port, { name: 'good' });
     const victim = await addDevice(server.dataDir, server.port, { name: 'victim' });
     const goodAgent = startAgent(good.file);
-    const goodSession = (await goodAgent.waitForLog((l) => l.msg === 'connected'))['session'];
+    const goodSession = (await goodAgent.waitForLog((l) => l.msg === 'connected'))['sessionId'];
 
     const wrongKeyFile = victim.file.replace(/config\.json$/, 'wrong.json');
     writeFileSync(wrongKeyFile, JSON.stringify({ ...victim.config, deviceApiKey: 'f'.repeat(64) }));
@@ -43,7 +46,7 @@ describe('device connection (server + agent processes)', function () {
     const unknown = startAgent(unknownFile);
 
     const badKey = await wrongKey.waitForLog((l) => l.code === 'ERR_AUTH_BAD_KEY');
-    expect(String(badKey['err'])).to.contain('deviceApiKey is wrong');
+    expect(logErr(badKey).message).to.contain('deviceApiKey is wrong');
     await server.proc.waitForLog((l) => l.msg === 'device authentication failed' && l.code === 'ERR_AUTH_BAD_KEY' && l.uuid === victim.uuid);
     await unknown.waitForLog((l) => l.code === 'ERR_AUTH_UNKNOWN_DEVICE');
     await server.proc.waitForLog((l) => l.msg === 'device authentication failed' && l.code === 'ERR_AUTH_UNKNOWN_DEVICE');
@@ -60,5 +63,7 @@ describe('device connection (server + agent processes)', function () {
     const list = await deviceList(server.dataDir);
     expect(list.find((d) => d.uuid === good.uuid)?.vpn.sessionId).to.equal(goodSession);
     expect(list.find((d) => d.uuid === victim.uuid)?.vpn.connected).to.equal(false);
+    expectLogSchema(server.proc.logs, 'server');
+    for (const [who, proc] of [['wrong key', wrongKey], ['unknown', unknown], ['good', goodAgent]] as const) expectLogSchema(proc.logs, who);
   });
 });

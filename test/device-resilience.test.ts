@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { addDevice, deviceList, eventually, startAgent, startServer } from './support/fixtures.js';
-import { cleanup, type LogLine } from './support/processes.js';
+import { cleanup, logErr, type LogLine } from './support/processes.js';
 import { startTcpRelay } from './support/tcp-relay.js';
 import { startWsRecorder } from './support/ws-recorder.js';
 
@@ -28,9 +28,9 @@ describe('device connection resilience (real processes)', function () {
     const again = await agent.waitForLog(isMsg('connected'), 30_000, from);
     // --backoff-cap 2s: the next attempt after the restart starts within 2 s; allow slack for a loaded machine.
     expect(Date.now() - listeningAt).to.be.lessThan(2_000 + 8_000);
-    expect(again['session']).to.not.equal(first['session']);
+    expect(again['sessionId']).to.not.equal(first['sessionId']);
     const listed = await eventually(async () => (await deviceList(restarted.dataDir)).find((d) => d.vpn.connected));
-    expect(listed.vpn.sessionId).to.equal(again['session']);
+    expect(listed.vpn.sessionId).to.equal(again['sessionId']);
   });
 
   it('detects a relay that stops forwarding without closing, on both ends, within the keepalive timeout', async () => {
@@ -42,8 +42,8 @@ describe('device connection resilience (real processes)', function () {
     const from = agent.logs.length;
     relay.freeze();
     const down = await agent.waitForLog(isMsg('disconnected'), 20_000, from);
-    expect(String(down['err'])).to.contain('ERR_YAMUX_KEEPALIVE_TIMEOUT');
-    const serverSide = await server.proc.waitForLog((l) => l.msg === 'device disconnected' && l['session'] === first['session'], 20_000);
+    expect(logErr(down).code).to.equal('ERR_YAMUX_KEEPALIVE_TIMEOUT');
+    const serverSide = await server.proc.waitForLog((l) => l.msg === 'device disconnected' && l['sessionId'] === first['sessionId'], 20_000);
     expect(serverSide['reason']).to.equal('ERR_YAMUX_KEEPALIVE_TIMEOUT');
     await relay.close();
   });
@@ -63,7 +63,7 @@ describe('device connection resilience (real processes)', function () {
       agents.map(async (a, i) => {
         await a.waitForLog(isMsg('server sent GoAway: no new streams; waiting for its reconnect hint'), 15_000, marks[i]);
         const down = await a.waitForLog(isMsg('disconnected'), 15_000, marks[i]);
-        expect(down['code']).to.equal(1012);
+        expect(down['closeCode']).to.equal(1012);
         expect(down['drain']).to.equal(true);
         const retry = await a.waitForLog((l) => typeof l['retryInMs'] === 'number', 15_000, marks[i]);
         return retry['retryInMs'] as number;

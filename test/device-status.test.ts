@@ -74,18 +74,18 @@ describe('device status from the tunnel and heartbeat signals (real processes)',
 
     // The old session runs through a relay that will go silent, like a NAT mapping that died.
     const old = startAgent(viaRelay, [...FAST_AGENT_ARGS, '--keepalive-interval', '30s', '--keepalive-timeout', '60s', '--heartbeat-interval', '2s']);
-    const oldSession = (await old.waitForLog((l) => l.msg === 'connected'))['session'];
+    const oldSession = (await old.waitForLog((l) => l.msg === 'connected'))['sessionId'];
     await waitForStatus(server.dataDir, device.uuid, 'online');
     relay.freeze();
     await old.kill('SIGKILL');
 
     // The device comes back on a fresh path before the server has noticed the old one is dead.
     const fresh = startAgent(device.file, [...FAST_AGENT_ARGS, '--heartbeat-interval', '2s']);
-    const newSession = (await fresh.waitForLog((l) => l.msg === 'connected'))['session'];
+    const newSession = (await fresh.waitForLog((l) => l.msg === 'connected'))['sessionId'];
     expect(newSession).to.not.equal(oldSession);
 
     // The server's keepalive now closes the old session: a late close that must change nothing.
-    const late = await server.proc.waitForLog((l) => l['session'] === oldSession && String(l.msg).includes('closed'), 30_000);
+    const late = await server.proc.waitForLog((l) => l['sessionId'] === oldSession && String(l.msg).includes('closed'), 30_000);
     expect(late['wasCurrent']).to.equal(false);
     const listed = (await deviceList(server.dataDir)).find((d) => d.uuid === device.uuid)!;
     expect(listed.status).to.equal('online');

@@ -13,7 +13,7 @@ import {
   writeExpiredServerCertificate,
 } from './support/hostile-fixtures.js';
 import { NO_PROXY_ENV } from './support/network.js';
-import { cleanup, tempDir, type LogLine, type Proc } from './support/processes.js';
+import { cleanup, logDetail, logErr, type LogLine, type Proc, tempDir } from './support/processes.js';
 import { startTlsInterceptor, type TlsInterceptor } from './support/tls-interceptor.js';
 import { unframeWebSocketStream } from './support/websocket-frames.js';
 
@@ -54,11 +54,11 @@ describe('hostile networks: clock skew and expired certificates (agent processes
 
     const failed = await agent.waitForLog((l) => l.code === 'ERR_TLS_CERT_NOT_YET_VALID');
     expect(failed.level).to.equal('error');
-    expect(failed['err']).to.match(
+    expect(logErr(failed).message).to.match(
       /^server certificate is not yet valid: device clock 2017-03-23T12:\d\d:\d\dZ is before notBefore \S+; the device clock is probably wrong \(is NTP, UDP 123, reachable\?\)$/,
     );
-    expect(failed['err']).to.contain(`before notBefore ${dates.notBefore};`);
-    expect(failed).to.include({ notBefore: dates.notBefore, notAfter: dates.notAfter, tlsCode: 'CERT_NOT_YET_VALID' });
+    expect(logErr(failed).message).to.contain(`before notBefore ${dates.notBefore};`);
+    expect(failed['details']).to.include({ notBefore: dates.notBefore, notAfter: dates.notAfter, tlsCode: 'CERT_NOT_YET_VALID' });
     // The server's own clock, read over the same route, says how far off the device is.
     const offset = await agent.waitForLog((l) => /^device clock is \d+ years? .*behind the server/.test(String(l.msg)));
     expect(offset.level).to.equal('warn');
@@ -73,7 +73,7 @@ describe('hostile networks: clock skew and expired certificates (agent processes
     const connected = await agent.waitForLog((l) => l.msg === 'connected', 30_000, from);
     expect(agent.alive).to.equal(true);
     const listed = await eventually(async () => (await deviceList(server.dataDir)).find((d) => d.uuid === device.uuid && d.vpn.connected));
-    expect(listed.vpn.sessionId).to.equal(connected['session']);
+    expect(listed.vpn.sessionId).to.equal(connected['sessionId']);
     await agent.kill();
   });
 
@@ -97,10 +97,10 @@ describe('hostile networks: clock skew and expired certificates (agent processes
     const agent = startAgent(staleDevice.file, FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
 
     const failed = await agent.waitForLog((l) => l.code === 'ERR_TLS_CERT_EXPIRED');
-    expect(failed['err']).to.match(/^server certificate has expired: device clock \S+ is after notAfter \S+; /);
-    expect(failed['err']).to.contain(`after notAfter ${expired.notAfter};`);
-    expect(failed['err']).to.contain('the server certificate must be renewed');
-    expect(failed).to.include({ notBefore: expired.notBefore, notAfter: expired.notAfter });
+    expect(logErr(failed).message).to.match(/^server certificate has expired: device clock \S+ is after notAfter \S+; /);
+    expect(logErr(failed).message).to.contain(`after notAfter ${expired.notAfter};`);
+    expect(logErr(failed).message).to.contain('the server certificate must be renewed');
+    expect(failed['details']).to.include({ notBefore: expired.notBefore, notAfter: expired.notAfter });
     // The clock agrees with the server's, so the certificate is what needs fixing.
     const clock = await agent.waitForLog((l) => String(l.msg).startsWith('device clock agrees with the server'));
     expect(clock.level).to.equal('info');
@@ -112,7 +112,7 @@ describe('hostile networks: clock skew and expired certificates (agent processes
   it('a device clock years ahead sees the valid certificate as expired', async () => {
     const agent = startAgent(device.file, FAST_AGENT_ARGS, { env: { ...NO_PROXY_ENV, ...fakeClockEnv('+40y') } });
     const failed = await agent.waitForLog((l) => l.code === 'ERR_TLS_CERT_EXPIRED');
-    expect(failed['err']).to.contain(`after notAfter ${dates.notAfter};`);
+    expect(logErr(failed).message).to.contain(`after notAfter ${dates.notAfter};`);
     await agent.waitForLog((l) => /^device clock is \d+ years? .*ahead of the server/.test(String(l.msg)) && l.level === 'warn');
     await agent.kill();
   });
@@ -147,11 +147,11 @@ describe('hostile networks: a TLS-intercepting (DPI) network (agent processes)',
     const file = configVariant(device, { vpnPort: box.port });
     const agent = startAgent(file, FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
     const failed = await agent.waitForLog((l) => l.code === 'ERR_TLS_UNTRUSTED_ISSUER');
-    expect(failed['err']).to.equal(
+    expect(logErr(failed).message).to.equal(
       'the network presented a certificate issued by "CN=RCSI-TLS-PROTECT, O=Example DPI" which is not trusted; ' +
         'if this network inspects TLS, set balenaRootCA to its root CA',
     );
-    expect(failed['issuer']).to.equal('CN=RCSI-TLS-PROTECT, O=Example DPI');
+    expect(logDetail(failed, 'issuer')).to.equal('CN=RCSI-TLS-PROTECT, O=Example DPI');
     await expectKeepsRetrying(agent, 'ERR_TLS_UNTRUSTED_ISSUER');
     await expectNotConnected(server, device);
     // The device refused the box's certificate before sending anything through it.
@@ -164,7 +164,7 @@ describe('hostile networks: a TLS-intercepting (DPI) network (agent processes)',
     const agent = startAgent(file, FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
     const connected = await agent.waitForLog((l) => l.msg === 'connected');
     const listed = await eventually(async () => (await deviceList(server.dataDir)).find((d) => d.uuid === device.uuid && d.vpn.connected));
-    expect(listed.vpn.sessionId).to.equal(connected['session']);
+    expect(listed.vpn.sessionId).to.equal(connected['sessionId']);
     await agent.kill();
 
     const toServer = unframeWebSocketStream(Buffer.concat(box.fromDevice.filter((b) => b.length > 0)));

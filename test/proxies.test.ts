@@ -3,7 +3,7 @@ import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startSe
 import { fakeClockEnv } from './support/faketime.js';
 import { configVariant, devCertificateFile, PROXY_ONLY_NAME, serverCertificateDates } from './support/hostile-fixtures.js';
 import { freePort, NO_PROXY_ENV } from './support/network.js';
-import { cleanup, type LogLine, type Proc } from './support/processes.js';
+import { cleanup, logDetail, logErr, type LogLine, type Proc } from './support/processes.js';
 import { startDanted, startTinyproxy, type ProxyDaemon } from './support/proxy-daemons.js';
 import { startSocks5Fixture } from './support/socks5-fixture.js';
 
@@ -12,7 +12,7 @@ const CREDENTIALS = { username: 'fleet', password: 's3cret' };
 async function expectConnected(agent: Proc, server: ServerHandle, device: DeviceHandle): Promise<LogLine> {
   const connected = await agent.waitForLog((l) => l.msg === 'connected');
   const listed = await eventually(async () => (await deviceList(server.dataDir)).find((d) => d.uuid === device.uuid && d.vpn.connected));
-  expect(listed.vpn.sessionId).to.equal(connected['session']);
+  expect(listed.vpn.sessionId).to.equal(connected['sessionId']);
   return connected;
 }
 
@@ -70,13 +70,13 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
 
     const anonymous = agentWith({}, ['--proxy', `http://${base}`]);
     const required = await expectFailure(anonymous, 'ERR_PROXY_AUTH_REQUIRED');
-    expect(required['err']).to.match(/^the HTTP proxy http:\/\/127\.0\.0\.1:\d+ requires credentials \(HTTP 407 .*\); put them in the proxy URL/);
-    expect(required['httpStatus']).to.equal(407);
+    expect(logErr(required).message).to.match(/^the HTTP proxy http:\/\/127\.0\.0\.1:\d+ requires credentials \(HTTP 407 .*\); put them in the proxy URL/);
+    expect(logDetail(required, 'httpStatus')).to.equal(407);
     await anonymous.kill();
 
     const wrong = agentWith({}, ['--proxy', `http://${CREDENTIALS.username}:nope@${base}`]);
     const failed = await expectFailure(wrong, 'ERR_PROXY_AUTH_FAILED');
-    expect(failed['err']).to.match(/^the HTTP proxy http:\/\/fleet:\*\*\*@127\.0\.0\.1:\d+ rejected the credentials in the proxy URL \(HTTP 40[17] /);
+    expect(logErr(failed).message).to.match(/^the HTTP proxy http:\/\/fleet:\*\*\*@127\.0\.0\.1:\d+ rejected the credentials in the proxy URL \(HTTP 40[17] /);
     expect(JSON.stringify(wrong.logs)).not.to.contain('nope');
     await wrong.kill();
 
@@ -114,7 +114,7 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
     const dead = await freePort();
     const agent = agentWith({ HTTPS_PROXY: `http://127.0.0.1:${dead}` });
     const failed = await expectFailure(agent, 'ERR_PROXY_UNREACHABLE');
-    expect(failed['err']).to.equal(
+    expect(logErr(failed).message).to.equal(
       `cannot reach the proxy http://127.0.0.1:${dead} (from HTTPS_PROXY): connection to 127.0.0.1:${dead} refused: nothing listens on that port, or a firewall rejects it`,
     );
   });
@@ -145,14 +145,14 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
 
     const anonymous = agentWith({ ALL_PROXY: `socks5://${base}` }, [], file);
     const required = await expectFailure(anonymous, 'ERR_PROXY_AUTH_REQUIRED');
-    expect(required['err']).to.equal(
+    expect(logErr(required).message).to.equal(
       `the SOCKS5 proxy socks5://${base} requires authentication; put the credentials in the proxy URL: socks5://USER:PASSWORD@HOST:PORT`,
     );
     await anonymous.kill();
 
     const wrong = agentWith({ ALL_PROXY: `socks5://fleet:nope@${base}` }, [], file);
     const failed = await expectFailure(wrong, 'ERR_PROXY_AUTH_FAILED');
-    expect(failed['err']).to.equal(`the SOCKS5 proxy socks5://fleet:***@${base} rejected the credentials in the proxy URL`);
+    expect(logErr(failed).message).to.equal(`the SOCKS5 proxy socks5://fleet:***@${base} rejected the credentials in the proxy URL`);
     await wrong.kill();
 
     const good = agentWith({ ALL_PROXY: `socks5h://fleet:${CREDENTIALS.password}@${base}` }, [], file);
@@ -167,10 +167,10 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
     const strict = await startSocks5Fixture({ refuseWith: 0x02 });
     const forbidden = agentWith({}, ['--proxy', `socks5://127.0.0.1:${strict.port}`]);
     const refusal = await expectFailure(forbidden, 'ERR_PROXY_FORBIDDEN');
-    expect(refusal['err']).to.equal(
+    expect(logErr(refusal).message).to.equal(
       `the SOCKS5 proxy socks5://127.0.0.1:${strict.port} could not connect to 127.0.0.1:${server.port}: connection not allowed by the proxy's rules (reply 2)`,
     );
-    expect(refusal['socksReply']).to.equal(2);
+    expect(logDetail(refusal, 'socksReply')).to.equal(2);
     await forbidden.kill();
     await strict.close();
 
@@ -178,7 +178,7 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
     const closed = await freePort();
     const nowhere = agentWith({}, ['--proxy', `socks5://127.0.0.1:${socks.port}`, '--vpn-port', String(closed)]);
     const upstream = await expectFailure(nowhere, 'ERR_PROXY_UPSTREAM_FAILED');
-    expect(upstream['err']).to.contain(`could not connect to 127.0.0.1:${closed}: connection refused by the destination (reply 5)`);
+    expect(logErr(upstream).message).to.contain(`could not connect to 127.0.0.1:${closed}: connection refused by the destination (reply 5)`);
     await socks.close();
   });
 
@@ -188,7 +188,7 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
     const agent = agentWith({ ...fakeClockEnv('@2017-03-23 12:00:00'), ALL_PROXY: `socks5://127.0.0.1:${socks.port}` }, [], file);
     const failed = await expectFailure(agent, 'ERR_TLS_CERT_NOT_YET_VALID');
     // Dates quoted from the chain, and the server's clock: both read through the proxy, the only way to that name.
-    expect(failed['notBefore']).to.equal(serverCertificateDates(devCertificateFile(server.dataDir)).notBefore);
+    expect(logDetail(failed, 'notBefore')).to.equal(serverCertificateDates(devCertificateFile(server.dataDir)).notBefore);
     await agent.waitForLog((l) => /^device clock is \d+ years? .*behind the server/.test(String(l.msg)));
     expect(socks.requests.filter((r) => r.host === PROXY_ONLY_NAME).length).to.be.at.least(3);
     await socks.close();
@@ -199,8 +199,8 @@ describe('proxies: HTTP CONNECT (tinyproxy), SOCKS5 (danted and a fixture), NO_P
     const file = configVariant(device, { vpnEndpoint: 'other.corp.test' });
     const agent = agentWith({ ALL_PROXY: `socks5://127.0.0.1:${socks.port}` }, [], file);
     const failed = await expectFailure(agent, 'ERR_TLS_HOSTNAME_MISMATCH');
-    expect(failed['err']).to.match(/^server certificate is for ".*tunnel\.corp\.test.*" but the device connected to "other\.corp\.test"; /);
-    expect(failed['certificateNames']).to.include(PROXY_ONLY_NAME);
+    expect(logErr(failed).message).to.match(/^server certificate is for ".*tunnel\.corp\.test.*" but the device connected to "other\.corp\.test"; /);
+    expect(logDetail(failed, 'certificateNames')).to.include(PROXY_ONLY_NAME);
     await socks.close();
   });
 });

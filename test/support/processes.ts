@@ -12,6 +12,17 @@ export const RELAY_BENCH = path.join(root, 'bench/dist/src/relay/main.js');
 /** One JSON log line (pino) a process wrote to stderr. */
 export type LogLine = Record<string, unknown> & { msg?: string; level?: string };
 
+/** A line's `err`, as pino's serializer writes an Error: type, message, stack, code and its own fields. */
+export function logErr(line: LogLine): { message: string; code?: string } {
+  const err = line['err'] as { message?: unknown; code?: unknown } | undefined;
+  return { message: String(err?.message ?? ''), ...(typeof err?.code === 'string' ? { code: err.code } : {}) };
+}
+
+/** One of a line's `details` (the facts behind a failure: dates, issuer, proxy reply). */
+export function logDetail(line: LogLine, key: string): unknown {
+  return (line['details'] as Record<string, unknown> | undefined)?.[key];
+}
+
 const running = new Set<Proc>();
 const tempDirs: string[] = [];
 

@@ -1,4 +1,4 @@
-import { CodedError } from './errors.js';
+import { ArgumentErrorCode, CodedError } from './errors.js';
 
 const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -9,7 +9,7 @@ const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 export function parseDuration(text: string, what = 'duration'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
   if (!m) {
-    throw new CodedError('ERR_INVALID_DURATION', `${what} "${text}" is not a duration; use a number with ms, s, m, h or d (for example 30s or 12h)`);
+    throw new CodedError(ArgumentErrorCode.InvalidDuration, `${what} "${text}" is not a duration; use a number with ms, s, m, h or d (for example 30s or 12h)`);
   }
   return Math.round(Number(m[1]) * units[m[2] ?? 'ms']!);
 }

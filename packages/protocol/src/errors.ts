@@ -12,6 +12,11 @@ export class CodedError<C extends string = string> extends Error {
   }
 }
 
+/** Command-line and config values shared by every program. */
+export const ArgumentErrorCode = {
+  InvalidDuration: 'ERR_INVALID_DURATION',
+} as const;
+
 export function errorCode(err: unknown): string | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
     const code = (err as { code: unknown }).code;

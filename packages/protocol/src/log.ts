@@ -1,6 +1,27 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type LoggerOptions } from 'pino';
+import type { LogFields } from './log-fields.js';
 
-export type { Logger } from 'pino';
+/** One level's method: a message, or the schema's fields and a message. */
+export interface LogMethod {
+  (message: string): void;
+  (fields: LogFields, message: string): void;
+}
+
+/**
+ * pino's logger, narrowed to the log schema (log-fields.ts): a field outside it does not compile,
+ * and `err` must be an Error, which pino's serializer writes with its stack.
+ */
+export interface Logger {
+  level: string;
+  trace: LogMethod;
+  debug: LogMethod;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
+  fatal: LogMethod;
+  child(bindings: LogFields): Logger;
+  isLevelEnabled(level: string): boolean;
+}
 
 export interface LoggerSettings {
   /** Component name, shown as `name` on every line. */

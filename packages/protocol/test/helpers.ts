@@ -20,6 +20,19 @@ export async function sessionPair(
   };
 }
 
+/** Cuts bytes into chunks at the given points (taken modulo its length, so any numbers do), as a socket might deliver them. */
+export function cutAt(bytes: Buffer, points: readonly number[]): Buffer[] {
+  const sorted = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let start = 0;
+  for (const p of sorted) {
+    chunks.push(bytes.subarray(start, p));
+    start = p;
+  }
+  chunks.push(bytes.subarray(start));
+  return chunks;
+}
+
 export function sha256(data: Buffer | Buffer[]): string {
   const h = createHash('sha256');
   for (const b of Array.isArray(data) ? data : [data]) h.update(b);

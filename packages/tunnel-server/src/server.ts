@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
+import { asError, checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticatedRoute } from './api/authenticated-route.js';
@@ -15,7 +15,7 @@ import { DeviceSessions } from './devices/device-sessions.js';
 import { HeartbeatEndpoint } from './devices/heartbeat-endpoint.js';
 import { RemovalWatcher } from './devices/removal-watcher.js';
 import { listen } from './http/listen.js';
-import { HttpError } from './http/http-error.js';
+import { HttpError, HttpErrorCode } from './http/http-error.js';
 import { writeRawError } from './http/raw-response.js';
 import { Router, sendError, sendJson } from './http/router.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
@@ -118,7 +118,7 @@ export class TunnelServer {
     const tlsOptions = { key: this.tls.key, cert: this.tls.cert, minVersion: 'TLSv1.2' as const, ciphers: TLS_CIPHERS, handshakeTimeout: settings.preAuth.timeoutMs };
     this.http = https.createServer(tlsOptions, (req, res) => this.guard.run(guarded('request', req, () => res.destroy()), () => this.onRequest(req, res)));
     this.http.on('connection', (socket: Socket) => this.preAuth.accept(socket));
-    this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err: err.message, code: err.code }, 'TLS handshake failed'));
+    this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err, code: err.code }, 'TLS handshake failed'));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
     // Devices estimate their clock offset from it (ws sends no Date of its own).
     this.wss.on('headers', (headers) => headers.push(`Date: ${new Date().toUTCString()}`));
@@ -197,7 +197,7 @@ export class TunnelServer {
     const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
     await listen(server.http, settings.host, settings.port);
     server.removals.start();
-    log.info({ host: settings.host, port: server.port, dataDir: settings.dataDir, node: settings.nodeId, tls: tls.source }, 'tunnel server listening');
+    log.info({ host: settings.host, port: server.port, dataDir: settings.dataDir, nodeId: settings.nodeId, tls: tls.source }, 'tunnel server listening');
     return server;
   }
 
@@ -214,7 +214,7 @@ export class TunnelServer {
     this.upgrades.set(path, async (req, socket, head) => {
       // The socket is ours once Node hands it over: a reset while admit() awaits (the slow
       // answer to a bad token) must not surface as an unhandled 'error'.
-      const ignore = (err: Error): void => this.log.debug({ path, err: err.message }, 'socket error during upgrade');
+      const ignore = (err: Error): void => this.log.debug({ path, err }, 'socket error during upgrade');
       socket.on('error', ignore);
       let admitted: T;
       try {
@@ -222,8 +222,8 @@ export class TunnelServer {
       } catch (err) {
         if (err instanceof HttpError) writeRawError(socket, err.status, err.code, err.message, err.headers);
         else {
-          this.log.error({ path, err: (err as Error).message }, 'upgrade admission failed');
-          writeRawError(socket, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+          this.log.error({ path, err: asError(err) }, 'upgrade admission failed');
+          writeRawError(socket, 500, HttpErrorCode.Internal, 'internal error; see the server log');
         }
         return;
       }
@@ -269,11 +269,11 @@ export class TunnelServer {
     const handling = this.proxyRequestHandler && /^http:\/\//i.test(req.url ?? '') ? this.proxyRequestHandler(req, res).then(() => true) : this.router.handle(req, res);
     return handling.then(
       (handled) => {
-        if (!handled) sendError(res, 404, 'ERR_HTTP_NOT_FOUND', `nothing at ${req.url ?? '/'}`);
+        if (!handled) sendError(res, 404, HttpErrorCode.NotFound, `nothing at ${req.url ?? '/'}`);
       },
       (err: Error) => {
-        this.log.error({ url: req.url, err: err.message }, 'request failed');
-        if (!res.headersSent) sendError(res, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+        this.log.error({ url: req.url, err }, 'request failed');
+        if (!res.headersSent) sendError(res, 500, HttpErrorCode.Internal, 'internal error; see the server log');
         else res.destroy();
       },
     );
@@ -288,14 +288,14 @@ export class TunnelServer {
       return;
     }
     handler(req, socket, head).catch((err: Error) => {
-      this.log.error({ path, err: err.message }, 'upgrade failed');
+      this.log.error({ path, err }, 'upgrade failed');
       socket.destroy();
     });
   }
 
   private onConnectRequest(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.stopping) writeRawError(socket, 503, 'ERR_SERVER_DRAINING', 'the server is shutting down; try again shortly');
-    else if (!this.connectHandler) writeRawError(socket, 405, 'ERR_HTTP_METHOD', 'this server does not take CONNECT');
+    if (this.stopping) writeRawError(socket, 503, HttpErrorCode.Draining, 'the server is shutting down; try again shortly');
+    else if (!this.connectHandler) writeRawError(socket, 405, HttpErrorCode.Method, 'this server does not take CONNECT');
     else this.connectHandler(req, socket, head);
   }
 }

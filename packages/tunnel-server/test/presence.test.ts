@@ -1,9 +1,11 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deviceStatus } from '../src/presence/device-status.js';
-import { SqlitePresence } from '../src/presence/sqlite-presence.js';
+import Database from 'better-sqlite3';
+import { PRESENCE_FILE, PRESENCE_SCHEMA, SqlitePresence } from '../src/presence/sqlite-presence.js';
+import { RegistryErrorCode } from '../src/registry/errors.js';
 
 const uuid = 'ab'.repeat(16);
 const info = (at: number) => ({ nodeId: 'node-a', remoteAddress: '127.0.0.1', agentVersion: '1', clockOffsetMs: 0, at });
@@ -30,6 +32,42 @@ describe('presence (SQLite file)', () => {
     expect(await admin.get(uuid)).to.include({ sessionId: null, disconnectedAt: 5 });
     await server.close();
     await admin.close();
+  });
+
+  it('adopts a presence.db written before its schema was versioned, keeping its rows', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'presence-'));
+    const old = new Database(path.join(dir, PRESENCE_FILE));
+    old.exec(PRESENCE_SCHEMA.migrations[0]!);
+    old.prepare('INSERT INTO presence (uuid, session_id, node_id, connected_at) VALUES (?, ?, ?, ?)').run(uuid, 'kept', 'node-a', 1);
+    old.close();
+    const presence = SqlitePresence.open(dir);
+    expect((await presence.get(uuid))?.sessionId).to.equal('kept');
+    await presence.close();
+    const reopened = new Database(path.join(dir, PRESENCE_FILE), { readonly: true });
+    expect(reopened.pragma('user_version', { simple: true })).to.equal(PRESENCE_SCHEMA.migrations.length);
+    reopened.close();
+  });
+
+  it('fails with registry codes that name the presence file: damaged, newer schema, closed', async () => {
+    const damaged = mkdtempSync(path.join(tmpdir(), 'presence-'));
+    writeFileSync(path.join(damaged, PRESENCE_FILE), 'not a database, just text '.repeat(100));
+    expect(() => SqlitePresence.open(damaged))
+      .to.throw(/is not a presence database/)
+      .with.property('code', RegistryErrorCode.Corrupt);
+
+    const newer = mkdtempSync(path.join(tmpdir(), 'presence-'));
+    const db = new Database(path.join(newer, PRESENCE_FILE));
+    db.pragma(`user_version = ${PRESENCE_SCHEMA.migrations.length + 1}`);
+    db.close();
+    expect(() => SqlitePresence.open(newer))
+      .to.throw(/the presence at .* has schema version/)
+      .with.property('code', RegistryErrorCode.SchemaTooNew);
+
+    const presence = SqlitePresence.open(mkdtempSync(path.join(tmpdir(), 'presence-')));
+    await presence.close();
+    let error: unknown;
+    await presence.get(uuid).catch((err: unknown) => (error = err));
+    expect(error).to.have.property('code', RegistryErrorCode.Closed);
   });
 
   it('computes the four statuses from the two signals (heartbeat fresh for 1.5 x interval)', () => {

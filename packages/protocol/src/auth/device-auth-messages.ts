@@ -1,4 +1,4 @@
-import { CodedError } from '../errors.js';
+import { AuthError, AuthErrorCode } from './auth-errors.js';
 
 /**
  * The device handshake, exchanged as JSON text messages on the WebSocket before it becomes a
@@ -16,29 +16,6 @@ import { CodedError } from '../errors.js';
  */
 
 export const DEVICE_AUTH_VERSION = 1;
-
-export const AuthErrorCode = {
-  UnknownDevice: 'ERR_AUTH_UNKNOWN_DEVICE',
-  BadKey: 'ERR_AUTH_BAD_KEY',
-  ServerIdentity: 'ERR_AUTH_SERVER_IDENTITY',
-  RateLimited: 'ERR_AUTH_RATE_LIMITED',
-  Protocol: 'ERR_AUTH_PROTOCOL',
-  Timeout: 'ERR_AUTH_TIMEOUT',
-  Closed: 'ERR_AUTH_CLOSED',
-  BadToken: 'ERR_AUTH_BAD_TOKEN',
-} as const;
-
-export type AuthErrorCode = (typeof AuthErrorCode)[keyof typeof AuthErrorCode];
-
-export class AuthError extends CodedError<AuthErrorCode> {
-  /** Set when the server asks the device to wait before trying again. */
-  readonly retryAfterMs: number | undefined;
-
-  constructor(code: AuthErrorCode, message: string, retryAfterMs?: number) {
-    super(code, message);
-    this.retryAfterMs = retryAfterMs;
-  }
-}
 
 /** WebSocket close codes used when authentication fails (4000-4999 are for applications). */
 export const AuthCloseCode = {

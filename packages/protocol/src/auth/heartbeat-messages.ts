@@ -1,4 +1,4 @@
-import { AuthError, AuthErrorCode } from './device-auth-messages.js';
+import { AuthError, AuthErrorCode } from './auth-errors.js';
 
 /**
  * The heartbeat: a short HTTPS exchange apart from the tunnel, authenticated like the tunnel

@@ -3,13 +3,7 @@ import WebSocket from 'ws';
 import { CodedError } from '../errors.js';
 import { DataFrameReader } from './websocket-data-reader.js';
 import { binaryFrameHeader } from './websocket-frames.js';
-
-export const WebSocketErrorCode = {
-  /** The peer sent a text message; the tunnel only carries binary. */
-  TextMessage: 'ERR_WS_TEXT_MESSAGE',
-  /** The WebSocket closed underneath the byte stream. */
-  Closed: 'ERR_WS_CLOSED',
-} as const;
+import { WebSocketErrorCode } from './transport-errors.js';
 
 export interface WebSocketDuplexOptions {
   /**

@@ -45,6 +45,11 @@ export const TrustErrorCode = {
 
 export type TrustErrorCode = (typeof TrustErrorCode)[keyof typeof TrustErrorCode];
 
+/** Node's own codes the diagnosis recognises (node:tls); not ours to change. */
+export const NodeTlsErrorCode = {
+  AltnameInvalid: 'ERR_TLS_CERT_ALTNAME_INVALID',
+} as const;
+
 /**
  * Machine-readable facts behind a trust error, so logs and `diagnose --json` need not parse the
  * message. Dates are ISO 8601 strings, the form they take in JSON logs anyway.

@@ -2,7 +2,7 @@ import type tls from 'node:tls';
 import { errorCode } from '../errors.js';
 import { isoSeconds, type CertificateInput } from './certificate.js';
 import { verifyServerChain } from './chain.js';
-import { TrustError, TrustErrorCode } from './errors.js';
+import { NodeTlsErrorCode, TrustError, TrustErrorCode } from './errors.js';
 import { chainFromPeerCertificate } from './inspect.js';
 import type { TrustAnchors } from './trust-anchors.js';
 
@@ -45,7 +45,7 @@ const OTHER_CERT_CODES = new Set([
 function expectedCode(tlsCode: string | undefined): TrustErrorCode | undefined {
   if (tlsCode === 'CERT_NOT_YET_VALID') return TrustErrorCode.CertNotYetValid;
   if (tlsCode === 'CERT_HAS_EXPIRED') return TrustErrorCode.CertExpired;
-  if (tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID') return TrustErrorCode.HostnameMismatch;
+  if (tlsCode === NodeTlsErrorCode.AltnameInvalid) return TrustErrorCode.HostnameMismatch;
   if (tlsCode !== undefined && UNTRUSTED_CODES.has(tlsCode)) return TrustErrorCode.UntrustedIssuer;
   if (tlsCode !== undefined && OTHER_CERT_CODES.has(tlsCode)) return TrustErrorCode.CertRejected;
   return undefined;
@@ -95,7 +95,7 @@ export function diagnoseTlsError(err: unknown, context: TlsDiagnosisContext = {}
   const tlsCode = errorCode(err);
   const wanted = expectedCode(tlsCode);
   const now = context.now ?? new Date();
-  const altname = tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID' ? fromAltnameError(err) : { chain: [] as string[] };
+  const altname = tlsCode === NodeTlsErrorCode.AltnameInvalid ? fromAltnameError(err) : { chain: [] as string[] };
   const hostname = context.hostname ?? altname.host;
   const chain = context.chain && context.chain.length > 0 ? context.chain : altname.chain;
 

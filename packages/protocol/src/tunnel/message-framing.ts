@@ -1,15 +1,9 @@
 import type { Duplex, Readable } from 'node:stream';
 import { CodedError } from '../errors.js';
+import { FramingErrorCode } from './tunnel-errors.js';
 
 /** Largest handshake message; anything longer is a broken or hostile peer. */
 export const MAX_MESSAGE_BYTES = 8 * 1024;
-
-export const FramingErrorCode = {
-  TooLarge: 'ERR_HANDSHAKE_TOO_LARGE',
-  Malformed: 'ERR_HANDSHAKE_MALFORMED',
-  Ended: 'ERR_HANDSHAKE_ENDED',
-  Timeout: 'ERR_HANDSHAKE_TIMEOUT',
-} as const;
 
 /** Writes one message: a 2-byte big-endian length, then UTF-8 JSON. */
 export function writeMessage(stream: Duplex, message: object): void {

@@ -1,4 +1,5 @@
 import { CodedError } from '../errors.js';
+import { openErrorCode } from './tunnel-errors.js';
 
 /**
  * Results of opening a stream to a target, carried back before any payload. Each is distinct on
@@ -27,11 +28,6 @@ export const OpenResult = {
 export type OpenResult = (typeof OpenResult)[keyof typeof OpenResult];
 
 const openResults = new Set<string>(Object.values(OpenResult));
-
-/** Stable error code for each refusal, e.g. ERR_OPEN_CONNECTION_REFUSED. */
-export function openErrorCode(result: OpenResult): string {
-  return `ERR_OPEN_${result.toUpperCase().replace(/-/g, '_')}`;
-}
 
 /** A refused open, as thrown by handlers and raised to openers. */
 export class OpenError extends CodedError {

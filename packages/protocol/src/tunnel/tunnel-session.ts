@@ -9,6 +9,7 @@ import { YamuxSession } from '../yamux/session.js';
 import type { YamuxStream } from '../yamux/stream.js';
 import { joinStreams, type JoinResult } from './join.js';
 import { readMessage, writeMessage } from './message-framing.js';
+import { FramingErrorCode } from './tunnel-errors.js';
 import {
   encodeOpenRequest,
   OpenError,
@@ -115,7 +116,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
   }
 
   private async handleIncoming(stream: YamuxStream, handler: OpenHandler): Promise<void> {
-    stream.on('error', (err) => this.log.debug({ stream: stream.id, err: err.message }, 'stream error'));
+    stream.on('error', (err) => this.log.debug({ streamId: stream.id, err }, 'stream error'));
     let request: OpenRequest;
     try {
       request = parseOpenRequest(await readMessage(stream, this.handshakeTimeoutMs));
@@ -169,7 +170,7 @@ function refusedOpen(err: unknown): OpenError {
 function toOpenError(err: unknown, timeoutMs: number, fallback: Exclude<OpenResult, 'ok'> = OpenResult.ServerError): OpenError {
   if (err instanceof OpenError) return err;
   const code = errorCode(err);
-  if (code === 'ERR_HANDSHAKE_TIMEOUT') return new OpenError(OpenResult.TimedOut, `no answer within ${timeoutMs} ms`);
+  if (code === FramingErrorCode.Timeout) return new OpenError(OpenResult.TimedOut, `no answer within ${timeoutMs} ms`);
   if (code === YamuxErrorCode.StreamReset || code === YamuxErrorCode.SessionClosed || code === YamuxErrorCode.TransportClosed) {
     return new OpenError(OpenResult.DeviceOffline, `the tunnel went away while opening the stream (${code})`);
   }

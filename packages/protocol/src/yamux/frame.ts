@@ -1,4 +1,4 @@
-import { FrameType, HEADER_SIZE, PROTOCOL_VERSION } from './constants.js';
+import { FrameType, PROTOCOL_VERSION } from './constants.js';
 
 export interface FrameHeader {
   version: number;
@@ -15,12 +15,6 @@ export function writeHeader(target: Buffer, offset: number, type: FrameType, fla
   target.writeUInt16BE(flags, offset + 2);
   target.writeUInt32BE(streamId >>> 0, offset + 4);
   target.writeUInt32BE(length >>> 0, offset + 8);
-}
-
-export function encodeHeader(type: FrameType, flags: number, streamId: number, length: number): Buffer {
-  const buf = Buffer.allocUnsafe(HEADER_SIZE);
-  writeHeader(buf, 0, type, flags, streamId, length);
-  return buf;
 }
 
 /** Reads a header without validating it; the decoder and the session decide what is legal. */

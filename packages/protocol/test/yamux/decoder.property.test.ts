@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { Flag, FrameDecoder, FrameType, YamuxErrorCode, type FrameHeader } from '../../src/index.js';
-import { closeOf, rawFrame, rawPeer, waitUntil } from '../helpers.js';
+import { closeOf, cutAt, rawFrame, rawPeer, waitUntil } from '../helpers.js';
 
 /** Fixed seeds: a failure names its seed and path, and reruns identically. */
 const SEED = 0x5eed;
@@ -59,18 +59,6 @@ function decode(chunks: Buffer[]): { frames: Frame[]; idle: boolean } {
   return { frames, idle: decoder.idle };
 }
 
-function cut(bytes: Buffer, points: number[]): Buffer[] {
-  const sorted = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const p of sorted) {
-    chunks.push(bytes.subarray(start, p));
-    start = p;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
-
 describe('yamux decoder: property tests (seeded)', () => {
   it('decodes a random frame sequence identically however it is cut', () => {
     fc.assert(
@@ -79,7 +67,7 @@ describe('yamux decoder: property tests (seeded)', () => {
         const whole = decode([bytes]);
         expect(whole.frames).to.deep.equal(frames);
         expect(whole.idle).to.equal(true);
-        expect(decode(cut(bytes, points)).frames).to.deep.equal(frames);
+        expect(decode(cutAt(bytes, points)).frames).to.deep.equal(frames);
       }),
       { seed: SEED, numRuns: 300 },
     );

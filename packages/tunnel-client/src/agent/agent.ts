@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import {
   AuthError,
   Backoff,
+  CodedError,
   describeClockOffset,
+  errorCode,
   formatDuration,
   OpenError,
   OpenResult,
@@ -52,7 +54,8 @@ const CLOCK_WARN_MS = 60_000;
 interface SessionEnd {
   code: number;
   reason: string;
-  error: string | undefined;
+  /** Why the tunnel session ended, when it failed rather than closed. */
+  error: Error | undefined;
 }
 
 /**
@@ -100,8 +103,8 @@ export class Agent extends EventEmitter<AgentEvents> {
         if (lasted >= this.settings.stableAfterMs) this.backoff.reset();
         const hint = drainHint(end);
         delay = hint ?? this.backoff.next();
-        this.emit('disconnected', end.error ?? `closed (${end.code})`);
-        log.warn({ code: end.code, reason: end.reason || undefined, err: end.error, lastedMs: lasted, drain: hint !== undefined }, 'disconnected');
+        this.emit('disconnected', end.error ? `${errorCode(end.error) ?? end.error.name}: ${end.error.message}` : `closed (${end.code})`);
+        log.warn({ closeCode: end.code, reason: end.reason || undefined, err: end.error, lastedMs: lasted, drain: hint !== undefined }, 'disconnected');
       } catch (err) {
         delay = this.backoff.next();
         if (err instanceof AuthError && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
@@ -147,9 +150,9 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.current.session = session;
     session.serve((request) => this.openTarget(request.host, request.port));
     session.once('goaway', () => log.info('server sent GoAway: no new streams; waiting for its reconnect hint'));
-    let sessionError: string | undefined;
+    let sessionError: Error | undefined;
     session.once('close', (err) => {
-      sessionError = err ? `${err.code}: ${err.message}` : undefined;
+      sessionError = err ?? undefined;
       // The WebSocket close handshake cannot finish on a dead link; do not wait ws's 30 s for it.
       setTimeout(() => ws.terminate(), 2_000).unref();
     });
@@ -158,7 +161,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       { clockOffsetMs: offset },
       `device clock is ${formatDuration(Math.abs(offset))} ${offset >= 0 ? 'ahead of' : 'behind'} the server`,
     );
-    log.info({ session: auth.sessionId }, 'connected');
+    log.info({ sessionId: auth.sessionId }, 'connected');
     this.emit('connected', auth.sessionId);
     const end = await ended;
     session.close();
@@ -173,7 +176,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private async reportFailure(err: unknown): Promise<void> {
     const { config, log, connectTimeoutMs } = this.settings;
     const failure = await explainConnectFailure(err, { config, proxy: this.proxy, timeoutMs: connectTimeoutMs });
-    log.error({ ...failure.details, code: failure.code, err: failure.message }, 'connection failed');
+    // The diagnosis as the Error: its words replace the raw error's, which is one of its causes.
+    log.error({ code: failure.code, err: new CodedError(failure.code, failure.message), details: failure.details }, 'connection failed');
     if (failure.clock) {
       // A clock that agrees says the certificate itself is at fault (expired, not yet issued): worth knowing too.
       const level = Math.abs(failure.clock.offsetMs) - failure.clock.uncertaintyMs > CLOCK_WARN_MS ? 'warn' : 'info';
@@ -192,7 +196,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     log.info({ host, port }, 'stream opened');
     return {
       stream: socket,
-      onFinished: (r) => log.info({ host, port, bytesIn: r.bytesAtoB, bytesOut: r.bytesBtoA, durationMs: r.durationMs, err: r.error?.message }, 'stream closed'),
+      onFinished: (r) => log.info({ host, port, bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, err: r.error }, 'stream closed'),
     };
   }
 

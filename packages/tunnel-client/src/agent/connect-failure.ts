@@ -4,6 +4,7 @@ import { trustAnchors } from './connect.js';
 import type { DeviceConfig } from './device-config.js';
 import { readPresentedChain } from './presented-chain.js';
 import { probeServerClock } from './server-clock.js';
+import { NetErrorCode } from '../net/net-errors.js';
 
 export interface ConnectFailure {
   /** Stable code: ERR_TLS_* for a diagnosed certificate, ERR_PROXY_*, ERR_AUTH_*, or node's own. */
@@ -38,7 +39,7 @@ const DATE_CODES: ReadonlySet<string> = new Set([TrustErrorCode.CertNotYetValid,
  */
 export async function explainConnectFailure(err: unknown, context: ConnectFailureContext): Promise<ConnectFailure> {
   const plain: ConnectFailure = {
-    code: errorCode(err) ?? 'ERR_CONNECT',
+    code: errorCode(err) ?? NetErrorCode.Connect,
     message: err instanceof Error ? err.message : String(err),
     details: detailsOf(err),
   };

@@ -5,6 +5,7 @@ import type { ProxyConfig } from '../net/proxy-config.js';
 import { wsCreateConnectionOver } from '../net/ws-create-connection.js';
 import { deviceTrustContext, trustAnchors } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
+import { AgentErrorCode } from './agent-errors.js';
 
 export const DEVICE_CONNECT_PATH = '/v1/device/connect';
 
@@ -46,7 +47,7 @@ export async function dialDevice(config: DeviceConfig, options: DialOptions): Pr
     ws.once('upgrade', (res) => (serverDate = res.headers.date));
     ws.once('unexpected-response', (_req, res) => {
       ws.terminate();
-      reject(new CodedError('ERR_CONNECT_HTTP', `the server answered the WebSocket upgrade with HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim()));
+      reject(new CodedError(AgentErrorCode.ConnectHttp, `the server answered the WebSocket upgrade with HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim()));
     });
     ws.once('open', () => {
       ws.removeAllListeners('error');

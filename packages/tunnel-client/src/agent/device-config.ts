@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CodedError, decodeBalenaRootCA } from '@tunnel/protocol';
+import { ConfigErrorCode } from './agent-errors.js';
 
 /** Everything the agent needs, after the file, the environment and the flags are merged and checked. */
 export interface DeviceConfig {
@@ -21,14 +22,6 @@ export interface DeviceConfig {
    */
   allowedTargets: string[];
 }
-
-export const ConfigErrorCode = {
-  Unreadable: 'ERR_CONFIG_UNREADABLE',
-  NotJson: 'ERR_CONFIG_NOT_JSON',
-  Missing: 'ERR_CONFIG_MISSING',
-  Invalid: 'ERR_CONFIG_INVALID',
-  UnknownKey: 'ERR_CONFIG_UNKNOWN_KEY',
-} as const;
 
 /** Keys the agent reads, with the environment variable that overrides each. */
 export const agentKeys = {

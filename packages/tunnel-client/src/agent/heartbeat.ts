@@ -2,6 +2,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import {
+  asError,
   CodedError,
   formatDuration,
   HEARTBEAT_CHALLENGE_PATH,
@@ -16,6 +17,7 @@ import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
 import { deviceTrustContext } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
+import { AgentErrorCode } from './agent-errors.js';
 
 export interface HeartbeatSettings {
   config: DeviceConfig;
@@ -59,7 +61,7 @@ async function callApi(s: HeartbeatSettings, method: 'GET' | 'POST', pathAndQuer
           try {
             data = JSON.parse(Buffer.concat(chunks).toString('utf8'));
           } catch {
-            reject(new CodedError('ERR_HEARTBEAT_RESPONSE', `the server answered ${method} ${url.pathname} with HTTP ${res.statusCode} and no JSON`));
+            reject(new CodedError(AgentErrorCode.HeartbeatResponse, `the server answered ${method} ${url.pathname} with HTTP ${res.statusCode} and no JSON`));
             return;
           }
           if (res.statusCode === 200) {
@@ -67,11 +69,11 @@ async function callApi(s: HeartbeatSettings, method: 'GET' | 'POST', pathAndQuer
             return;
           }
           const error = (data as { error?: { code?: string; message?: string } }).error;
-          reject(new CodedError(error?.code ?? 'ERR_HEARTBEAT_HTTP', error?.message ?? `HTTP ${res.statusCode}`));
+          reject(new CodedError(error?.code ?? AgentErrorCode.HeartbeatHttp, error?.message ?? `HTTP ${res.statusCode}`));
         });
       },
     );
-    req.on('timeout', () => req.destroy(new CodedError('ERR_HEARTBEAT_TIMEOUT', `no answer from ${url.origin} within ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new CodedError(AgentErrorCode.HeartbeatTimeout, `no answer from ${url.origin} within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(payload);
   });
@@ -119,7 +121,7 @@ export class HeartbeatLoop {
     } catch (err) {
       this.failing = true;
       this.log.warn(
-        { code: (err as CodedError).code ?? 'ERR_HEARTBEAT', err: (err as Error).message, nextInMs: this.settings.intervalMs },
+        { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: asError(err), nextInMs: this.settings.intervalMs },
         `heartbeat failed; next in ${formatDuration(this.settings.intervalMs)}`,
       );
     }

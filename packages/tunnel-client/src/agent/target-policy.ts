@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { CodedError } from '@tunnel/protocol';
+import { ConfigErrorCode } from './agent-errors.js';
 
 /** One allowedTargets entry: an address, a CIDR block or a host name, and the ports on it. */
 export interface TargetRule {
@@ -33,7 +34,7 @@ function parsePorts(text: string, rule: string): { ports: Set<number> | null; ra
     const lo = Number(m?.[1]);
     const hi = m?.[2] === undefined ? lo : Number(m[2]);
     if (!m || lo < 1 || hi > 65535 || hi < lo) {
-      throw new CodedError('ERR_CONFIG_INVALID', `allowedTargets entry "${rule}": "${part}" is not a port, a range like 8000-8100, or *`);
+      throw new CodedError(ConfigErrorCode.Invalid, `allowedTargets entry "${rule}": "${part}" is not a port, a range like 8000-8100, or *`);
     }
     if (lo === hi) ports.add(lo);
     else ranges.push([lo, hi]);
@@ -49,7 +50,7 @@ function hostMatcher(text: string, rule: string): (host: string) => boolean {
     const type = net.isIPv4(address) ? 'ipv4' : net.isIPv6(address) ? 'ipv6' : null;
     const max = type === 'ipv4' ? 32 : 128;
     if (!type || !/^\d+$/.test(text.slice(slash + 1)) || prefix > max) {
-      throw new CodedError('ERR_CONFIG_INVALID', `allowedTargets entry "${rule}": "${text}" is not a CIDR block like 192.168.1.0/24`);
+      throw new CodedError(ConfigErrorCode.Invalid, `allowedTargets entry "${rule}": "${text}" is not a CIDR block like 192.168.1.0/24`);
     }
     const list = new net.BlockList();
     list.addSubnet(address, prefix, type);
@@ -59,7 +60,7 @@ function hostMatcher(text: string, rule: string): (host: string) => boolean {
     };
   }
   const name = text.replace(/^\[|\]$/g, '').toLowerCase();
-  if (name.length === 0) throw new CodedError('ERR_CONFIG_INVALID', `allowedTargets entry "${rule}" has no host`);
+  if (name.length === 0) throw new CodedError(ConfigErrorCode.Invalid, `allowedTargets entry "${rule}" has no host`);
   return (host) => host.toLowerCase() === name;
 }
 
@@ -67,7 +68,7 @@ function hostMatcher(text: string, rule: string): (host: string) => boolean {
 export function parseTargetRule(rule: string): TargetRule {
   const cut = rule.lastIndexOf(':');
   if (cut <= 0 || cut === rule.length - 1) {
-    throw new CodedError('ERR_CONFIG_INVALID', `allowedTargets entry "${rule}" must be HOST:PORTS, for example 192.168.1.0/24:22,80 or 10.0.0.5:*`);
+    throw new CodedError(ConfigErrorCode.Invalid, `allowedTargets entry "${rule}" must be HOST:PORTS, for example 192.168.1.0/24:22,80 or 10.0.0.5:*`);
   }
   const { ports, ranges } = parsePorts(rule.slice(cut + 1), rule);
   return { text: rule, matchHost: hostMatcher(rule.slice(0, cut), rule), ports, ranges };

@@ -6,6 +6,7 @@ import { HeartbeatLoop } from '../agent/heartbeat.js';
 import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
 import { readConfigEnv, readConfigFile, resolveDeviceConfig, type RawConfig } from '../agent/device-config.js';
 import { VERSION } from '../version.js';
+import { ConfigErrorCode } from '../agent/agent-errors.js';
 
 export const DEFAULT_CONFIG_FILE = '/mnt/boot/config.json';
 
@@ -37,7 +38,7 @@ export function loadAgentConfig(flags: { config?: string; uuid?: string; vpnEndp
   if (flags.apiEndpoint) fromFlags.apiEndpoint = flags.apiEndpoint;
   if (flags.allowTarget) fromFlags.allowedTargets = flags.allowTarget.join(';');
   if (!file && !fromFlags.uuid && !process.env['TUNNEL_UUID']) {
-    throw new CodedError('ERR_CONFIG_MISSING', `no device configuration: pass --config FILE (the config.json printed by \`tunnel-server device add\`), or provide ${DEFAULT_CONFIG_FILE}`);
+    throw new CodedError(ConfigErrorCode.Missing, `no device configuration: pass --config FILE (the config.json printed by \`tunnel-server device add\`), or provide ${DEFAULT_CONFIG_FILE}`);
   }
   return resolveDeviceConfig(file ? readConfigFile(file) : {}, readConfigEnv(process.env), fromFlags);
 }

@@ -5,6 +5,7 @@ import { describeFailure } from '../developer/failure-text.js';
 import { bridgeStdio } from '../developer/stdio-bridge.js';
 import { UserSession } from '../developer/user-session.js';
 import { developerLogger, serverConnection, withConnectionOptions } from './connection-options.js';
+import { DeveloperErrorCode } from '../developer/developer-errors.js';
 
 interface ProxyFlags extends ConnectionFlags {
   target?: string;
@@ -30,10 +31,10 @@ export function registerDeviceProxyCommand(device: Command): void {
       stream = await session.open({ device: deviceRef(ref), host: flags.target ?? '127.0.0.1', port });
     } catch (err) {
       session.close();
-      throw new CodedError(errorCode(err) ?? 'ERR_OPEN', `cannot reach port ${port} of ${ref}: ${describeFailure(err)}`);
+      throw new CodedError(errorCode(err) ?? DeveloperErrorCode.Open, `cannot reach port ${port} of ${ref}: ${describeFailure(err)}`);
     }
     const result = await bridgeStdio(stream);
-    log.info({ bytesSent: result.bytesSent, bytesReceived: result.bytesReceived, err: result.error?.message }, 'proxy closed');
+    log.info({ bytesUp: result.bytesSent, bytesDown: result.bytesReceived, err: result.error }, 'proxy closed');
     session.close();
     if (result.error) process.stderr.write(`tunnel-client: the connection to ${ref} port ${port} broke: ${result.error.message}\n`);
     process.exit(result.error ? 1 : 0);

@@ -8,6 +8,7 @@ import { formatHostPort, parseMappings } from '../developer/mapping.js';
 import { PortForwarder } from '../developer/port-forwarder.js';
 import { UserSession } from '../developer/user-session.js';
 import { developerLogger, serverConnection, withConnectionOptions } from './connection-options.js';
+import { DeveloperErrorCode } from '../developer/developer-errors.js';
 
 interface TunnelFlags extends ConnectionFlags {
   port: string[];
@@ -49,7 +50,7 @@ export function registerDeviceTunnelCommand(device: Command): void {
     let target = await lookupDevice(connection, ref);
     if (!target.vpn.connected) {
       if (!flags.wait) {
-        throw new CodedError('ERR_DEVICE_OFFLINE', `device ${shortName(target)} ${offlineText(target)}; start its agent, or add --wait to wait for it`);
+        throw new CodedError(DeveloperErrorCode.DeviceOffline, `device ${shortName(target)} ${offlineText(target)}; start its agent, or add --wait to wait for it`);
       }
       print(`Device ${shortName(target)} ${offlineText(target)}; waiting for it to come online (Ctrl-C to stop)...`);
       target = await waitUntilOnline(connection, target.uuid, WAIT_POLL_MS);
@@ -68,12 +69,12 @@ export function registerDeviceTunnelCommand(device: Command): void {
         servers.push(server);
         print(`Tunnel open: ${formatHostPort(m.localAddress, m.localPort)} -> ${label}`);
       } catch (err) {
-        process.stderr.write(`tunnel-client: ${(err as Error).message} [${errorCode(err) ?? 'ERR_LISTEN'}]; the other mappings go on\n`);
+        process.stderr.write(`tunnel-client: ${(err as Error).message} [${errorCode(err) ?? DeveloperErrorCode.Listen}]; the other mappings go on\n`);
       }
     }
     if (servers.length === 0) {
       session.close();
-      throw new CodedError('ERR_NO_LISTENER', 'no local port could be opened; nothing to forward');
+      throw new CodedError(DeveloperErrorCode.NoListener, 'no local port could be opened; nothing to forward');
     }
     print('Waiting for connections...');
     session.on('down', (reason) => print(`Lost the connection to the tunnel server (${reason}); reconnecting, new connections wait a few seconds for it...`));

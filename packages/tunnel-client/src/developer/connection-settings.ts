@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type tls from 'node:tls';
 import { CodedError } from '@tunnel/protocol';
 import { credentialsFile, readCredentials, type StoredCredentials } from './credentials.js';
+import { ConnectionErrorCode } from './developer-errors.js';
 
 /**
  * How a TCP/TLS connection to the server is made, in the callback form node:http and ws accept
@@ -30,12 +31,6 @@ export interface ConnectionFlags {
   /** --proxy URL; HTTPS_PROXY / NO_PROXY otherwise. */
   proxy?: string;
 }
-
-export const ConnectionErrorCode = {
-  NotLoggedIn: 'ERR_NOT_LOGGED_IN',
-  BadServer: 'ERR_INVALID_SERVER',
-  CaUnreadable: 'ERR_CA_UNREADABLE',
-} as const;
 
 /** Parses --server: an https:// URL of the server's listener (443 when no port is given). */
 export function parseServerUrl(text: string): URL {

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'n
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { CodedError } from '@tunnel/protocol';
+import { CredentialsErrorCode } from './developer-errors.js';
 
 /** What `login` stores: where the server is, the token, and the CA to trust it with. */
 export interface StoredCredentials {
@@ -12,11 +13,6 @@ export interface StoredCredentials {
   /** Who the server said we are at login, for messages. */
   user?: string;
 }
-
-export const CredentialsErrorCode = {
-  Unreadable: 'ERR_CREDENTIALS_UNREADABLE',
-  Invalid: 'ERR_CREDENTIALS_INVALID',
-} as const;
 
 /** $XDG_CONFIG_HOME/tunnel-client/credentials.json, or ~/.config/tunnel-client/credentials.json. */
 export function credentialsFile(env: NodeJS.ProcessEnv = process.env): string {

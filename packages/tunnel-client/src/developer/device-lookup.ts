@@ -2,8 +2,9 @@ import { CodedError, errorCode } from '@tunnel/protocol';
 import type { ServerConnection } from './connection-settings.js';
 import { ApiError, getJson } from './server-api.js';
 import { ServerErrorCode } from './server-errors.js';
+import { DeveloperErrorCode } from './developer-errors.js';
 
-const TRANSIENT = new Set<string>([ServerErrorCode.Unreachable, 'ERR_SERVER_TIMEOUT']);
+const TRANSIENT = new Set<string>([ServerErrorCode.Unreachable, DeveloperErrorCode.ServerTimeout]);
 
 /** The part of the server's DeviceView the CLI relies on. */
 export interface RemoteDevice {

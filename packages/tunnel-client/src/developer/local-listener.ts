@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { CodedError } from '@tunnel/protocol';
 import { formatHostPort, type PortMapping } from './mapping.js';
+import { listenErrorCode } from './developer-errors.js';
 
 /**
  * Binds a mapping's local address. Sockets allow half-open (a client's FIN travels on as a FIN,
@@ -28,5 +29,5 @@ function explainListenError(err: NodeJS.ErrnoException, mapping: PortMapping): C
         : err.code === 'EADDRNOTAVAIL'
           ? `no local interface has the address ${mapping.localAddress}`
           : err.message;
-  return new CodedError(`ERR_LISTEN${err.code ? `_${err.code}` : ''}`, `cannot listen on ${where} for -p ${mapping.text}: ${why}`);
+  return new CodedError(listenErrorCode(err.code), `cannot listen on ${where} for -p ${mapping.text}: ${why}`);
 }

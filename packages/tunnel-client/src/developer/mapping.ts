@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { CodedError } from '@tunnel/protocol';
+import { DeveloperErrorCode } from './developer-errors.js';
 
 /** One `-p` of `device tunnel`: a local listener forwarding to a port on the device. */
 export interface PortMapping {
@@ -10,14 +11,13 @@ export interface PortMapping {
   localPort: number;
 }
 
-export const MAPPING_ERROR = 'ERR_INVALID_MAPPING';
 
 export const DEFAULT_LOCAL_ADDRESS = '127.0.0.1';
 
 const FORMS = 'use <remotePort>[:[localAddress:]localPort], e.g. 22222, 22222:4321, 22222:0.0.0.0:4321, 22222:0.0.0.0 or 22222:[::1]:4321';
 
 function invalid(text: string, why: string): CodedError {
-  return new CodedError(MAPPING_ERROR, `invalid port mapping "${text}": ${why}; ${FORMS}`);
+  return new CodedError(DeveloperErrorCode.InvalidMapping, `invalid port mapping "${text}": ${why}; ${FORMS}`);
 }
 
 function port(text: string, part: string, what: string): number {
@@ -71,12 +71,12 @@ export function parseMapping(text: string): PortMapping {
 
 /** Parses every -p and refuses two mappings on the same local port (the second could never bind). */
 export function parseMappings(texts: readonly string[]): PortMapping[] {
-  if (texts.length === 0) throw new CodedError(MAPPING_ERROR, `no port mapping given; add -p, ${FORMS}`);
+  if (texts.length === 0) throw new CodedError(DeveloperErrorCode.InvalidMapping, `no port mapping given; add -p, ${FORMS}`);
   const mappings = texts.map(parseMapping);
   const seen = new Map<number, PortMapping>();
   for (const m of mappings) {
     const earlier = seen.get(m.localPort);
-    if (earlier) throw new CodedError(MAPPING_ERROR, `port mappings "${earlier.text}" and "${m.text}" both use local port ${m.localPort}; give each its own local port`);
+    if (earlier) throw new CodedError(DeveloperErrorCode.InvalidMapping, `port mappings "${earlier.text}" and "${m.text}" both use local port ${m.localPort}; give each its own local port`);
     seen.set(m.localPort, m);
   }
   return mappings;

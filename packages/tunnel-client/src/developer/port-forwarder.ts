@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import { formatDuration, joinStreams, type Logger } from '@tunnel/protocol';
+import { asError, errorCode, formatDuration, joinStreams, type Logger } from '@tunnel/protocol';
 import { codeSuffix, describeFailure, formatBytes } from './failure-text.js';
 import { formatHostPort } from './mapping.js';
 import type { UserSession } from './user-session.js';
@@ -34,15 +34,15 @@ export class PortForwarder {
   private async forward(socket: net.Socket, target: ForwardTarget): Promise<void> {
     const id = this.nextId++;
     const from = formatHostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
-    const fields = { connection: id, from, device: target.device, host: target.host, port: target.port };
-    socket.on('error', (err) => this.log.debug({ ...fields, err: err.message }, 'local socket error'));
+    const fields = { connection: id, from, ref: target.device, host: target.host, port: target.port };
+    socket.on('error', (err) => this.log.debug({ ...fields, err }, 'local socket error'));
     socket.setNoDelay(true);
     let stream;
     try {
       stream = await this.session.open({ device: target.device, host: target.host, port: target.port });
     } catch (err) {
       this.print(`Connection #${id} from ${from} to ${target.label} failed: ${describeFailure(err)}${codeSuffix(err)}`);
-      this.log.warn({ ...fields, err: (err as Error).message, code: (err as { code?: string }).code }, 'connection failed');
+      this.log.warn({ ...fields, err: asError(err), code: errorCode(err) }, 'connection failed');
       socket.destroy();
       return;
     }
@@ -56,6 +56,6 @@ export class PortForwarder {
     const r = await joinStreams(socket, stream);
     const how = r.error ? ` (${r.error.message})` : '';
     this.print(`Connection #${id} closed: ${formatBytes(r.bytesAtoB)} sent, ${formatBytes(r.bytesBtoA)} received in ${formatDuration(r.durationMs)}${how}`);
-    this.log.info({ ...fields, bytesSent: r.bytesAtoB, bytesReceived: r.bytesBtoA, durationMs: r.durationMs, err: r.error?.message }, 'connection closed');
+    this.log.info({ ...fields, bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, err: r.error }, 'connection closed');
   }
 }

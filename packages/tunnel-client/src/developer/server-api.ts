@@ -3,6 +3,7 @@ import { rootCertificates } from 'node:tls';
 import { CodedError } from '@tunnel/protocol';
 import type { ServerConnection } from './connection-settings.js';
 import { explainServerError } from './server-errors.js';
+import { DeveloperErrorCode, httpStatusErrorCode } from './developer-errors.js';
 
 /** A refusal from the JSON API, with the server's stable code and the HTTP status. */
 export class ApiError extends CodedError {
@@ -33,7 +34,7 @@ export function getJson<T>(connection: ServerConnection, path: string, timeoutMs
       timeout: timeoutMs,
       ...(connection.createConnection ? { createConnection: connection.createConnection as https.RequestOptions['createConnection'] } : {}),
     });
-    req.once('timeout', () => req.destroy(new CodedError('ERR_SERVER_TIMEOUT', `the tunnel server at ${connection.server.origin} did not answer within ${timeoutMs} ms`)));
+    req.once('timeout', () => req.destroy(new CodedError(DeveloperErrorCode.ServerTimeout, `the tunnel server at ${connection.server.origin} did not answer within ${timeoutMs} ms`)));
     req.once('error', (err) => reject(explainServerError(err, connection.server)));
     req.once('response', (res) => {
       const chunks: Buffer[] = [];
@@ -45,7 +46,7 @@ export function getJson<T>(connection: ServerConnection, path: string, timeoutMs
         try {
           body = JSON.parse(text);
         } catch {
-          reject(new ApiError(res.statusCode ?? 0, 'ERR_API_RESPONSE', `the server answered ${url.pathname} with HTTP ${res.statusCode} and no JSON`, {}));
+          reject(new ApiError(res.statusCode ?? 0, DeveloperErrorCode.ApiResponse, `the server answered ${url.pathname} with HTTP ${res.statusCode} and no JSON`, {}));
           return;
         }
         const status = res.statusCode ?? 0;
@@ -60,7 +61,7 @@ export function getJson<T>(connection: ServerConnection, path: string, timeoutMs
 export function apiError(status: number, body: unknown): ApiError {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const error = (typeof b['error'] === 'object' && b['error'] !== null ? b['error'] : {}) as Record<string, unknown>;
-  const code = typeof error['code'] === 'string' ? error['code'] : `ERR_HTTP_${status}`;
+  const code = typeof error['code'] === 'string' ? error['code'] : httpStatusErrorCode(status);
   const message = typeof error['message'] === 'string' ? error['message'] : `the server answered HTTP ${status}`;
   return new ApiError(status, code, message, error);
 }

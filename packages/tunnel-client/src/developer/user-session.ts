@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
+  AuthErrorCode,
   Backoff,
   CodedError,
   errorCode,
@@ -16,6 +17,8 @@ import {
 import type { ServerConnection } from './connection-settings.js';
 import { dialServer } from './server-dial.js';
 import { ServerErrorCode } from './server-errors.js';
+import { NetErrorCode } from '../net/net-errors.js';
+import { DeveloperErrorCode } from './developer-errors.js';
 
 export interface UserSessionOptions {
   connection: ServerConnection;
@@ -44,7 +47,7 @@ export interface UserSessionEvents {
 }
 
 /** Codes after which retrying cannot help until a person acts. */
-const PERMANENT = new Set(['ERR_AUTH_BAD_TOKEN', 'ERR_AUTH_MISSING_TOKEN', ServerErrorCode.Untrusted]);
+const PERMANENT = new Set<string>([AuthErrorCode.BadToken, AuthErrorCode.MissingToken, ServerErrorCode.Untrusted]);
 
 /**
  * The developer CLI's one tunnel session to the server: every forwarded connection is a stream
@@ -129,7 +132,7 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
   }
 
   private unavailable(waitedMs?: number): CodedError {
-    if (this.stopped) return new CodedError('ERR_SESSION_CLOSED', 'the CLI is shutting down');
+    if (this.stopped) return new CodedError(DeveloperErrorCode.SessionClosed, 'the CLI is shutting down');
     const last = this.lastError;
     if (last && PERMANENT.has(last.code)) return last;
     const why = last ? `: ${last.message}` : '';
@@ -189,9 +192,9 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
         try {
           await this.connect(true);
         } catch (err) {
-          this.lastError = err instanceof CodedError ? err : new CodedError(errorCode(err) ?? 'ERR_CONNECT', (err as Error).message);
+          this.lastError = err instanceof CodedError ? err : new CodedError(errorCode(err) ?? NetErrorCode.Connect, (err as Error).message);
           delay = this.backoff.next();
-          this.options.log.info({ code: this.lastError.code, err: this.lastError.message, retryInMs: delay }, 'reconnect failed');
+          this.options.log.info({ code: this.lastError.code, err: this.lastError, retryInMs: delay }, 'reconnect failed');
           this.emit('retry', `${this.lastError.message} [${this.lastError.code}]`, delay);
           this.notify();
         }

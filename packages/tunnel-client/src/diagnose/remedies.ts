@@ -1,4 +1,7 @@
-import { errorCode } from '@tunnel/protocol';
+import { AuthErrorCode, errorCode, TrustErrorCode } from '@tunnel/protocol';
+import { AgentErrorCode, ConfigErrorCode } from '../agent/agent-errors.js';
+import { ProxyErrorCode } from '../net/proxy-errors.js';
+import { DiagnoseErrorCode } from './diagnose-errors.js';
 import type { TcpTarget } from '../net/tcp-connect.js';
 import type { CheckOutcome } from './check.js';
 
@@ -9,14 +12,14 @@ import type { CheckOutcome } from './check.js';
 export function remedyFor(code: string | undefined, target: TcpTarget = { host: 'the server', port: 443 }): string | undefined {
   const where = `${target.host}:${target.port}`;
   switch (code) {
-    case 'ERR_CONFIG_UNREADABLE':
-    case 'ERR_CONFIG_NOT_JSON':
-    case 'ERR_CONFIG_MISSING':
-    case 'ERR_CONFIG_INVALID':
-    case 'ERR_CONFIG_UNKNOWN_KEY':
-    case 'ERR_TRUST_BALENA_ROOT_CA_INVALID':
+    case ConfigErrorCode.Unreadable:
+    case ConfigErrorCode.NotJson:
+    case ConfigErrorCode.Missing:
+    case ConfigErrorCode.Invalid:
+    case ConfigErrorCode.UnknownKey:
+    case TrustErrorCode.BalenaRootCaInvalid:
       return 'fix config.json (or the TUNNEL_* variable) as the message says; `tunnel-server device add` prints a complete one';
-    case 'ERR_PROXY_URL_INVALID':
+    case ProxyErrorCode.UrlInvalid:
       return 'fix --proxy or the proxy variable named in the message: http://[USER:PASSWORD@]HOST:PORT or socks5://[USER:PASSWORD@]HOST:PORT';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
@@ -32,52 +35,52 @@ export function remedyFor(code: string | undefined, target: TcpTarget = { host: 
     case 'EHOSTDOWN':
     case 'ENETDOWN':
       return "check the device's own network: link, address, default route";
-    case 'ERR_PROXY_UNREACHABLE':
+    case ProxyErrorCode.Unreachable:
       return 'check the proxy host and port in --proxy / HTTPS_PROXY, and that the proxy runs and is reachable from the device';
-    case 'ERR_PROXY_TIMEOUT':
-    case 'ERR_PROXY_PROTOCOL':
-    case 'ERR_PROXY_REFUSED':
+    case ProxyErrorCode.Timeout:
+    case ProxyErrorCode.Protocol:
+    case ProxyErrorCode.Refused:
       return 'check the proxy URL: http:// for an HTTP proxy that allows CONNECT, socks5:// for a SOCKS proxy, and the right port';
-    case 'ERR_PROXY_AUTH_REQUIRED':
+    case ProxyErrorCode.AuthRequired:
       return 'add the proxy credentials to the proxy URL: http://USER:PASSWORD@HOST:PORT or socks5://USER:PASSWORD@HOST:PORT';
-    case 'ERR_PROXY_AUTH_FAILED':
+    case ProxyErrorCode.AuthFailed:
       return 'correct the user name or password in the proxy URL (percent-encode characters such as @ : / in them)';
-    case 'ERR_PROXY_FORBIDDEN':
+    case ProxyErrorCode.Forbidden:
       return `ask the network's administrator to allow tunnels to ${where} through the proxy`;
-    case 'ERR_PROXY_UPSTREAM_FAILED':
+    case ProxyErrorCode.UpstreamFailed:
       return `the proxy could not reach ${where}: check that tunnel-server runs and that the proxy's network may reach it`;
-    case 'ERR_TLS_INSPECT_FAILED':
-    case 'ERR_TLS_INSPECT_TIMEOUT':
-    case 'ERR_TLS_NO_PEER_CERTIFICATE':
+    case TrustErrorCode.InspectFailed:
+    case TrustErrorCode.InspectTimeout:
+    case TrustErrorCode.NoPeerCertificate:
       return `something answers on ${where} but not as a TLS server: check vpnPort, and whether a firewall or captive portal intercepts the port`;
-    case 'ERR_TLS_UNTRUSTED_ISSUER':
+    case TrustErrorCode.UntrustedIssuer:
       return (
         'if this network inspects TLS, set balenaRootCA in config.json to its root CA (base64 of the PEM, from the network operator); ' +
         "otherwise give the device the server's CA (serverCA, as `tunnel-server ca` prints it)"
       );
-    case 'ERR_TLS_HOSTNAME_MISMATCH':
+    case TrustErrorCode.HostnameMismatch:
       return "set vpnEndpoint to a name the certificate covers, or reissue the server certificate with this name (tunnel-server start --hostname)";
-    case 'ERR_TLS_CERT_NOT_YET_VALID':
+    case TrustErrorCode.CertNotYetValid:
       return "set the device clock: NTP (UDP 123) must be reachable and chronyd running; the clock check shows the server's time";
-    case 'ERR_TLS_CERT_EXPIRED':
+    case TrustErrorCode.CertExpired:
       return 'if the clock check shows the device clock agrees with the server, renew the server certificate; otherwise fix the clock (NTP, UDP 123)';
-    case 'ERR_TLS_CERT_REJECTED':
+    case TrustErrorCode.CertRejected:
       return 'the server certificate is not usable for TLS server authentication: reissue it';
-    case 'ERR_CONNECT_HTTP':
+    case AgentErrorCode.ConnectHttp:
       return `check that vpnPort points at tunnel-server, and that no proxy or firewall on the way strips WebSocket upgrades`;
-    case 'ERR_AUTH_BAD_KEY':
+    case AuthErrorCode.BadKey:
       return "deviceApiKey does not match the device's registered key: restore the config.json that `tunnel-server device add` printed, or provision the device again";
-    case 'ERR_AUTH_UNKNOWN_DEVICE':
+    case AuthErrorCode.UnknownDevice:
       return 'the server does not know this uuid (removed, or provisioned on another server): register it with `tunnel-server device add`';
-    case 'ERR_AUTH_SERVER_IDENTITY':
+    case AuthErrorCode.ServerIdentity:
       return 'the server does not hold the key pinned in serverIdentityKey: vpnEndpoint points at another server, or something on the way poses as it';
-    case 'ERR_AUTH_RATE_LIMITED':
+    case AuthErrorCode.RateLimited:
       return 'too many failed attempts from this device or address: wait, then try again';
-    case 'ERR_AUTH_TIMEOUT':
-    case 'ERR_AUTH_CLOSED':
-    case 'ERR_AUTH_PROTOCOL':
+    case AuthErrorCode.Timeout:
+    case AuthErrorCode.Closed:
+    case AuthErrorCode.Protocol:
       return 'check the server log at this time; a proxy or middlebox may be cutting or rewriting the WebSocket';
-    case 'ERR_ROUND_TRIP_TIMEOUT':
+    case DiagnoseErrorCode.RoundTripTimeout:
       return 'a proxy or middlebox on the way buffers or drops WebSocket data: try without it, or ask for the server to be exempted from inspection';
     default:
       return undefined;

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { CodedError } from '@tunnel/protocol';
+import { NetErrorCode } from './net-errors.js';
 
 export interface TcpTarget {
   host: string;
@@ -59,7 +60,7 @@ export function connectTcp(target: TcpTarget, timeoutMs: number): Promise<net.So
     });
     const onError = (err: NodeJS.ErrnoException): void => {
       clearTimeout(timer);
-      reject(new CodedError(err.code ?? 'ERR_CONNECT', explain(err, where, target.port), { cause: err }));
+      reject(new CodedError(err.code ?? NetErrorCode.Connect, explain(err, where, target.port), { cause: err }));
     };
     socket.once('error', onError);
   });

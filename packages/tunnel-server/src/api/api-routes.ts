@@ -1,7 +1,8 @@
-import { deviceRef } from '@tunnel/protocol';
+import { deviceRef, openErrorCode, OpenResult } from '@tunnel/protocol';
 import { authorize } from '../access/authorize.js';
 import { visibleTo } from '../access/visibility.js';
-import { DeviceRefError, DeviceRefErrorCode, resolveDevice } from '../devices/resolve-device.js';
+import { DeviceRefErrorCode } from '../devices/device-errors.js';
+import { DeviceRefError, resolveDevice } from '../devices/resolve-device.js';
 import { sendError, sendJson, type Router } from '../http/router.js';
 import { DEVICE_STATUSES, type DeviceStatus } from '../presence/device-status.js';
 import type { Presence } from '../presence/presence.js';
@@ -9,6 +10,7 @@ import type { Registry } from '../registry/types.js';
 import type { UserAuthenticator } from '../users/user-authenticator.js';
 import { deviceView, type DeviceView } from '../views/device-view.js';
 import { authenticatedRoute } from './authenticated-route.js';
+import { ApiErrorCode } from './api-errors.js';
 
 export interface ApiDeps {
   registry: Registry;
@@ -48,7 +50,7 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
       const status = query.get('status') ?? '';
       const fleet = query.get('fleet') ?? '';
       if (status !== '' && !DEVICE_STATUSES.includes(status as DeviceStatus)) {
-        sendError(res, 400, 'ERR_API_BAD_FILTER', `status must be one of ${DEVICE_STATUSES.join(', ')}, got "${status}"`);
+        sendError(res, 400, ApiErrorCode.BadFilter, `status must be one of ${DEVICE_STATUSES.join(', ')}, got "${status}"`);
         return;
       }
       const now = Date.now();
@@ -81,7 +83,7 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
       if (!(await visibleTo(user, registry, now))(device)) {
         // Say which rule keeps them out, as a refused stream would.
         const decision = await authorize(user, device, { host: '127.0.0.1', port: 22222 }, { registry, now });
-        sendError(res, 403, 'ERR_OPEN_ACCESS_DENIED', `access denied: ${decision.allowed ? `device ${device.uuid.slice(0, 7)} is not visible to ${user.name}` : decision.reason}`);
+        sendError(res, 403, openErrorCode(OpenResult.AccessDenied), `access denied: ${decision.allowed ? `device ${device.uuid.slice(0, 7)} is not visible to ${user.name}` : decision.reason}`);
         return;
       }
       sendJson(res, 200, { ...deviceView(device, await presence.get(device.uuid), now), authFailures: deps.authFailures(device.uuid) });

@@ -7,13 +7,14 @@ import { caCertificatePem } from '../tls/server-tls.js';
 import { deviceView, formatTable } from '../views/device-view.js';
 import { dataOption } from './options.js';
 import { withRegistry } from './with-registry.js';
+import { CommandErrorCode } from './command-errors.js';
 
 /** "host", "host:8443", "[::1]:8443" -> host and port (443 by default). */
 export function parseEndpoint(text: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(text.trim());
   const port = m?.[3] === undefined ? 443 : Number(m[3]);
   if (!m || port < 1 || port > 65535) {
-    throw new CodedError('ERR_INVALID_ENDPOINT', `--endpoint "${text}" must be HOST or HOST:PORT (for example tunnel.example.com or 203.0.113.7:8443)`);
+    throw new CodedError(CommandErrorCode.InvalidEndpoint, `--endpoint "${text}" must be HOST or HOST:PORT (for example tunnel.example.com or 203.0.113.7:8443)`);
   }
   return { host: (m[1] ?? m[2])!, port };
 }

@@ -3,6 +3,7 @@ import { CodedError, collect, createLogger, parseCountArg, parseDuration, parseD
 import { Option, type Command } from 'commander';
 import { defaultServerSettings, TunnelServer, type ServerSettings } from '../server.js';
 import { dataOption, parseListenPortArg } from './options.js';
+import { ServerConfigErrorCode } from './command-errors.js';
 
 interface StartFlags {
   config?: string;
@@ -54,7 +55,7 @@ function count(key: string, v: unknown): number {
 }
 
 function invalid(key: string, expected: string, got: unknown): CodedError {
-  return new CodedError('ERR_CONFIG_INVALID', `server config key ${key} must be ${expected}, got ${JSON.stringify(got)}`);
+  return new CodedError(ServerConfigErrorCode.Invalid, `server config key ${key} must be ${expected}, got ${JSON.stringify(got)}`);
 }
 
 function str(key: string, v: unknown): string {
@@ -67,13 +68,13 @@ function readServerConfig(file: string): Partial<ServerSettings> {
   try {
     data = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new CodedError('ERR_CONFIG_UNREADABLE', `cannot read server config ${file}: ${(err as Error).message}`);
+    throw new CodedError(ServerConfigErrorCode.Unreadable, `cannot read server config ${file}: ${(err as Error).message}`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new CodedError('ERR_CONFIG_INVALID', `server config ${file} must hold a JSON object`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new CodedError(ServerConfigErrorCode.Invalid, `server config ${file} must hold a JSON object`);
   const settings: Partial<ServerSettings> = {};
   for (const [key, value] of Object.entries(data)) {
     const apply = fileKeys[key];
-    if (!apply) throw new CodedError('ERR_CONFIG_UNKNOWN_KEY', `server config ${file} has unknown key "${key}"; known keys: ${Object.keys(fileKeys).join(', ')}`);
+    if (!apply) throw new CodedError(ServerConfigErrorCode.UnknownKey, `server config ${file} has unknown key "${key}"; known keys: ${Object.keys(fileKeys).join(', ')}`);
     apply(value, settings);
   }
   return settings;
@@ -123,7 +124,7 @@ export function registerStartCommand(program: Command): void {
       if (flags.userStreamLimit !== undefined) settings.userStreamLimit = flags.userStreamLimit;
       if (flags.userSessionLimit !== undefined) settings.userSessionLimit = flags.userSessionLimit;
       if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
-        throw new CodedError('ERR_CONFIG_INVALID', '--cert and --key go together: give both, or neither for the development CA');
+        throw new CodedError(ServerConfigErrorCode.Invalid, '--cert and --key go together: give both, or neither for the development CA');
       }
       const log = createLogger({ name: 'tunnel-server' });
       const server = await TunnelServer.start(settings, log);
@@ -139,7 +140,7 @@ export function registerStartCommand(program: Command): void {
         server.stop().then(
           () => process.exit(0),
           (err: Error) => {
-            log.error({ err: err.message }, 'shutdown failed');
+            log.error({ err }, 'shutdown failed');
             process.exit(1);
           },
         );

@@ -6,6 +6,7 @@ import { formatTable } from '../views/device-view.js';
 import { grantView, scopeText } from '../views/grant-view.js';
 import { dataOption } from './options.js';
 import { withRegistry } from './with-registry.js';
+import { CommandErrorCode } from './command-errors.js';
 
 interface TargetFlags {
   data: string;
@@ -38,10 +39,10 @@ export function parsePorts(text: string): number[] {
 /** --device a,b (uuids, prefixes or names) or --fleet NAME: exactly one of them. */
 async function grantScopes(registry: Registry, flags: TargetFlags): Promise<GrantScope[]> {
   if ((flags.device === undefined) === (flags.fleet === undefined)) {
-    throw new CodedError('ERR_SUPPORT_TARGET', 'give either --device UUID[,UUID...] or --fleet NAME');
+    throw new CodedError(CommandErrorCode.SupportTarget, 'give either --device UUID[,UUID...] or --fleet NAME');
   }
   if (flags.fleet !== undefined) {
-    if ((await registry.fleets.get(flags.fleet)) === null) throw new CodedError('ERR_UNKNOWN_FLEET', `no fleet "${flags.fleet}"; see \`tunnel-server fleet list\``);
+    if ((await registry.fleets.get(flags.fleet)) === null) throw new CodedError(CommandErrorCode.UnknownFleet, `no fleet "${flags.fleet}"; see \`tunnel-server fleet list\``);
     return [{ kind: 'fleet', fleet: flags.fleet }];
   }
   const refs = flags.device!.split(',').map((d) => d.trim()).filter(Boolean);

@@ -9,6 +9,8 @@ import { authRejection } from '../users/auth-rejection.js';
 import { UserAuthError, type UserAuthenticator } from '../users/user-authenticator.js';
 import { parseConnectTarget, type ConnectTarget } from './connect-target.js';
 import { openResultStatus } from './open-result-status.js';
+import { HttpErrorCode } from '../http/http-error.js';
+import { ConnectProxyErrorCode } from './connect-errors.js';
 
 export interface ConnectProxyDeps {
   authenticator: UserAuthenticator;
@@ -32,10 +34,10 @@ export class ConnectProxy {
     // https hands CONNECT sockets over with allowHalfOpen off: the client's FIN would end our
     // side too, and the device's answer to `printf x | nc`-style requests would be lost.
     socket.allowHalfOpen = true;
-    socket.on('error', (err) => this.deps.log.debug({ err: err.message }, 'CONNECT socket error'));
+    socket.on('error', (err) => this.deps.log.debug({ err }, 'CONNECT socket error'));
     this.serve(req, socket, head).catch((err: Error) => {
-      this.deps.log.error({ err: err.message }, 'CONNECT failed');
-      writeRawError(socket, 500, 'ERR_HTTP_INTERNAL', 'internal error; see the server log');
+      this.deps.log.error({ err }, 'CONNECT failed');
+      writeRawError(socket, 500, HttpErrorCode.Internal, 'internal error; see the server log');
     });
   }
 
@@ -49,7 +51,7 @@ export class ConnectProxy {
     try {
       target = parseConnectTarget(req.url);
     } catch (err) {
-      writeRawError(socket, 400, errorCode(err) ?? 'ERR_CONNECT_BAD_TARGET', (err as Error).message);
+      writeRawError(socket, 400, errorCode(err) ?? ConnectProxyErrorCode.BadTarget, (err as Error).message);
       return;
     }
     let opened;

@@ -1,4 +1,5 @@
 import { CodedError, DEVICE_HOST_SUFFIXES, deviceRefFromHost } from '@tunnel/protocol';
+import { ConnectProxyErrorCode } from './connect-errors.js';
 
 export interface ConnectTarget {
   /** The device reference: uuid, prefix or name. */
@@ -16,7 +17,7 @@ export function parseConnectTarget(authority: string | undefined): ConnectTarget
   const port = Number(m?.[2]);
   if (!m || device === undefined || port < 1 || port > 65535) {
     throw new CodedError(
-      'ERR_CONNECT_BAD_TARGET',
+      ConnectProxyErrorCode.BadTarget,
       `CONNECT target "${authority ?? ''}" must be <device>${DEVICE_HOST_SUFFIXES[0]}:<port> or <device>${DEVICE_HOST_SUFFIXES[1]}:<port>, where <device> is a uuid, a unique prefix of 7+ characters or a name`,
     );
   }

@@ -7,6 +7,7 @@ import { authRejection } from '../users/auth-rejection.js';
 import { proxyBasicToken } from '../users/token-headers.js';
 import { UserAuthError, type UserAuthenticator } from '../users/user-authenticator.js';
 import { openResultStatus } from './open-result-status.js';
+import { ConnectProxyErrorCode } from './connect-errors.js';
 
 export interface ForwardRequestDeps {
   authenticator: UserAuthenticator;
@@ -35,7 +36,7 @@ export class ForwardRequestProxy {
     const url = new URL(req.url ?? '');
     const device = deviceRefFromHost(url.hostname);
     if (device === undefined) {
-      sendError(res, 400, 'ERR_CONNECT_BAD_TARGET', `only http://<device>.balena[:port]/ and http://<device>.vpn[:port]/ are forwarded, not ${url.host}`);
+      sendError(res, 400, ConnectProxyErrorCode.BadTarget, `only http://<device>.balena[:port]/ and http://<device>.vpn[:port]/ are forwarded, not ${url.host}`);
       return;
     }
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
@@ -73,7 +74,7 @@ export class ForwardRequestProxy {
     });
     const fail = (err: Error): void => {
       failure ??= err;
-      if (!res.headersSent) sendError(res, 502, 'ERR_FORWARD_FAILED', `the device's server broke off the exchange: ${err.message}`);
+      if (!res.headersSent) sendError(res, 502, ConnectProxyErrorCode.ForwardFailed, `the device's server broke off the exchange: ${err.message}`);
       else res.destroy(err);
       opened.stream.destroy();
     };

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { OpenError, OpenResult, TunnelSession, type Logger, type YamuxConfig } from '@tunnel/protocol';
+import { asError, AuthErrorCode, OpenError, OpenResult, TunnelSession, type Logger, type YamuxConfig } from '@tunnel/protocol';
 import type WebSocket from 'ws';
 import type { AuthFailureSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { Registry } from '../registry/types.js';
-import { acceptDeviceHandshake, type DeviceHandshakeDeps, type RejectedDevice } from './device-handshake.js';
+import { acceptDeviceHandshake, DeviceRejectedError, type DeviceHandshakeDeps } from './device-handshake.js';
 import type { DeviceSessions } from './device-sessions.js';
 
 export interface DeviceEndpointDeps {
@@ -27,7 +27,7 @@ export class DeviceEndpoint {
   async accept(ws: WebSocket, req: IncomingMessage): Promise<void> {
     const { registry, presence, sessions, log } = this.deps;
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
-    ws.on('error', (err) => log.debug({ remoteAddress, err: err.message }, 'device websocket error'));
+    ws.on('error', (err) => log.debug({ remoteAddress, err }, 'device websocket error'));
     let device;
     try {
       device = await acceptDeviceHandshake(ws, remoteAddress, {
@@ -35,12 +35,13 @@ export class DeviceEndpoint {
         deviceKey: async (uuid) => (await registry.devices.get(uuid))?.authPublicKey ?? null,
       });
     } catch (rejection) {
-      const { uuid, error } = rejection as RejectedDevice;
-      log.warn({ uuid, remoteAddress, code: error.code, err: error.message }, 'device authentication failed');
-      this.deps.metrics.authFailed('device', error.code);
-      if (uuid && error.code !== 'ERR_AUTH_UNKNOWN_DEVICE') {
+      if (!(rejection instanceof DeviceRejectedError)) throw rejection;
+      const { uuid, code, message } = rejection;
+      log.warn({ uuid, remoteAddress, code, err: rejection }, 'device authentication failed');
+      this.deps.metrics.authFailed('device', code);
+      if (uuid && code !== AuthErrorCode.UnknownDevice) {
         await registry.devices
-          .recordStatus(uuid, { lastError: { code: error.code, message: error.message, at: Date.now() }, lastRemoteAddress: remoteAddress })
+          .recordStatus(uuid, { lastError: { code, message, at: Date.now() }, lastRemoteAddress: remoteAddress })
           .catch(() => undefined);
       }
       return;
@@ -58,7 +59,7 @@ export class DeviceEndpoint {
         await presence.connected(uuid, sessionId, { nodeId: this.deps.nodeId, remoteAddress, agentVersion, clockOffsetMs, at: connectedAt });
         await registry.devices.recordStatus(uuid, { lastConnectedAt: connectedAt, lastRemoteAddress: remoteAddress, agentVersion, clockOffsetMs });
       } catch (err) {
-        log.error({ uuid, err: (err as Error).message }, 'could not record the device connection');
+        log.error({ uuid, err: asError(err) }, 'could not record the device connection');
       }
     })();
     // Routable at once (the device already heard "welcome"); its disconnect is recorded only
@@ -66,6 +67,6 @@ export class DeviceEndpoint {
     sessions.add({ uuid, sessionId, session, transport: device.transport, remoteAddress, connectedAt }, recorded);
     session.once('close', () => void recorded.then(() => registry.devices.recordStatus(uuid, { lastDisconnectedAt: Date.now() })).catch(() => undefined));
     await recorded;
-    log.info({ uuid, session: sessionId, remoteAddress, agentVersion, clockOffsetMs }, 'device connected');
+    log.info({ uuid, sessionId, remoteAddress, agentVersion, clockOffsetMs }, 'device connected');
   }
 }

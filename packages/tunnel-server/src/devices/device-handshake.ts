@@ -38,16 +38,21 @@ export interface AuthenticatedDevice {
   transport: WebSocketDuplex;
 }
 
-/** Why a device was turned away, for logs and the device's status page. */
-export interface RejectedDevice {
-  uuid: string | undefined;
-  remoteAddress: string;
-  error: AuthError;
+/** Why a device was turned away, for logs and the device's status page: the AuthError it was told, and who it was. */
+export class DeviceRejectedError extends AuthError {
+  constructor(
+    error: AuthError,
+    /** Undefined when the device was refused before it said who it is. */
+    readonly uuid: string | undefined,
+    readonly remoteAddress: string,
+  ) {
+    super(error.code, error.message, error.retryAfterMs);
+  }
 }
 
 /**
  * The server's half of the device handshake (see device-auth-messages.ts). Resolves with the
- * authenticated device and its byte pipe, or rejects with RejectedDevice after telling the device
+ * authenticated device and its byte pipe, or rejects with DeviceRejectedError after telling the device
  * why and closing the WebSocket.
  */
 export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps: DeviceHandshakeDeps): Promise<AuthenticatedDevice> {
@@ -156,7 +161,7 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
       if (countsAsFailure) {
         deps.limits.recordFailure(remoteAddress, uuid ? deviceSubject(uuid) : undefined);
       }
-      reject({ uuid, remoteAddress, error } satisfies RejectedDevice);
+      reject(new DeviceRejectedError(error, uuid, remoteAddress));
       if (!tell) return;
       const send = (): void => {
         if (ws.readyState !== ws.OPEN) return;

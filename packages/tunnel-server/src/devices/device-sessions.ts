@@ -52,17 +52,17 @@ export class DeviceSessions {
     const old = this.live.get(device.uuid);
     this.live.set(device.uuid, device);
     if (old) {
-      this.log.info({ uuid: device.uuid, oldSession: old.sessionId, newSession: device.sessionId }, 'device reconnected; closing its previous session');
+      this.log.info({ uuid: device.uuid, oldSessionId: old.sessionId, sessionId: device.sessionId }, 'device reconnected; closing its previous session');
       old.session.close();
     }
     device.session.once('close', (err) => {
       if (this.live.get(device.uuid) === device) this.live.delete(device.uuid);
       void disconnected().then((current) => {
         this.log.info(
-          { uuid: device.uuid, session: device.sessionId, reason: err?.code ?? 'closed', wasCurrent: current },
+          { uuid: device.uuid, sessionId: device.sessionId, reason: err?.code ?? 'closed', wasCurrent: current },
           current ? 'device disconnected' : 'old device session closed (device already reconnected)',
         );
-      }, (e: Error) => this.log.error({ uuid: device.uuid, err: e.message }, 'presence update failed'));
+      }, (e: Error) => this.log.error({ uuid: device.uuid, err: e }, 'presence update failed'));
     });
   }
 
@@ -70,7 +70,7 @@ export class DeviceSessions {
   kick(uuid: string, why: string): void {
     const device = this.live.get(uuid);
     if (!device) return;
-    this.log.warn({ uuid, session: device.sessionId, why }, 'closing device session');
+    this.log.warn({ uuid, sessionId: device.sessionId, reason: why }, 'closing device session');
     device.transport.setCloseReason(4403, why.slice(0, 120));
     device.session.close();
   }

@@ -1,4 +1,4 @@
-import type { Logger } from '@tunnel/protocol';
+import { asError, type Logger } from '@tunnel/protocol';
 import type { Presence } from '../presence/presence.js';
 import type { Registry } from '../registry/types.js';
 import type { DeviceSessions } from './device-sessions.js';
@@ -49,7 +49,7 @@ export class RemovalWatcher {
       }
       this.checkedAt = marker;
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, 'checking for removed devices failed');
+      this.log.error({ err: asError(err) }, 'checking for removed devices failed');
     } finally {
       this.running = false;
     }

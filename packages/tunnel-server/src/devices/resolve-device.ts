@@ -1,11 +1,7 @@
 import { CodedError } from '@tunnel/protocol';
 import type { DeviceRecord, Registry } from '../registry/types.js';
 import { MIN_UUID_PREFIX } from '../registry/validate.js';
-
-export const DeviceRefErrorCode = {
-  Unknown: 'ERR_UNKNOWN_DEVICE',
-  Ambiguous: 'ERR_AMBIGUOUS_DEVICE',
-} as const;
+import { DeviceRefErrorCode } from './device-errors.js';
 
 /** A device reference that names no device or several; `candidates` lists the several. */
 export class DeviceRefError extends CodedError<(typeof DeviceRefErrorCode)[keyof typeof DeviceRefErrorCode]> {

@@ -1,4 +1,5 @@
 import {
+  asError,
   deviceRef,
   errorCode,
   formatDuration,
@@ -11,7 +12,8 @@ import {
 import { authorize, type AccessTarget } from '../access/authorize.js';
 import { Tally } from '../connections/tally.js';
 import type { DeviceSessions } from '../devices/device-sessions.js';
-import { DeviceRefError, DeviceRefErrorCode, resolveDevice } from '../devices/resolve-device.js';
+import { DeviceRefErrorCode } from '../devices/device-errors.js';
+import { DeviceRefError, resolveDevice } from '../devices/resolve-device.js';
 import type { StreamSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { DeviceRecord, Registry, UserRecord } from '../registry/types.js';
@@ -89,7 +91,7 @@ export class DeviceStreamOpener {
    */
   recheck(): Promise<void> {
     this.checking ??= this.recheckAll()
-      .catch((err: Error) => this.deps.log.error({ err: err.message, code: errorCode(err) }, 'could not re-check access of live streams'))
+      .catch((err: Error) => this.deps.log.error({ err, code: errorCode(err) }, 'could not re-check access of live streams'))
       .finally(() => (this.checking = null));
     return this.checking;
   }
@@ -148,8 +150,7 @@ export class DeviceStreamOpener {
         auditId = await auditing;
       }
       const { stream, until } = connected;
-      const short = device.uuid.slice(0, 7);
-      log.info({ ...fields, device: device.uuid }, 'stream opened');
+      log.info({ ...fields, uuid: device.uuid }, 'stream opened');
       this.deps.metrics.streamOpened(OpenResult.Ok);
       const entry: LiveStream = { user, token, device, target, stream };
       this.live.add(entry);
@@ -165,8 +166,10 @@ export class DeviceStreamOpener {
           this.live.delete(entry);
           if (entry.expiryTimer) clearTimeout(entry.expiryTimer);
           const result = entry.revoked ? ACCESS_REVOKED : totals.error ? 'reset' : OpenResult.Ok;
-          const err = entry.revoked ?? totals.error?.message;
-          log.info({ ...fields, device: short, bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, durationMs: totals.durationMs, result, err }, 'stream closed');
+          log.info(
+            { ...fields, uuid: entry.device.uuid, bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, durationMs: totals.durationMs, result, reason: entry.revoked, err: totals.error },
+            'stream closed',
+          );
           this.deps.metrics.streamFinished(totals.bytesUp, totals.bytesDown);
           // After the stream's closing frames have left: they need not wait for the fsync.
           void this.afterPendingWrites(() => this.auditFinish(auditId, { bytesUp: totals.bytesUp, bytesDown: totals.bytesDown, result }));
@@ -177,7 +180,7 @@ export class DeviceStreamOpener {
       const refusal = asOpenError(err);
       auditId ??= await this.auditStart(user, device?.uuid ?? (ref || '(none)'), request);
       await this.auditFinish(auditId, { bytesUp: 0, bytesDown: 0, result: refusal.result });
-      log.info({ ...fields, device: device?.uuid, result: refusal.result, code: refusal.code, reason: refusal.message }, 'stream refused');
+      log.info({ ...fields, uuid: device?.uuid, result: refusal.result, code: refusal.code, reason: refusal.message }, 'stream refused');
       this.deps.metrics.streamOpened(refusal.result);
       throw refusal;
     }
@@ -224,7 +227,7 @@ export class DeviceStreamOpener {
   /** Cuts a live stream (both ways: the user sees a reset) and records why. */
   private revoke(entry: LiveStream, reason: string): void {
     entry.revoked = reason;
-    this.deps.log.warn({ user: entry.user.name, device: entry.device.uuid, host: entry.target.host, port: entry.target.port, reason }, 'access ended: closing a live stream');
+    this.deps.log.warn({ user: entry.user.name, uuid: entry.device.uuid, host: entry.target.host, port: entry.target.port, reason }, 'access ended: closing a live stream');
     entry.stream.destroy();
   }
 
@@ -247,7 +250,7 @@ export class DeviceStreamOpener {
     try {
       return await this.deps.registry.audit.start({ user: user.name, deviceUuid, targetHost: request.host, targetPort: request.port });
     } catch (err) {
-      this.deps.log.error({ err: (err as Error).message, code: errorCode(err) }, 'could not write the audit entry');
+      this.deps.log.error({ err: asError(err), code: errorCode(err) }, 'could not write the audit entry');
       return undefined;
     }
   }
@@ -257,7 +260,7 @@ export class DeviceStreamOpener {
     try {
       await this.deps.registry.audit.finish(id, outcome);
     } catch (err) {
-      this.deps.log.error({ err: (err as Error).message, code: errorCode(err), auditId: id }, 'could not close the audit entry');
+      this.deps.log.error({ err: asError(err), code: errorCode(err), auditId: id }, 'could not close the audit entry');
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { CodedError } from '@tunnel/protocol';
+import { HttpErrorCode } from './http-error.js';
 
 /** Reads a JSON request body of at most maxBytes; a bigger or malformed body is a coded 400. */
 export function readJsonBody(req: IncomingMessage, maxBytes = 16 * 1024): Promise<unknown> {
@@ -9,7 +10,7 @@ export function readJsonBody(req: IncomingMessage, maxBytes = 16 * 1024): Promis
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        reject(new CodedError('ERR_HTTP_BODY_TOO_LARGE', `request body exceeds ${maxBytes} bytes`));
+        reject(new CodedError(HttpErrorCode.BodyTooLarge, `request body exceeds ${maxBytes} bytes`));
         req.destroy();
         return;
       }
@@ -19,7 +20,7 @@ export function readJsonBody(req: IncomingMessage, maxBytes = 16 * 1024): Promis
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
       } catch {
-        reject(new CodedError('ERR_HTTP_BAD_JSON', 'request body is not valid JSON'));
+        reject(new CodedError(HttpErrorCode.BadJson, 'request body is not valid JSON'));
       }
     });
     req.on('error', reject);

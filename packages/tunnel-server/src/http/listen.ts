@@ -1,5 +1,6 @@
 import type { Server } from 'node:net';
 import { CodedError } from '@tunnel/protocol';
+import { ListenErrorCode } from './http-error.js';
 
 /**
  * Connections the kernel queues while the event loop is busy (the kernel caps it at
@@ -33,7 +34,7 @@ export function explainBindError(err: NodeJS.ErrnoException, host: string, port:
   const where = `${host}:${port}`;
   if (err.code === 'EACCES' && port < 1024) {
     return new CodedError(
-      'ERR_BIND_PRIVILEGED_PORT',
+      ListenErrorCode.PrivilegedPort,
       `cannot listen on ${where}: ports below 1024 need privilege. Run as root, grant it once with ` +
         '`sudo setcap cap_net_bind_service=+ep "$(readlink -f "$(which node)")"`, use the systemd unit ' +
         '(AmbientCapabilities=CAP_NET_BIND_SERVICE), or pick a high port with --port 8443',
@@ -41,10 +42,10 @@ export function explainBindError(err: NodeJS.ErrnoException, host: string, port:
     );
   }
   if (err.code === 'EADDRINUSE') {
-    return new CodedError('ERR_BIND_IN_USE', `cannot listen on ${where}: the port is in use by another process; stop it or choose another --port`, { cause: err });
+    return new CodedError(ListenErrorCode.InUse, `cannot listen on ${where}: the port is in use by another process; stop it or choose another --port`, { cause: err });
   }
   if (err.code === 'EADDRNOTAVAIL') {
-    return new CodedError('ERR_BIND_ADDRESS', `cannot listen on ${where}: no interface has address ${host}; check --host`, { cause: err });
+    return new CodedError(ListenErrorCode.Address, `cannot listen on ${where}: no interface has address ${host}; check --host`, { cause: err });
   }
-  return new CodedError('ERR_BIND', `cannot listen on ${where}: ${err.message}`, { cause: err });
+  return new CodedError(ListenErrorCode.Other, `cannot listen on ${where}: ${err.message}`, { cause: err });
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpErrorCode } from './http-error.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => void | Promise<void>;
 
@@ -36,17 +37,32 @@ export class Router {
       if (!m) continue;
       pathMatched = true;
       if (route.method !== req.method) continue;
-      const params: Record<string, string> = {};
-      route.keys.forEach((k, i) => (params[k] = decodeURIComponent(m[i + 1]!)));
+      const params = decodeParams(route.keys, m);
+      if (params === null) {
+        sendError(res, 400, HttpErrorCode.BadPath, `${url.pathname} has a malformed %-escape; percent-encode "%" itself as %25`);
+        return true;
+      }
       await route.handler(req, res, params);
       return true;
     }
     if (pathMatched) {
-      sendJson(res, 405, { error: { code: 'ERR_HTTP_METHOD', message: `${req.method} is not allowed on ${url.pathname}` } });
+      sendError(res, 405, HttpErrorCode.Method, `${req.method} is not allowed on ${url.pathname}`);
       return true;
     }
     return false;
   }
+}
+
+/** The matched `:name` segments, percent-decoded; null when one is not valid percent-encoding (the client's mistake, not ours). */
+function decodeParams(keys: readonly string[], match: RegExpExecArray): Record<string, string> | null {
+  const params: Record<string, string> = {};
+  try {
+    keys.forEach((k, i) => (params[k] = decodeURIComponent(match[i + 1]!)));
+  } catch (err) {
+    if (err instanceof URIError) return null;
+    throw err;
+  }
+  return params;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CodedError, ensureDevPki } from '@tunnel/protocol';
+import { ServerTlsErrorCode } from './tls-errors.js';
 
 export interface ServerTls {
   key: string;
@@ -12,7 +13,7 @@ function readPem(file: string, what: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CodedError('ERR_TLS_FILE_UNREADABLE', `cannot read the ${what} ${file}: ${(err as Error).message}`, { cause: err });
+    throw new CodedError(ServerTlsErrorCode.FileUnreadable, `cannot read the ${what} ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 

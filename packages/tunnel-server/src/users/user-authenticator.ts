@@ -4,7 +4,7 @@ import type { AuthFailureSink } from '../metrics/server-metrics.js';
 import type { Registry, UserRecord } from '../registry/types.js';
 
 export const UserAuthErrorCode = {
-  MissingToken: 'ERR_AUTH_MISSING_TOKEN',
+  MissingToken: AuthErrorCode.MissingToken,
   BadToken: AuthErrorCode.BadToken,
   RateLimited: AuthErrorCode.RateLimited,
 } as const;

@@ -47,7 +47,7 @@ export class UserEndpoint {
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
     const token = bearerToken(req.headers) ?? '';
     const log = this.deps.log.child({ user: user.name, remoteAddress });
-    ws.on('error', (err) => log.debug({ err: err.message }, 'user websocket error'));
+    ws.on('error', (err) => log.debug({ err }, 'user websocket error'));
     const session = new TunnelSession(new WebSocketDuplex(ws), { role: 'server', yamux: this.deps.yamux, logger: log });
     session.serve(async (request) => {
       // A session can outlive its token (rotated, user removed): each new stream asks again,

@@ -3,6 +3,7 @@ import { probeServerClock } from '../../agent/server-clock.js';
 import { given, type Check } from '../check.js';
 import { outcomeOf } from '../remedies.js';
 import { serverOf } from './server.js';
+import { DiagnoseErrorCode } from '../diagnose-errors.js';
 
 /** Within a minute is what NTP keeps any device to; beyond an hour certificates and logs go wrong. */
 const GOOD_MS = 60_000;
@@ -26,7 +27,7 @@ export const clockCheck: Check = {
     const detail = `${describeClockOffset(estimate)}: server time ${isoSeconds(estimate.serverTime)}, device clock ${isoSeconds(new Date())}`;
     const off = Math.max(0, Math.abs(estimate.offsetMs) - estimate.uncertaintyMs);
     if (off <= GOOD_MS) return { status: 'PASS', detail };
-    if (off <= BAD_MS) return { status: 'WARN', code: 'ERR_CLOCK_OFFSET', detail, remedy: CLOCK_REMEDY };
-    return { status: 'FAIL', code: 'ERR_CLOCK_OFFSET', detail, remedy: CLOCK_REMEDY };
+    if (off <= BAD_MS) return { status: 'WARN', code: DiagnoseErrorCode.ClockOffset, detail, remedy: CLOCK_REMEDY };
+    return { status: 'FAIL', code: DiagnoseErrorCode.ClockOffset, detail, remedy: CLOCK_REMEDY };
   },
 };

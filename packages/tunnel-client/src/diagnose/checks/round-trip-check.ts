@@ -2,6 +2,7 @@ import { CodedError, OpenError, OpenResult, silentLogger, TunnelSession } from '
 import { after, given, type Check } from '../check.js';
 import { outcomeOf } from '../remedies.js';
 import { serverOf } from './server.js';
+import { DiagnoseErrorCode } from '../diagnose-errors.js';
 
 /** A yamux ping over the authenticated session: proof that data flows both ways end to end. */
 export const roundTripCheck: Check = {
@@ -17,7 +18,7 @@ export const roundTripCheck: Check = {
     try {
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new CodedError('ERR_ROUND_TRIP_TIMEOUT', `no answer to a ping within ${state.options.timeoutMs} ms: something on the way holds back WebSocket data`)),
+          () => reject(new CodedError(DiagnoseErrorCode.RoundTripTimeout, `no answer to a ping within ${state.options.timeoutMs} ms: something on the way holds back WebSocket data`)),
           state.options.timeoutMs,
         );
       });

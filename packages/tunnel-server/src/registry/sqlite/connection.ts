@@ -1,9 +1,9 @@
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorCode } from '@tunnel/protocol';
 import { RegistryError, RegistryErrorCode } from '../errors.js';
-import { migrate } from './migrations.js';
+import { migrate, type Schema } from './migrations.js';
 
 export type SqlValue = string | number | null;
 /** Positional values, or one object for `@name` placeholders. */
@@ -14,11 +14,18 @@ export interface ConnectionOptions {
   create: boolean;
   busyTimeoutMs: number;
   now: () => number;
+  schema: Schema;
+  /**
+   * FULL (the default) fsyncs every commit. NORMAL may lose the last commits on power loss:
+   * only for data that rebuilds itself, such as presence, which devices re-report on reconnect.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 /**
  * One better-sqlite3 connection with the settings every process sharing the file must agree on,
- * and the one place that turns SQLite failures into registry codes with advice.
+ * and the one place that turns SQLite failures into registry codes with advice. The registry
+ * and the embedded presence each open their own file through it.
  */
 export class Connection {
   private closed = false;
@@ -34,7 +41,7 @@ export class Connection {
   }
 
   static open(path: string, options: ConnectionOptions): Connection {
-    prepareFile(path, options.create);
+    prepareFile(path, options.create, options.schema.name);
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { fileMustExist: true, timeout: options.busyTimeoutMs });
@@ -42,14 +49,14 @@ export class Connection {
       db.pragma('journal_mode = WAL');
       // NORMAL would save an fsync per commit but may undo the last commits on power loss, and a
       // revoked token, removed device or disabled support grant must stay revoked.
-      db.pragma('synchronous = FULL');
+      db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
       // Per connection, off by default in SQLite: every process must turn it on itself.
       db.pragma('foreign_keys = ON');
-      migrate(db);
+      migrate(db, options.schema);
       return new Connection(db, path, options);
     } catch (err) {
       db?.close();
-      throw translateSqliteError(err, path, options.busyTimeoutMs);
+      throw translateSqliteError(err, path, options.busyTimeoutMs, options.schema.name);
     }
   }
 
@@ -108,22 +115,22 @@ export class Connection {
   }
 
   private guard<T>(fn: () => T): T {
-    if (this.closed) throw new RegistryError(RegistryErrorCode.Closed, `the registry at ${this.path} is closed`);
+    if (this.closed) throw new RegistryError(RegistryErrorCode.Closed, `the ${this.options.schema.name} at ${this.path} is closed`);
     try {
       return fn();
     } catch (err) {
-      throw translateSqliteError(err, this.path, this.options.busyTimeoutMs);
+      throw translateSqliteError(err, this.path, this.options.busyTimeoutMs, this.options.schema.name);
     }
   }
 }
 
-function prepareFile(path: string, create: boolean): void {
+function prepareFile(path: string, create: boolean, what: string): void {
   const dir = dirname(path);
   if (!existsSync(path)) {
     if (!create) {
       throw new RegistryError(
         RegistryErrorCode.Missing,
-        `no registry at ${path}: check the --data directory, or start tunnel-server once with it to create the registry`,
+        `no ${what} at ${path}: check the --data directory, or start tunnel-server once with it to create the ${what}`,
       );
     }
     try {
@@ -132,7 +139,7 @@ function prepareFile(path: string, create: boolean): void {
       // -wal and -shm files the same mode.
       closeSync(openSync(path, 'a', 0o600));
     } catch (err) {
-      throw unwritable(path, `cannot create it (${errorCode(err) ?? String(err)})`, err);
+      throw unwritable(path, what, `cannot create it (${errorCode(err) ?? String(err)})`, err);
     }
   }
   // SQLite needs to create registry.db-wal and -shm next to the file even to read it.
@@ -141,31 +148,32 @@ function prepareFile(path: string, create: boolean): void {
     accessSync(dir, constants.W_OK);
     accessSync(path, constants.R_OK | constants.W_OK);
   } catch (err) {
-    throw unwritable(path, `no write access (${errorCode(err) ?? String(err)})`, err);
+    throw unwritable(path, what, `no write access (${errorCode(err) ?? String(err)})`, err);
   }
 }
 
-function unwritable(path: string, why: string, cause?: unknown): RegistryError {
+function unwritable(path: string, what: string, why: string, cause?: unknown): RegistryError {
+  const file = basename(path);
   return new RegistryError(
     RegistryErrorCode.Unwritable,
-    `cannot write the registry at ${path}: ${why}. Make sure its directory exists and that the user running ` +
-      'tunnel-server may write to the directory and to registry.db, registry.db-wal and registry.db-shm in it, ' +
+    `cannot write the ${what} at ${path}: ${why}. Make sure its directory exists and that the user running ` +
+      `tunnel-server may write to the directory and to ${file}, ${file}-wal and ${file}-shm in it, ` +
       'that the disk is not full or mounted read-only, or pass another --data directory',
     { cause },
   );
 }
 
-/** Maps SQLite's result codes onto registry codes; anything else passes through unchanged. */
-export function translateSqliteError(err: unknown, path: string, busyTimeoutMs: number): unknown {
+/** Maps SQLite's result codes onto registry codes; anything else passes through unchanged. `what` names the file's contents. */
+export function translateSqliteError(err: unknown, path: string, busyTimeoutMs: number, what = 'registry'): unknown {
   const code = errorCode(err);
   if (err instanceof RegistryError || code === undefined || !code.startsWith('SQLITE_')) return err;
   const detail = `${code}: ${err instanceof Error ? err.message : String(err)}`;
-  if (code === 'SQLITE_FULL') return unwritable(path, `the disk is full (${detail}); free some space and retry`, err);
-  if (/^SQLITE_(READONLY|CANTOPEN|IOERR|PERM)/.test(code)) return unwritable(path, detail, err);
+  if (code === 'SQLITE_FULL') return unwritable(path, what, `the disk is full (${detail}); free some space and retry`, err);
+  if (/^SQLITE_(READONLY|CANTOPEN|IOERR|PERM)/.test(code)) return unwritable(path, what, detail, err);
   if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
     return new RegistryError(
       RegistryErrorCode.Busy,
-      `the registry at ${path} stayed locked by another process for more than ${busyTimeoutMs} ms (${detail}); retry, ` +
+      `the ${what} at ${path} stayed locked by another process for more than ${busyTimeoutMs} ms (${detail}); retry, ` +
         'and look for a tunnel-server command or sqlite3 shell that holds a transaction open',
       { cause: err },
     );
@@ -173,7 +181,7 @@ export function translateSqliteError(err: unknown, path: string, busyTimeoutMs: 
   if (/^SQLITE_(CORRUPT|NOTADB)/.test(code)) {
     return new RegistryError(
       RegistryErrorCode.Corrupt,
-      `${path} is not a registry database or is damaged (${detail}); restore it from a backup, or move it aside to start with an empty registry`,
+      `${path} is not a ${what} database or is damaged (${detail}); restore it from a backup, or move it aside to start with an empty ${what}`,
       { cause: err },
     );
   }

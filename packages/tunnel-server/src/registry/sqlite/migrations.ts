@@ -92,31 +92,42 @@ export const MIGRATIONS: readonly string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** A database file's versioned schema: what it holds (for messages) and its steps. */
+export interface Schema {
+  /** "registry", "presence": names the file in error messages. */
+  name: string;
+  migrations: readonly string[];
+}
+
+export const REGISTRY_SCHEMA: Schema = { name: 'registry', migrations: MIGRATIONS };
+
 function userVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
 /**
- * Brings the file up to SCHEMA_VERSION. Safe when several processes open a new file at once:
- * the version is read again under the write lock, so each step runs exactly once.
+ * Brings the file up to the schema's last version. Safe when several processes open a new file
+ * at once: the version is read again under the write lock, so each step runs exactly once.
  */
-export function migrate(db: Database.Database): void {
-  if (checkedVersion(db) === SCHEMA_VERSION) return;
+export function migrate(db: Database.Database, schema: Schema): void {
+  const latest = schema.migrations.length;
+  if (checkedVersion(db, schema) === latest) return;
   db.transaction(() => {
-    for (let version = checkedVersion(db); version < SCHEMA_VERSION; version++) {
-      db.exec(MIGRATIONS[version] as string);
+    for (let version = checkedVersion(db, schema); version < latest; version++) {
+      db.exec(schema.migrations[version] as string);
     }
     // PRAGMA takes no bound parameters; the value is our own integer.
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.pragma(`user_version = ${latest}`);
   }).immediate();
 }
 
-function checkedVersion(db: Database.Database): number {
+function checkedVersion(db: Database.Database, schema: Schema): number {
   const version = userVersion(db);
-  if (version > SCHEMA_VERSION) {
+  const latest = schema.migrations.length;
+  if (version > latest) {
     throw new RegistryError(
       RegistryErrorCode.SchemaTooNew,
-      `the registry at ${db.name} has schema version ${version}, newer than the ${SCHEMA_VERSION} this tunnel-server knows: ` +
+      `the ${schema.name} at ${db.name} has schema version ${version}, newer than the ${latest} this tunnel-server knows: ` +
         'run a tunnel-server at least as new as the one that last wrote it',
     );
   }

@@ -3,6 +3,7 @@ import type { Registry } from '../types.js';
 import { SqliteAudit } from './audit.js';
 import { Connection } from './connection.js';
 import { SqliteDevices } from './devices.js';
+import { REGISTRY_SCHEMA } from './migrations.js';
 import { SqliteFleets } from './fleets.js';
 import { SqliteGrants } from './grants.js';
 import { SqliteUsers } from './users.js';
@@ -58,6 +59,7 @@ export class SqliteRegistry implements Registry {
         create: options.create ?? true,
         busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
         now: options.now ?? Date.now,
+        schema: REGISTRY_SCHEMA,
       }),
     );
   }

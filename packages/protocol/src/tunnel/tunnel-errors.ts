@@ -1,0 +1,14 @@
+import type { OpenResult } from './open-protocol.js';
+
+/** The length-prefixed JSON messages of the stream-open handshake. */
+export const FramingErrorCode = {
+  TooLarge: 'ERR_HANDSHAKE_TOO_LARGE',
+  Malformed: 'ERR_HANDSHAKE_MALFORMED',
+  Ended: 'ERR_HANDSHAKE_ENDED',
+  Timeout: 'ERR_HANDSHAKE_TIMEOUT',
+} as const;
+
+/** Stable error code for each refusal of an open, e.g. ERR_OPEN_CONNECTION_REFUSED. */
+export function openErrorCode(result: OpenResult): string {
+  return `ERR_OPEN_${result.toUpperCase().replace(/-/g, '_')}`;
+}
