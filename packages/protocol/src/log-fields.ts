@@ -23,6 +23,8 @@ export interface LogFields {
   /** The part of a program that logs (e.g. heartbeat). */
   part?: string | undefined;
   nodeId?: string | undefined;
+  /** What a guarded connection is (request, upgrade, connect). */
+  kind?: string | undefined;
   // Where
   remoteAddress?: string | undefined;
   /** The local peer of a forwarded connection, host:port. */
@@ -56,6 +58,11 @@ export interface LogFields {
   reconnected?: boolean | undefined;
   drain?: boolean | undefined;
   devices?: number | undefined;
+  /** Connections refused, or not yet authenticated, by the pre-authentication gate. */
+  refused?: number | undefined;
+  unauthenticated?: number | undefined;
+  /** Audit entries touched at once. */
+  entries?: number | undefined;
   signal?: string | undefined;
   // Amounts and times
   bytesUp?: number | undefined;
@@ -68,15 +75,16 @@ export interface LogFields {
   intervalMs?: number | undefined;
   freshForMs?: number | undefined;
   graceMs?: number | undefined;
+  timeoutMs?: number | undefined;
 }
 
 /** The schema's names at run time, for tests that read real log lines. */
 export const LOG_FIELDS: readonly (keyof LogFields)[] = Object.keys({
-  uuid: 0, sessionId: 0, oldSessionId: 0, streamId: 0, user: 0, ref: 0, connection: 0, part: 0, nodeId: 0,
+  uuid: 0, sessionId: 0, oldSessionId: 0, streamId: 0, user: 0, ref: 0, connection: 0, part: 0, nodeId: 0, kind: 0,
   remoteAddress: 0, from: 0, host: 0, port: 0, path: 0, url: 0, endpoint: 0, server: 0, route: 0, dataDir: 0, tls: 0,
   code: 0, closeCode: 0, err: 0, reason: 0, result: 0, details: 0, auditId: 0,
-  agentVersion: 0, clockOffsetMs: 0, serverTime: 0, wasCurrent: 0, reconnected: 0, drain: 0, devices: 0, signal: 0,
-  bytesUp: 0, bytesDown: 0, durationMs: 0, lastedMs: 0, retryInMs: 0, nextInMs: 0, attempt: 0, intervalMs: 0, freshForMs: 0, graceMs: 0,
+  agentVersion: 0, clockOffsetMs: 0, serverTime: 0, wasCurrent: 0, reconnected: 0, drain: 0, devices: 0, refused: 0, unauthenticated: 0, entries: 0, signal: 0,
+  bytesUp: 0, bytesDown: 0, durationMs: 0, lastedMs: 0, retryInMs: 0, nextInMs: 0, attempt: 0, intervalMs: 0, freshForMs: 0, graceMs: 0, timeoutMs: 0,
 } satisfies Record<keyof LogFields, 0>) as (keyof LogFields)[];
 
 /** Fields pino writes itself on every line. */

@@ -139,7 +139,7 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     }
     writeMessage(stream, { result: OpenResult.Ok, message: 'connected' });
     const result = await joinStreams(stream, target.stream, {
-      onTeardownError: (err) => this.log.error({ stream: stream.id, code: err.code, errCode: err.causeCode, err: err.message }, 'a stream failed to tear down; both sides closed'),
+      onTeardownError: (err) => this.log.error({ streamId: stream.id, code: err.code, err }, 'a stream failed to tear down; both sides closed'),
     });
     target.onFinished?.(result);
   }

@@ -73,7 +73,7 @@ export class ConnectProxy {
     // Bytes the client sent right behind its CONNECT header belong to the device.
     if (head.length > 0) socket.unshift(head);
     const r = await joinStreams(socket, opened.stream, {
-      onTeardownError: (err) => this.deps.log.error({ code: err.code, errCode: err.causeCode, err: err.message, device: opened.device.uuid }, 'a CONNECT stream failed to tear down; both sides closed'),
+      onTeardownError: (err) => this.deps.log.error({ code: err.code, err, uuid: opened.device.uuid }, 'a CONNECT stream failed to tear down; both sides closed'),
     });
     opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) });
   }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { errorCode, type Logger } from '@tunnel/protocol';
+import { asError, type Logger } from '@tunnel/protocol';
 import { ConnectionErrorCode } from './errors.js';
 
 /** What the guard needs to know of a connection to blame and close it. */
@@ -42,7 +42,7 @@ export class ConnectionGuard {
         this.fail(connection, err);
         return;
       }
-      this.log.fatal({ code: ConnectionErrorCode.Uncaught, errCode: errorCode(err), err: describe(err), stack: (err as Error | undefined)?.stack }, 'uncaught exception outside any connection: exiting');
+      this.log.fatal({ code: ConnectionErrorCode.Uncaught, err: asError(err) }, 'uncaught exception outside any connection: exiting');
       exit(1);
     };
     process.on('uncaughtException', onUncaught);
@@ -51,17 +51,13 @@ export class ConnectionGuard {
 
   private fail(connection: GuardedConnection, err: unknown): void {
     this.log.error(
-      { code: ConnectionErrorCode.HandlerFailed, errCode: errorCode(err), err: describe(err), stack: (err as Error | undefined)?.stack, kind: connection.kind, remoteAddress: connection.remoteAddress },
+      { code: ConnectionErrorCode.HandlerFailed, err: asError(err), kind: connection.kind, remoteAddress: connection.remoteAddress },
       'connection handler failed: closing this connection',
     );
     try {
       connection.close();
     } catch (closeErr) {
-      this.log.error({ code: ConnectionErrorCode.HandlerFailed, err: describe(closeErr) }, 'could not close the failed connection');
+      this.log.error({ code: ConnectionErrorCode.HandlerFailed, err: asError(closeErr) }, 'could not close the failed connection');
     }
   }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -87,7 +87,7 @@ export class PreAuthGate {
     this.refusedSinceWarning += 1;
     const now = Date.now();
     if (now - this.lastWarningAt < 1_000) return;
-    this.log.warn({ code, remoteAddress: source, refused: this.refusedSinceWarning, limits: this.limits, unauthenticated: this.pending.size }, 'refusing connections: too many unauthenticated');
+    this.log.warn({ code, remoteAddress: source, refused: this.refusedSinceWarning, unauthenticated: this.pending.size }, 'refusing connections: too many unauthenticated');
     this.lastWarningAt = now;
     this.refusedSinceWarning = 0;
   }

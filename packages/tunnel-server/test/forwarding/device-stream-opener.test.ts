@@ -20,6 +20,7 @@ describe('stream opener: access checked at open and for as long as the stream ru
   let device: ConnectedDevice;
   let uuid: string;
   let support: UserRecord;
+  let supportToken: string;
   let opener: DeviceStreamOpener;
   let logs: ReturnType<typeof capturedLogger>;
 
@@ -28,12 +29,11 @@ describe('stream opener: access checked at open and for as long as the stream ru
     echo = await echoServer();
     logs = capturedLogger();
     uuid = (await fx.registry.devices.create({ name: 'pi-1', authPublicKey: fakePublicKey() })).uuid;
-    await fx.registry.users.create('night-shift', 'support');
-    support = (await fx.registry.users.get('night-shift'))!;
+    ({ user: support, token: supportToken } = await fx.registry.users.create('night-shift', 'support'));
     const sessions = new DeviceSessions(presence, logs.log);
     device = await connectDevice(uuid, 's1');
     sessions.add(device.live);
-    opener = new DeviceStreamOpener({ registry: fx.registry, presence, sessions, log: logs.log, metrics: { streamOpened: () => undefined, streamFinished: () => undefined } });
+    opener = new DeviceStreamOpener({ registry: fx.registry, presence, sessions, log: logs.log, metrics: { streamOpened: () => undefined, streamFinished: () => undefined }, userStreamLimit: 8 });
   });
 
   afterEach(async () => {
@@ -44,7 +44,7 @@ describe('stream opener: access checked at open and for as long as the stream ru
   });
 
   const grant = (expiresAt: number) => fx.registry.grants.create({ scope: { kind: 'device', deviceUuid: uuid }, ports: [echo.port], createdBy: 'test', expiresAt });
-  const open = () => opener.open(support, { device: uuid, host: '127.0.0.1', port: echo.port }, origin);
+  const open = () => opener.open(support, supportToken, { device: uuid, host: '127.0.0.1', port: echo.port }, origin);
 
   /** What a caller does when the stream ends: report its totals. Returns the audit entry once closed. */
   async function finishAndAudit(opened: OpenedDeviceStream): Promise<AuditRecord> {
