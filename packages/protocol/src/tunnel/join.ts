@@ -2,11 +2,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { CodedError, errorCode } from '../errors.js';
-
-export const JoinErrorCode = {
-  /** Tearing down one side threw; both sides were destroyed instead and the join finished. */
-  TeardownFailed: 'ERR_STREAM_TEARDOWN_FAILED',
-} as const;
+import { JoinErrorCode } from './tunnel-errors.js';
 
 /** A teardown that threw, with the thrown error's own code kept apart from ours. */
 export class TeardownError extends CodedError<typeof JoinErrorCode.TeardownFailed> {

@@ -12,3 +12,8 @@ export const FramingErrorCode = {
 export function openErrorCode(result: OpenResult): string {
   return `ERR_OPEN_${result.toUpperCase().replace(/-/g, '_')}`;
 }
+
+export const JoinErrorCode = {
+  /** Tearing down one side threw; both sides were destroyed instead and the join finished. */
+  TeardownFailed: 'ERR_STREAM_TEARDOWN_FAILED',
+} as const;

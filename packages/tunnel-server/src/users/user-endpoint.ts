@@ -6,13 +6,9 @@ import type { Registry, UserRecord } from '../registry/types.js';
 import { Tally } from '../connections/tally.js';
 import { HttpError } from '../http/http-error.js';
 import { bearerToken } from './token-headers.js';
+import { UserSessionErrorCode } from './user-errors.js';
 
 export const USER_CONNECT_PATH = '/v1/user/connect';
-
-export const UserSessionErrorCode = {
-  /** The user already holds as many `device tunnel` sessions as one person may. */
-  SessionLimit: 'ERR_USER_SESSION_LIMIT',
-} as const;
 
 export interface UserEndpointDeps {
   registry: Registry;
