@@ -1,13 +1,11 @@
 import { expect } from 'chai';
 import { MAX_AUDIT_LIMIT } from '../../src/registry/index.js';
-import { expectCode, useRegistry } from './helpers.js';
+import { expectCode, describeRegistry } from './helpers.js';
 
 const DEV_A = 'a'.repeat(32);
 const DEV_B = 'b'.repeat(32);
 
-describe('registry: audit log', () => {
-  const fx = useRegistry();
-
+describeRegistry('audit log', (fx) => {
   const stream = (user: string, deviceUuid: string, startedAt?: number) =>
     fx.registry.audit.start({ user, deviceUuid, targetHost: '127.0.0.1', targetPort: 22222, ...(startedAt === undefined ? {} : { startedAt }) });
 
