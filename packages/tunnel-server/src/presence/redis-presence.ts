@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
+import { maskPassword } from '../mask-password.js';
 import { PresenceError, PresenceErrorCode } from './errors.js';
 import type { ConnectInfo, DevicePresence, Presence } from './presence.js';
 import { scripts, type Script } from './redis-scripts.js';
 
 export interface RedisPresenceOptions {
-  /** Every key starts with it; nodes of one cluster share it. Default `tunnel:`. */
+  /** Every key starts with it; nodes of one cluster share it. Default `tunnel:`, or `?prefix=` in the URL. */
   prefix?: string;
   /**
    * How long a node's liveness key and its sessions live without a refresh: the keepalive timeout.
@@ -80,7 +81,11 @@ export class RedisPresence implements Presence {
     if (!/^rediss?:\/\//.test(url)) {
       throw new PresenceError(PresenceErrorCode.InvalidUrl, `presence URL ${JSON.stringify(url)} must start with redis:// or rediss:// (flag --presence, config key "presence", env TUNNEL_PRESENCE)`);
     }
-    const redis = new Redis(url, {
+    // ?prefix= picks the key prefix (several clusters or test runs on one Redis); ioredis must not see it.
+    const parsed = new URL(url);
+    const prefix = parsed.searchParams.get('prefix') ?? options.prefix;
+    parsed.searchParams.delete('prefix');
+    const redis = new Redis(parsed.toString(), {
       lazyConnect: true,
       connectTimeout: 5_000,
       // A command fails after one reconnect attempt instead of waiting forever for Redis: the
@@ -95,7 +100,7 @@ export class RedisPresence implements Presence {
       redis.disconnect();
       throw unreachable(url, err);
     }
-    const presence = new RedisPresence(redis, url, options);
+    const presence = new RedisPresence(redis, url, { ...options, prefix });
     if (options.nodeId !== undefined) presence.startRefreshing(options.refreshMs ?? Math.floor(presence.ttlMs / 3));
     return presence;
   }
@@ -183,10 +188,9 @@ export class RedisPresence implements Presence {
 }
 
 function unreachable(url: string, err: unknown): PresenceError {
-  const masked = url.replace(/^(rediss?:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
   return new PresenceError(
     PresenceErrorCode.Unreachable,
-    `presence at ${masked} did not answer (${err instanceof Error ? err.message : String(err)}): check that Redis runs and the --presence URL ` +
+    `presence at ${maskPassword(url)} did not answer (${err instanceof Error ? err.message : String(err)}): check that Redis runs and the --presence URL ` +
       '(flag, config key "presence" or TUNNEL_PRESENCE)',
     { cause: err },
   );

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { errorCode } from '@tunnel/protocol';
+import { maskPassword } from '../../mask-password.js';
 import { RegistryError, RegistryErrorCode } from '../errors.js';
 
 export type PgValue = string | number | null | readonly number[];
@@ -158,10 +159,6 @@ export class PgConnection implements Queryable {
   }
 }
 
-/** postgres://user:secret@host/db -> postgres://user:***@host/db, for messages and logs. */
-export function maskPassword(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
-}
 
 /** Connection failures and login refusals become ERR_REGISTRY_UNREACHABLE; anything else passes. */
 export function translatePgError(err: unknown, where: string): unknown {
