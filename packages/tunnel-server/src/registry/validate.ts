@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RegistryError, RegistryErrorCode } from './errors.js';
-import { DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT, ROLES, type AuditOutcome, type NewAuditEntry, type Role } from './types.js';
+import { DEFAULT_AUDIT_LIMIT, DEFAULT_SUPPORT_PORTS, MAX_AUDIT_LIMIT, ROLES, type AuditOutcome, type NewAuditEntry, type NewSupportGrant, type Role } from './types.js';
 
 /** Shorter prefixes would collide too often in a large fleet to be worth resolving. */
 export const MIN_UUID_PREFIX = 7;
@@ -120,4 +120,12 @@ export function checkExpiry(expiresAt: number, now: number): void {
       `expiry ${new Date(expiresAt).toISOString()} is not in the future (now ${new Date(now).toISOString()})`,
     );
   }
+}
+
+/** A new grant's ports (DEFAULT_SUPPORT_PORTS when absent), sorted, after checking its fields. */
+export function checkNewGrant(grant: NewSupportGrant): number[] {
+  const ports = checkPorts(grant.ports ?? DEFAULT_SUPPORT_PORTS);
+  checkNonEmpty('createdBy', grant.createdBy);
+  checkTimestamp('expiresAt', grant.expiresAt);
+  return ports;
 }

@@ -1,16 +1,7 @@
 import { notFound } from '../errors.js';
 import { GRANT_ACTIVE as ACTIVE, GRANT_APPLIES_TO_DEVICE as APPLIES_TO_DEVICE, GRANT_SELECT as SELECT, toGrantRecord, type GrantRow } from '../rows.js';
-import {
-  DEFAULT_SUPPORT_PORTS,
-  type EpochMs,
-  type GrantFilter,
-  type GrantScope,
-  type GrantTarget,
-  type NewSupportGrant,
-  type SupportGrantRecord,
-  type SupportGrantRegistry,
-} from '../types.js';
-import { checkDeviceUuid, checkExpiry, checkNonEmpty, checkPort, checkPorts, checkTimestamp } from '../validate.js';
+import type { EpochMs, GrantFilter, GrantScope, GrantTarget, NewSupportGrant, SupportGrantRecord, SupportGrantRegistry } from '../types.js';
+import { checkDeviceUuid, checkExpiry, checkNewGrant, checkPort } from '../validate.js';
 import type { PgConnection, PgValue, Queryable } from './connection.js';
 import { fleetId, requireDevice } from './lookup.js';
 
@@ -18,9 +9,7 @@ export class PgGrants implements SupportGrantRegistry {
   constructor(private readonly db: PgConnection) {}
 
   async create(grant: NewSupportGrant): Promise<SupportGrantRecord> {
-    const ports = checkPorts(grant.ports ?? DEFAULT_SUPPORT_PORTS);
-    checkNonEmpty('createdBy', grant.createdBy);
-    checkTimestamp('expiresAt', grant.expiresAt);
+    const ports = checkNewGrant(grant);
     return this.db.transaction(async (tx) => {
       const now = tx.now();
       checkExpiry(grant.expiresAt, now);

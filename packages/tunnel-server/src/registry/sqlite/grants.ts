@@ -1,15 +1,6 @@
 import { notFound } from '../errors.js';
-import {
-  DEFAULT_SUPPORT_PORTS,
-  type EpochMs,
-  type GrantFilter,
-  type GrantScope,
-  type GrantTarget,
-  type NewSupportGrant,
-  type SupportGrantRecord,
-  type SupportGrantRegistry,
-} from '../types.js';
-import { checkDeviceUuid, checkExpiry, checkNonEmpty, checkPort, checkPorts, checkTimestamp } from '../validate.js';
+import type { EpochMs, GrantFilter, GrantScope, GrantTarget, NewSupportGrant, SupportGrantRecord, SupportGrantRegistry } from '../types.js';
+import { checkDeviceUuid, checkExpiry, checkNewGrant, checkPort } from '../validate.js';
 import type { Connection, SqlValue } from './connection.js';
 import { fleetId, requireDevice } from './lookup.js';
 import { GRANT_ACTIVE as ACTIVE, GRANT_APPLIES_TO_DEVICE as APPLIES_TO_DEVICE, GRANT_SELECT as SELECT, toGrantRecord, type GrantRow } from '../rows.js';
@@ -18,9 +9,7 @@ export class SqliteGrants implements SupportGrantRegistry {
   constructor(private readonly db: Connection) {}
 
   async create(grant: NewSupportGrant): Promise<SupportGrantRecord> {
-    const ports = checkPorts(grant.ports ?? DEFAULT_SUPPORT_PORTS);
-    checkNonEmpty('createdBy', grant.createdBy);
-    checkTimestamp('expiresAt', grant.expiresAt);
+    const ports = checkNewGrant(grant);
     return this.db.write(() => {
       const now = this.db.now();
       checkExpiry(grant.expiresAt, now);
