@@ -23,7 +23,7 @@ import { openConfiguredPresence } from './presence/open-presence.js';
 import { openConfiguredRegistry } from './registry/open-configured.js';
 import { maskPassword } from './mask-password.js';
 import type { Registry } from './registry/types.js';
-import { serverTrust } from './tls/cluster-trust.js';
+import { serverIdentity } from './tls/cluster-trust.js';
 import { loadServerTls, type ServerTls } from './tls/server-tls.js';
 
 export interface ServerSettings {
@@ -173,7 +173,7 @@ export class TunnelServer {
     const settings: ServerSettings = { ...defaultServerSettings, ...partial };
     const cluster = settings.registryUrl !== undefined || settings.presenceUrl !== undefined;
     // Trust first: a cluster node without the cluster's CA and identity fails before touching anything.
-    const trust = await serverTrust(settings.dataDir, cluster);
+    const ownIdentity = await serverIdentity(settings.dataDir, cluster);
     const registry = await openConfiguredRegistry({ url: settings.registryUrl, dataDir: settings.dataDir });
     // The node's sessions live as long as a device session would without an answered ping.
     const ttlMs = settings.yamux.keepAliveTimeout ?? defaultYamuxConfig.keepAliveTimeout;
@@ -186,7 +186,7 @@ export class TunnelServer {
     // Sessions this node held before a crash or kill -9 are gone; say so before taking new ones.
     await presence.clearNode(settings.nodeId, Date.now());
     const tls = await loadServerTls(settings);
-    const identity = keyPairSigner(trust.identity);
+    const identity = keyPairSigner(ownIdentity);
     const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
     await listen(server.http, settings.host, settings.port);
     server.removals.start();

@@ -14,16 +14,14 @@ export const ClusterTrustErrorCode = {
 } as const;
 
 /**
- * The trust of this server. Embedded (no shared registry), it is created in the data directory on
- * first use, as it always was. In a cluster every node must present the same CA and identity key,
- * so they are files made once (`tunnel-server ca --data DIR`) and copied to every node and admin
- * machine: nothing here creates a second, different identity because a --data path was mistyped.
+ * The identity key of this server. Embedded (no shared registry or presence), it is created in the
+ * data directory on first use, as it always was. In a cluster every node must present the same
+ * identity and CA, so they are files made once (`tunnel-server ca --data DIR`) and copied to every
+ * node and admin machine: nothing here creates a second, different identity, or a CA beside it,
+ * because a --data path was mistyped.
  */
-export async function serverTrust(dataDir: string, cluster: boolean): Promise<ServerTrust> {
-  if (!cluster) {
-    const identity = await loadOrCreateServerIdentity(dataDir);
-    return { identity, caPem: (await ensureDevPki(dataDir)).caCertificatePem };
-  }
+export async function serverIdentity(dataDir: string, cluster: boolean): Promise<ServerIdentity> {
+  if (!cluster) return loadOrCreateServerIdentity(dataDir);
   const missing = [SERVER_IDENTITY_FILE, DEV_PKI_FILES.caCert, DEV_PKI_FILES.caKey].filter((f) => !existsSync(join(dataDir, f)));
   const identity = missing.length === 0 ? await loadServerIdentity(dataDir) : undefined;
   if (identity === undefined) {
@@ -34,6 +32,12 @@ export async function serverTrust(dataDir: string, cluster: boolean): Promise<Se
         'and admin machine, or point --data at that copy',
     );
   }
-  // The CA exists (checked above), so this only renews or makes the server certificate beside it.
+  return identity;
+}
+
+/** The identity and the CA that a device config pins (see serverIdentity for where they come from). */
+export async function serverTrust(dataDir: string, cluster: boolean): Promise<ServerTrust> {
+  const identity = await serverIdentity(dataDir, cluster);
+  // In a cluster the CA exists (checked above), so this only renews or makes the server certificate.
   return { identity, caPem: (await ensureDevPki(dataDir)).caCertificatePem };
 }
