@@ -39,14 +39,15 @@ describe('cluster: two server nodes on one PostgreSQL registry and one Redis pre
     return run(SERVER_CLI, args, { cwd: elsewhere, env: clusterEnv() });
   }
 
-  async function startNode(nodeId: string): Promise<ServerHandle> {
+  /** A node with its own copy of the trust directory; the URLs from the environment, or from a config file. */
+  async function startNode(nodeId: string, via: 'env' | 'config-file'): Promise<ServerHandle> {
     const dataDir = tempDir(`tunnel-${nodeId}-`);
     cpSync(trust, dataDir, { recursive: true });
-    return startServer({
-      dataDir,
-      args: ['--node-id', nodeId, '--keepalive-interval', '1s', '--keepalive-timeout', '3s', '--drain-grace', '1s', '--drain-spread', '1s'],
-      env: clusterEnv(),
-    });
+    const args = ['--node-id', nodeId, '--keepalive-interval', '1s', '--keepalive-timeout', '3s', '--drain-grace', '1s', '--drain-spread', '1s'];
+    if (via === 'env') return startServer({ dataDir, args, env: clusterEnv() });
+    const config = path.join(dataDir, 'server.json');
+    writeFileSync(config, JSON.stringify({ registry: stores.registryUrl, presence: stores.presenceUrl }));
+    return startServer({ dataDir, args: [...args, '--config', config] });
   }
 
   async function addDevice(name: string, node: ServerHandle): Promise<{ uuid: string; file: string }> {
@@ -76,9 +77,22 @@ describe('cluster: two server nodes on one PostgreSQL registry and one Redis pre
     expect(existsSync(path.join(elsewhere, 'data'))).to.equal(false);
   });
 
+  it('refuses to start a node whose registry or presence does not answer, naming the setting', async () => {
+    const dataDir = tempDir('tunnel-node-');
+    cpSync(trust, dataDir, { recursive: true });
+    const base = ['start', '--data', dataDir, '--host', '127.0.0.1', '--port', '0'];
+    // Port 1 on loopback: nothing listens there.
+    const noDb = await run(SERVER_CLI, [...base, '--registry', 'postgres://postgres@127.0.0.1:1/test', '--presence', stores.presenceUrl]);
+    expect(noDb.code).to.equal(1);
+    expect(noDb.stderr).to.contain('ERR_REGISTRY_UNREACHABLE').and.to.contain('--registry');
+    const noRedis = await run(SERVER_CLI, [...base, '--registry', stores.registryUrl, '--presence', 'redis://127.0.0.1:1']);
+    expect(noRedis.code).to.equal(1);
+    expect(noRedis.stderr).to.contain('ERR_PRESENCE_UNREACHABLE').and.to.contain('--presence');
+  });
+
   it('shows a device on node 1 Online from anywhere, and Offline once node 1 dies or stops; admin commands work on the shared registry', async () => {
-    const node1 = await startNode('node-1');
-    const node2 = await startNode('node-2');
+    const node1 = await startNode('node-1', 'env');
+    const node2 = await startNode('node-2', 'config-file');
 
     const user = await admin(['user', 'add', 'ops', '--role', 'admin']);
     expect(user.code, user.stderr).to.equal(0);
