@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { connectVia } from './support/connect-client.js';
 import { createClusterStores, type ClusterStores } from './support/cluster.js';
 import { eventually, FAST_AGENT_ARGS, startAgent, startServer, type DeviceConfigJson, type ServerHandle } from './support/fixtures.js';
 import { cleanup, run, SERVER_CLI, tempDir } from './support/processes.js';
@@ -105,6 +106,13 @@ describe('cluster: two server nodes on one PostgreSQL registry and one Redis pre
 
     await eventually(statusIs('pi-1', 'online', 'node-1'), 30_000, 'pi-1 online on node-1');
     await eventually(statusIs('pi-2', 'online', 'node-2'), 30_000, 'pi-2 online on node-2');
+
+    // A stream asked of node 2 for the device on node 1 is refused with where the device is.
+    const token = user.stdout.trim();
+    const refused = await connectVia(node2.port, path.join(trust, 'ca.pem'), `${onNode1.uuid}.balena:22222`, { token });
+    expect(refused.status).to.equal(503);
+    expect(refused.rest.toString()).to.contain('connected to node node-1, not to this one');
+    refused.socket.destroy();
 
     // Node 1 dies without a word: its liveness key lapses (keepalive timeout 3 s) and nothing
     // else refreshes pi-1's session; its heartbeats stop too. pi-2 on node 2 is unaffected.
