@@ -78,11 +78,14 @@ export class RedisPresence implements Presence {
   }
 
   static async open(url: string, options: RedisPresenceOptions = {}): Promise<RedisPresence> {
-    if (!/^rediss?:\/\//.test(url)) {
-      throw new PresenceError(PresenceErrorCode.InvalidUrl, `presence URL ${JSON.stringify(url)} must start with redis:// or rediss:// (flag --presence, config key "presence", env TUNNEL_PRESENCE)`);
+    const parsed = URL.canParse(url) && /^rediss?:\/\//.test(url) ? new URL(url) : undefined;
+    if (parsed === undefined) {
+      throw new PresenceError(
+        PresenceErrorCode.InvalidUrl,
+        `presence URL ${JSON.stringify(maskPassword(url))} must be redis://[user:password@]host[:port][/db][?prefix=P] or rediss://... (flag --presence, config key "presence", env TUNNEL_PRESENCE)`,
+      );
     }
     // ?prefix= picks the key prefix (several clusters or test runs on one Redis); ioredis must not see it.
-    const parsed = new URL(url);
     const prefix = parsed.searchParams.get('prefix') ?? options.prefix;
     parsed.searchParams.delete('prefix');
     const redis = new Redis(parsed.toString(), {
