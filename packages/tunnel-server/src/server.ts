@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { asError, checkTranscriptSignature, createLogger, keyPairSigner, loadOrCreateServerIdentity, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
+import { asError, checkTranscriptSignature, createLogger, defaultYamuxConfig, keyPairSigner, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticatedRoute } from './api/authenticated-route.js';
@@ -21,9 +21,11 @@ import { Router, sendError, sendJson } from './http/router.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
 import { mountDeveloperAccess, type DeveloperAccess } from './developer-access.js';
 import type { Presence } from './presence/presence.js';
-import { SqlitePresence } from './presence/sqlite-presence.js';
-import { openRegistry } from './registry/index.js';
+import { openConfiguredPresence } from './presence/open-presence.js';
+import { openConfiguredRegistry } from './registry/open-configured.js';
+import { maskPassword } from './mask-password.js';
 import type { Registry } from './registry/types.js';
+import { serverIdentity } from './tls/cluster-trust.js';
 import { loadServerTls, type ServerTls } from './tls/server-tls.js';
 import { TLS_CIPHERS } from './tls/ciphers.js';
 import { ConnectionGuard, type GuardedConnection } from './connections/connection-guard.js';
@@ -38,7 +40,11 @@ export interface ServerSettings {
   keyFile?: string;
   /** Extra names for the development certificate's SAN. */
   hostnames: string[];
-  /** Name of this node in presence; the host name by default. */
+  /** postgres:// URL of a cluster's shared registry; SQLite in dataDir when absent. */
+  registryUrl?: string;
+  /** redis:// URL of a cluster's shared presence; SQLite in dataDir when absent. */
+  presenceUrl?: string;
+  /** Name of this node in presence; the host name by default. Unique within a cluster. */
   nodeId: string;
   /** On shutdown, time given to streams in flight after GoAway. Default 10 s. */
   drainGraceMs: number;
@@ -184,20 +190,44 @@ export class TunnelServer {
 
   static async start(partial: Partial<ServerSettings> = {}, log: Logger = createLogger({ name: 'tunnel-server' })): Promise<TunnelServer> {
     const settings: ServerSettings = { ...defaultServerSettings, ...partial };
-    const registry = await openRegistry({ dataDir: settings.dataDir });
-    const presence = SqlitePresence.open(settings.dataDir);
+    const cluster = settings.registryUrl !== undefined || settings.presenceUrl !== undefined;
+    // Trust first: a cluster node without the cluster's CA and identity fails before touching anything.
+    const ownIdentity = await serverIdentity(settings.dataDir, cluster);
+    const registry = await openConfiguredRegistry({ url: settings.registryUrl, dataDir: settings.dataDir });
+    // The node's sessions live as long as a device session would without an answered ping.
+    const ttlMs = settings.yamux.keepAliveTimeout ?? defaultYamuxConfig.keepAliveTimeout;
+    const presence = await openConfiguredPresence({ url: settings.presenceUrl, dataDir: settings.dataDir, node: { id: settings.nodeId, ttlMs } }).catch(
+      async (err: unknown) => {
+        await registry.close();
+        throw err;
+      },
+    );
     // Sessions this node held before a crash or kill -9 are gone; say so before taking new ones.
     await presence.clearNode(settings.nodeId, Date.now());
     // Likewise the streams they carried: their audit entries would otherwise stay open forever.
-    // (One node owns the embedded registry; a shared one needs entries tagged with their node.)
-    const interrupted = await registry.audit.closeInterrupted(Date.now());
-    if (interrupted > 0) log.warn({ entries: interrupted }, 'closed audit entries left open by an earlier crash as interrupted');
+    // Only the embedded registry belongs to this node alone; in a shared one the open entries may
+    // be other nodes' live streams (closing a node's own would need entries tagged with it).
+    if (settings.registryUrl === undefined) {
+      const interrupted = await registry.audit.closeInterrupted(Date.now());
+      if (interrupted > 0) log.warn({ entries: interrupted }, 'closed audit entries left open by an earlier crash as interrupted');
+    }
     const tls = await loadServerTls(settings);
-    const identity = keyPairSigner(await loadOrCreateServerIdentity(settings.dataDir));
+    const identity = keyPairSigner(ownIdentity);
     const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
     await listen(server.http, settings.host, settings.port);
     server.removals.start();
-    log.info({ host: settings.host, port: server.port, dataDir: settings.dataDir, nodeId: settings.nodeId, tls: tls.source }, 'tunnel server listening');
+    log.info(
+      {
+        host: settings.host,
+        port: server.port,
+        dataDir: settings.dataDir,
+        nodeId: settings.nodeId,
+        tls: tls.source,
+        registry: settings.registryUrl === undefined ? 'sqlite' : maskPassword(settings.registryUrl),
+        presence: settings.presenceUrl === undefined ? 'sqlite' : maskPassword(settings.presenceUrl),
+      },
+      'tunnel server listening',
+    );
     return server;
   }
 

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { resolveDevice } from '../devices/resolve-device.js';
 import { auditView } from '../views/audit-view.js';
 import { formatTable } from '../views/device-view.js';
-import { dataOption } from './options.js';
+import { dataOption, registryOption, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 
 /** --since: an ISO time, or a duration back from now ("2h"). */
@@ -24,14 +24,14 @@ export function registerAuditCommand(program: Command): void {
   program
     .command('audit')
     .description('Show who opened which stream to which device and port, when, bytes each way, and the result.')
-    .addOption(dataOption())
+    .addOption(dataOption()).addOption(registryOption())
     .option('--device <device>', 'only this device (uuid, 7+ character prefix or name)')
     .option('--user <name>', 'only this user')
     .option('--since <time>', 'only streams started since then: a time, or a duration back from now (2h)', (v) => parseSince(v))
     .option('--limit <n>', 'at most this many, newest first (default 100)', parseLimit)
     .option('--json', 'print JSON instead of a table')
-    .action(async (flags: { data: string; device?: string; user?: string; since?: number; limit?: number; json?: boolean }) => {
-      const rows = await withRegistry(flags.data, async (registry) => {
+    .action(async (flags: StateFlags & { device?: string; user?: string; since?: number; limit?: number; json?: boolean }) => {
+      const rows = await withRegistry(flags, async (registry) => {
         const deviceUuid = flags.device === undefined ? undefined : (await resolveDevice(registry, flags.device)).uuid;
         const records = await registry.audit.query({
           ...(deviceUuid ? { deviceUuid } : {}),

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { CodedError, devicePublicKey, loadOrCreateServerIdentity } from '@tunnel/protocol';
+import { CodedError, devicePublicKey } from '@tunnel/protocol';
 import type { Command } from 'commander';
-import { SqlitePresence } from '../presence/sqlite-presence.js';
+import { openConfiguredPresence } from '../presence/open-presence.js';
 import { resolveDevice } from '../devices/resolve-device.js';
-import { caCertificatePem } from '../tls/server-tls.js';
+import { serverTrust } from '../tls/cluster-trust.js';
 import { deviceView, formatTable } from '../views/device-view.js';
-import { dataOption } from './options.js';
+import { dataOption, presenceOption, registryOption, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 import { CommandErrorCode } from './command-errors.js';
 
@@ -25,16 +25,16 @@ export function registerDeviceCommands(program: Command): void {
   device
     .command('add')
     .description("Register a device and print its config.json (uuid, deviceApiKey, endpoint, the server's CA and identity key).")
-    .addOption(dataOption())
+    .addOption(dataOption()).addOption(registryOption())
     .option('--name <name>', 'device name (default: device-<uuid prefix>)')
     .option('--fleet <fleet>', 'fleet the device belongs to')
     .requiredOption('--endpoint <host[:port]>', 'address devices use to reach this server (port 443 when absent)')
-    .action(async (flags: { data: string; name?: string; fleet?: string; endpoint: string }) => {
+    .action(async (flags: StateFlags & { name?: string; fleet?: string; endpoint: string }) => {
       const endpoint = parseEndpoint(flags.endpoint);
       const deviceApiKey = randomBytes(32).toString('hex');
-      const identity = await loadOrCreateServerIdentity(flags.data);
-      const caPem = await caCertificatePem(flags.data);
-      const record = await withRegistry(flags.data, (registry) =>
+      // Before the registry write: a device whose config pins no identity must not exist.
+      const { identity, caPem } = await serverTrust(flags.data, flags.registry !== undefined);
+      const record = await withRegistry(flags, (registry) =>
         registry.devices.create({ name: flags.name, fleet: flags.fleet ?? null, authPublicKey: devicePublicKey(deviceApiKey) }),
       { create: true },
       );
@@ -55,14 +55,14 @@ export function registerDeviceCommands(program: Command): void {
   device
     .command('list')
     .description('List devices with their status (online, heartbeat-only, vpn-only, offline).')
-    .addOption(dataOption())
+    .addOption(dataOption()).addOption(registryOption()).addOption(presenceOption())
     .option('--json', 'print JSON instead of a table')
-    .action(async (flags: { data: string; json?: boolean }) => {
-      const presence = SqlitePresence.open(flags.data);
+    .action(async (flags: StateFlags & { json?: boolean }) => {
+      const presence = await openConfiguredPresence({ url: flags.presence, dataDir: flags.data });
       try {
         const now = Date.now();
         const byUuid = new Map((await presence.list()).map((p) => [p.uuid, p]));
-        const views = await withRegistry(flags.data, async (registry) =>
+        const views = await withRegistry(flags, async (registry) =>
           (await registry.devices.list()).map((d) => deviceView(d, byUuid.get(d.uuid) ?? null, now)),
         );
         if (flags.json) {
@@ -84,9 +84,9 @@ export function registerDeviceCommands(program: Command): void {
     .command('rm')
     .description('Remove a device: its key stops working at once and a running server closes its session.')
     .argument('<uuid>', 'device uuid, unique prefix (7+ characters) or name')
-    .addOption(dataOption())
-    .action(async (ref: string, flags: { data: string }) => {
-      const removed = await withRegistry(flags.data, async (registry) => {
+    .addOption(dataOption()).addOption(registryOption())
+    .action(async (ref: string, flags: StateFlags) => {
+      const removed = await withRegistry(flags, async (registry) => {
         const device = await resolveDevice(registry, ref);
         await registry.devices.remove(device.uuid);
         return device;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatTable } from '../views/device-view.js';
-import { dataOption } from './options.js';
+import { dataOption, registryOption, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 
 export function registerFleetCommands(program: Command): void {
@@ -10,9 +10,9 @@ export function registerFleetCommands(program: Command): void {
     .command('add')
     .description('Create a fleet (then: device add --fleet NAME, fleet member add NAME USER).')
     .argument('<name>', 'fleet name')
-    .addOption(dataOption())
-    .action(async (name: string, flags: { data: string }) => {
-      await withRegistry(flags.data, (r) => r.fleets.create(name), { create: true });
+    .addOption(dataOption()).addOption(registryOption())
+    .action(async (name: string, flags: StateFlags) => {
+      await withRegistry(flags, (r) => r.fleets.create(name), { create: true });
       process.stderr.write(`Created fleet ${name}.\n`);
     });
 
@@ -20,19 +20,19 @@ export function registerFleetCommands(program: Command): void {
     .command('rm')
     .description('Remove a fleet that no device belongs to any more (its memberships and support grants go with it).')
     .argument('<name>', 'fleet name')
-    .addOption(dataOption())
-    .action(async (name: string, flags: { data: string }) => {
-      await withRegistry(flags.data, (r) => r.fleets.remove(name));
+    .addOption(dataOption()).addOption(registryOption())
+    .action(async (name: string, flags: StateFlags) => {
+      await withRegistry(flags, (r) => r.fleets.remove(name));
       process.stderr.write(`Removed fleet ${name}.\n`);
     });
 
   fleet
     .command('list')
     .description('List fleets with their device and member counts.')
-    .addOption(dataOption())
+    .addOption(dataOption()).addOption(registryOption())
     .option('--json', 'print JSON instead of a table')
-    .action(async (flags: { data: string; json?: boolean }) => {
-      const rows = await withRegistry(flags.data, async (r) =>
+    .action(async (flags: StateFlags & { json?: boolean }) => {
+      const rows = await withRegistry(flags, async (r) =>
         Promise.all(
           (await r.fleets.list()).map(async (f) => ({
             name: f.name,
@@ -52,9 +52,9 @@ export function registerFleetCommands(program: Command): void {
     .description('Make a user a member of a fleet.')
     .argument('<fleet>', 'fleet name')
     .argument('<user>', 'user name')
-    .addOption(dataOption())
-    .action(async (fleetName: string, user: string, flags: { data: string }) => {
-      await withRegistry(flags.data, (r) => r.fleets.addMember(fleetName, user));
+    .addOption(dataOption()).addOption(registryOption())
+    .action(async (fleetName: string, user: string, flags: StateFlags) => {
+      await withRegistry(flags, (r) => r.fleets.addMember(fleetName, user));
       process.stderr.write(`${user} is now a member of fleet ${fleetName}.\n`);
     });
   member
@@ -62,9 +62,9 @@ export function registerFleetCommands(program: Command): void {
     .description('Remove a user from a fleet; their live streams to its devices are closed within a second.')
     .argument('<fleet>', 'fleet name')
     .argument('<user>', 'user name')
-    .addOption(dataOption())
-    .action(async (fleetName: string, user: string, flags: { data: string }) => {
-      await withRegistry(flags.data, (r) => r.fleets.removeMember(fleetName, user));
+    .addOption(dataOption()).addOption(registryOption())
+    .action(async (fleetName: string, user: string, flags: StateFlags) => {
+      await withRegistry(flags, (r) => r.fleets.removeMember(fleetName, user));
       process.stderr.write(`${user} is no longer a member of fleet ${fleetName}.\n`);
     });
 }

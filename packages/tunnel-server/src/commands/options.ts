@@ -6,6 +6,23 @@ export function dataOption(): Option {
   return new Option('--data <dir>', 'data directory (registry, certificates, identity key)').env('TUNNEL_DATA').default('./data');
 }
 
+/** --registry: the cluster's shared registry instead of the data directory's SQLite file. */
+export function registryOption(): Option {
+  return new Option('--registry <url>', 'shared registry of a cluster (postgres://...) instead of SQLite in --data').env('TUNNEL_REGISTRY');
+}
+
+/** --presence: the cluster's shared presence instead of the data directory's SQLite file. */
+export function presenceOption(): Option {
+  return new Option('--presence <url>', 'shared presence of a cluster (redis://...) instead of SQLite in --data').env('TUNNEL_PRESENCE');
+}
+
+/** Where a command finds the server's state: a data directory, and the cluster's URLs if any. */
+export interface StateFlags {
+  data: string;
+  registry?: string;
+  presence?: string;
+}
+
 /** Like parsePortArg, but 0 asks the system for a free port (the server logs the one it got). */
 export function parseListenPortArg(value: string): number {
   return value === '0' ? 0 : parsePortArg(value);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CodedError, collect, createLogger, parseCountArg, parseDuration, parseDurationArg } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { defaultServerSettings, TunnelServer, type ServerSettings } from '../server.js';
-import { dataOption, parseListenPortArg } from './options.js';
+import { dataOption, parseListenPortArg, presenceOption, registryOption } from './options.js';
 import { ServerConfigErrorCode } from './command-errors.js';
 
 interface StartFlags {
@@ -13,6 +13,8 @@ interface StartFlags {
   cert?: string;
   key?: string;
   hostname?: string[];
+  registry?: string;
+  presence?: string;
   nodeId?: string;
   drainGrace?: number;
   drainSpread?: number;
@@ -36,6 +38,8 @@ const fileKeys: Record<string, (v: unknown, s: Partial<ServerSettings>) => void>
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalid('hostnames', 'a list of host names', v);
     s.hostnames = v as string[];
   },
+  registry: (v, s) => (s.registryUrl = str('registry', v)),
+  presence: (v, s) => (s.presenceUrl = str('presence', v)),
   nodeId: (v, s) => (s.nodeId = str('nodeId', v)),
   drainGrace: (v, s) => (s.drainGraceMs = parseDuration(String(v), 'drainGrace')),
   drainSpread: (v, s) => (s.drainSpreadMs = parseDuration(String(v), 'drainSpread')),
@@ -84,14 +88,16 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description('Run the server: HTTPS and WebSocket listener for devices and developers (port 443 by default).')
-    .option('--config <file>', 'JSON file with settings (host, port, data, cert, key, hostnames, nodeId, drainGrace, drainSpread)')
+    .option('--config <file>', 'JSON file with settings (host, port, data, cert, key, hostnames, registry, presence, nodeId, drainGrace, drainSpread)')
     .addOption(dataOption())
+    .addOption(registryOption())
+    .addOption(presenceOption())
     .option('--host <addr>', `address to listen on (default ${defaultServerSettings.host})`)
     .option('--port <n>', `port to listen on (default ${defaultServerSettings.port}; 0 picks a free port)`, parseListenPortArg)
     .option('--cert <file>', 'PEM certificate chain of this server (without it a development CA is generated in the data directory)')
     .option('--key <file>', 'PEM private key matching --cert')
     .option('--hostname <name>', 'extra DNS name or IP for the development certificate (repeatable)', collect)
-    .option('--node-id <id>', 'name of this node in presence (default: the host name)')
+    .option('--node-id <id>', 'name of this node in presence, unique in a cluster (default: the host name)')
     .addOption(new Option('--drain-grace <duration>', 'on SIGTERM, time for streams in flight after GoAway (default 10s)').argParser(parseDurationArg))
     .addOption(new Option('--drain-spread <duration>', 'devices are told to reconnect at a random moment within this window (default 30s)').argParser(parseDurationArg))
     .addOption(new Option('--keepalive-interval <duration>', 'ping every session this often (default 15s)').argParser(parseDurationArg))
@@ -111,6 +117,8 @@ export function registerStartCommand(program: Command): void {
       if (flags.cert !== undefined) settings.certFile = flags.cert;
       if (flags.key !== undefined) settings.keyFile = flags.key;
       if (flags.hostname !== undefined) settings.hostnames = flags.hostname;
+      if (flags.registry !== undefined) settings.registryUrl = flags.registry;
+      if (flags.presence !== undefined) settings.presenceUrl = flags.presence;
       if (flags.nodeId !== undefined) settings.nodeId = flags.nodeId;
       if (flags.drainGrace !== undefined) settings.drainGraceMs = flags.drainGrace;
       if (flags.drainSpread !== undefined) settings.drainSpreadMs = flags.drainSpread;

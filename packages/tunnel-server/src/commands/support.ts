@@ -4,12 +4,11 @@ import { resolveDevice } from '../devices/resolve-device.js';
 import type { GrantScope, Registry } from '../registry/types.js';
 import { formatTable } from '../views/device-view.js';
 import { grantView, scopeText } from '../views/grant-view.js';
-import { dataOption } from './options.js';
+import { dataOption, registryOption, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 import { CommandErrorCode } from './command-errors.js';
 
-interface TargetFlags {
-  data: string;
+interface TargetFlags extends StateFlags {
   device?: string;
   fleet?: string;
 }
@@ -57,7 +56,7 @@ export function registerSupportCommands(program: Command): void {
   support
     .command('enable')
     .description('Grant support access for a while (default 24 h) to ports (default 22222) of devices or of a fleet.')
-    .addOption(dataOption())
+    .addOption(dataOption()).addOption(registryOption())
     .option('--device <uuids>', 'devices: uuids, 7+ character prefixes or names, comma-separated')
     .option('--fleet <name>', 'every device of this fleet')
     .option('--duration <duration>', 'how long from now, e.g. 30m, 12h, 7d', parseGrantDuration, 24 * 3_600_000)
@@ -66,7 +65,7 @@ export function registerSupportCommands(program: Command): void {
     .action(async (flags: TargetFlags & { duration: number; ports?: number[]; by?: string }) => {
       const expiresAt = Date.now() + flags.duration;
       const createdBy = flags.by ?? process.env['USER'] ?? 'admin';
-      const grants = await withRegistry(flags.data, async (registry) => {
+      const grants = await withRegistry(flags, async (registry) => {
         const scopes = await grantScopes(registry, flags);
         return Promise.all(scopes.map((scope) => registry.grants.create({ scope, ports: flags.ports, createdBy, expiresAt })));
       });
@@ -78,11 +77,11 @@ export function registerSupportCommands(program: Command): void {
   support
     .command('disable')
     .description("Revoke support access to devices or a fleet now; support users' live streams there are closed within a second.")
-    .addOption(dataOption())
+    .addOption(dataOption()).addOption(registryOption())
     .option('--device <uuids>', 'devices: uuids, 7+ character prefixes or names, comma-separated')
     .option('--fleet <name>', 'the fleet')
     .action(async (flags: TargetFlags) => {
-      const revoked = await withRegistry(flags.data, async (registry) => {
+      const revoked = await withRegistry(flags, async (registry) => {
         const scopes = await grantScopes(registry, flags);
         const fleet = scopes.find((s) => s.kind === 'fleet');
         if (fleet?.kind === 'fleet') return registry.grants.revoke({ fleet: fleet.fleet });
@@ -94,12 +93,12 @@ export function registerSupportCommands(program: Command): void {
   support
     .command('list')
     .description('List support grants (active ones; --all for expired and revoked too).')
-    .addOption(dataOption())
+    .addOption(dataOption()).addOption(registryOption())
     .option('--all', 'include expired and revoked grants')
     .option('--json', 'print JSON instead of a table')
-    .action(async (flags: { data: string; all?: boolean; json?: boolean }) => {
+    .action(async (flags: StateFlags & { all?: boolean; json?: boolean }) => {
       const now = Date.now();
-      const grants = await withRegistry(flags.data, (r) => r.grants.list({ includeInactive: flags.all ?? false, at: now }));
+      const grants = await withRegistry(flags, (r) => r.grants.list({ includeInactive: flags.all ?? false, at: now }));
       const rows = grants.map((g) => grantView(g, now));
       if (flags.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { ROLES, checkRole, type IssuedToken } from '../registry/index.js';
 import { formatUserTable, issuedTokenView, userView } from '../views/user-view.js';
-import { dataOption } from './options.js';
+import { dataOption, registryOption, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 
-interface JsonFlag {
-  data: string;
+interface JsonFlag extends StateFlags {
   json?: boolean;
 }
 
@@ -30,21 +29,21 @@ export function registerUserCommands(program: Command): void {
     .description('Create a user and print their API token (once; only its hash is stored).')
     .argument('<name>', 'user name (letters, digits, ".", "_", "@", "-")')
     .requiredOption('--role <role>', `what the user may do: ${ROLES.join(', ')} (admin: every device; developer: devices of their fleets; support: devices with an active support grant)`)
-    .addOption(dataOption())
+    .addOption(dataOption()).addOption(registryOption())
     .option('--json', 'print the user and token as JSON')
     .action(async (name: string, flags: JsonFlag & { role: string }) => {
       const role = checkRole(flags.role);
-      const issued = await withRegistry(flags.data, (registry) => registry.users.create(name, role), { create: true });
+      const issued = await withRegistry(flags, (registry) => registry.users.create(name, role), { create: true });
       printIssued(issued, flags.json, 'Created user');
     });
 
   user
     .command('list')
     .description('List users and their roles (never tokens).')
-    .addOption(dataOption())
+    .addOption(dataOption()).addOption(registryOption())
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: JsonFlag) => {
-      const users = await withRegistry(flags.data, (registry) => registry.users.list());
+      const users = await withRegistry(flags, (registry) => registry.users.list());
       process.stdout.write(flags.json ? JSON.stringify(users.map(userView), null, 2) + '\n' : formatUserTable(users));
     });
 
@@ -52,9 +51,9 @@ export function registerUserCommands(program: Command): void {
     .command('rm')
     .description('Remove a user: their token stops working at once, for new sessions and for new streams of open ones.')
     .argument('<name>', 'user name')
-    .addOption(dataOption())
-    .action(async (name: string, flags: { data: string }) => {
-      await withRegistry(flags.data, (registry) => registry.users.remove(name));
+    .addOption(dataOption()).addOption(registryOption())
+    .action(async (name: string, flags: StateFlags) => {
+      await withRegistry(flags, (registry) => registry.users.remove(name));
       process.stderr.write(`Removed user ${name}.\n`);
     });
 
@@ -62,10 +61,10 @@ export function registerUserCommands(program: Command): void {
     .command('token')
     .description("Rotate a user's API token: print a new one; the old one stops working at once.")
     .argument('<name>', 'user name')
-    .addOption(dataOption())
+    .addOption(dataOption()).addOption(registryOption())
     .option('--json', 'print the user and token as JSON')
     .action(async (name: string, flags: JsonFlag) => {
-      const issued = await withRegistry(flags.data, (registry) => registry.users.rotateToken(name));
+      const issued = await withRegistry(flags, (registry) => registry.users.rotateToken(name));
       printIssued(issued, flags.json, 'New token for');
     });
 }

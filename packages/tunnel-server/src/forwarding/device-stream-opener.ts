@@ -235,6 +235,10 @@ export class DeviceStreamOpener {
     const presence = await this.deps.presence.get(device.uuid).catch(() => null);
     const lastSeen = presence?.disconnectedAt ?? device.lastDisconnectedAt;
     const name = `device ${device.uuid.slice(0, 7)} (${device.name})`;
+    // In a cluster the device may be up on another node; saying "offline" would send people hunting.
+    if (presence?.sessionId != null && presence.nodeId !== null) {
+      return `${name} is connected to node ${presence.nodeId}, not to this one, and streams are not relayed between nodes yet: reach it through node ${presence.nodeId}`;
+    }
     if (lastSeen === null || lastSeen === undefined) return `${name} is offline (it has never connected)`;
     const ago = formatDuration(Math.max(0, Date.now() - lastSeen));
     return `${name} is offline (last seen ${new Date(lastSeen).toISOString()}, ${ago} ago)`;

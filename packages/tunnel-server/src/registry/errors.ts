@@ -30,6 +30,8 @@ export const RegistryErrorCode = {
   Corrupt: 'ERR_REGISTRY_CORRUPT',
   /** The file was written by a newer version whose schema this one does not know. */
   SchemaTooNew: 'ERR_REGISTRY_SCHEMA_TOO_NEW',
+  /** A network registry (PostgreSQL) did not answer or refused the login. */
+  Unreachable: 'ERR_REGISTRY_UNREACHABLE',
   /** The registry was used after close(). */
   Closed: 'ERR_REGISTRY_CLOSED',
 } as const;

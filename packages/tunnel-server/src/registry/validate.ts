@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { RegistryError, RegistryErrorCode } from './errors.js';
-import { ROLES, type Role } from './types.js';
+import { DEFAULT_AUDIT_LIMIT, DEFAULT_SUPPORT_PORTS, MAX_AUDIT_LIMIT, ROLES, type AuditOutcome, type NewAuditEntry, type NewSupportGrant, type Role } from './types.js';
 
 /** Shorter prefixes would collide too often in a large fleet to be worth resolving. */
 export const MIN_UUID_PREFIX = 7;
@@ -82,4 +82,50 @@ export function checkCount(what: string, value: number): number {
 export function checkNonEmpty(what: string, value: string): string {
   if (value.length === 0) throw new RegistryError(RegistryErrorCode.InvalidValue, `${what} must not be empty`);
   return value;
+}
+
+/** The row limit of an audit query: DEFAULT_AUDIT_LIMIT when absent. */
+export function checkAuditLimit(limit: number = DEFAULT_AUDIT_LIMIT): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIMIT) {
+    throw new RegistryError(RegistryErrorCode.InvalidValue, `limit ${String(limit)} is not an integer from 1 to ${MAX_AUDIT_LIMIT}`);
+  }
+  return limit;
+}
+
+/** A new stream's audit fields, checked; startedAt defaults to `now`. */
+export function checkAuditEntry(entry: NewAuditEntry, now: number): Required<NewAuditEntry> {
+  // Only presence is checked, not the uuid format or existence: an attempt on a device that
+  // is gone or mistyped is exactly what the audit log must still record.
+  checkNonEmpty('user', entry.user);
+  checkNonEmpty('deviceUuid', entry.deviceUuid);
+  checkNonEmpty('targetHost', entry.targetHost);
+  checkPort(entry.targetPort);
+  return { ...entry, startedAt: entry.startedAt === undefined ? now : checkTimestamp('startedAt', entry.startedAt) };
+}
+
+/** The ended_at, bytes_up, bytes_down and result columns of a finished stream, in that order. */
+export function auditOutcomeValues(outcome: AuditOutcome, now: number): [number, number, number, string] {
+  return [
+    outcome.endedAt === undefined ? now : checkTimestamp('endedAt', outcome.endedAt),
+    checkCount('bytesUp', outcome.bytesUp),
+    checkCount('bytesDown', outcome.bytesDown),
+    checkNonEmpty('result', outcome.result),
+  ];
+}
+
+export function checkExpiry(expiresAt: number, now: number): void {
+  if (expiresAt <= now) {
+    throw new RegistryError(
+      RegistryErrorCode.InvalidExpiry,
+      `expiry ${new Date(expiresAt).toISOString()} is not in the future (now ${new Date(now).toISOString()})`,
+    );
+  }
+}
+
+/** A new grant's ports (DEFAULT_SUPPORT_PORTS when absent), sorted, after checking its fields. */
+export function checkNewGrant(grant: NewSupportGrant): number[] {
+  const ports = checkPorts(grant.ports ?? DEFAULT_SUPPORT_PORTS);
+  checkNonEmpty('createdBy', grant.createdBy);
+  checkTimestamp('expiresAt', grant.expiresAt);
+  return ports;
 }

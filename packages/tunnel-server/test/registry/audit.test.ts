@@ -1,13 +1,11 @@
 import { expect } from 'chai';
-import { MAX_AUDIT_LIMIT } from '../../src/registry/index.js';
-import { expectCode, useRegistry } from './helpers.js';
+import { AUDIT_INTERRUPTED, MAX_AUDIT_LIMIT } from '../../src/registry/index.js';
+import { expectCode, describeRegistry } from './helpers.js';
 
 const DEV_A = 'a'.repeat(32);
 const DEV_B = 'b'.repeat(32);
 
-describe('registry: audit log', () => {
-  const fx = useRegistry();
-
+describeRegistry('audit log', (fx) => {
   const stream = (user: string, deviceUuid: string, startedAt?: number) =>
     fx.registry.audit.start({ user, deviceUuid, targetHost: '127.0.0.1', targetPort: 22222, ...(startedAt === undefined ? {} : { startedAt }) });
 
@@ -77,5 +75,16 @@ describe('registry: audit log', () => {
     await fx.registry.audit.prune(t0 + 1);
     const next = await stream('alice', DEV_A);
     expect(next).to.be.greaterThan(Math.max(old, recent));
+  });
+
+  it('closes entries left open as interrupted and leaves finished ones alone', async () => {
+    const done = await stream('alice', DEV_A);
+    await fx.registry.audit.finish(done, { bytesUp: 1, bytesDown: 2, result: 'ok' });
+    const open = await stream('bob', DEV_B);
+    fx.clock.advance(1000);
+    expect(await fx.registry.audit.closeInterrupted(fx.clock.t)).to.equal(1);
+    const rows = await fx.registry.audit.query();
+    expect(rows.find((r) => r.id === open)).to.include({ result: AUDIT_INTERRUPTED, endedAt: fx.clock.t });
+    expect(rows.find((r) => r.id === done)).to.include({ result: 'ok' });
   });
 });

@@ -1,14 +1,12 @@
 import { expect } from 'chai';
 import { MIN_UUID_PREFIX, isDeviceUuid } from '../../src/registry/index.js';
-import { expectCode, fakePublicKey, useRegistry } from './helpers.js';
+import { expectCode, fakePublicKey, describeRegistry } from './helpers.js';
 
 const UUID_A = 'aaaaaaa1' + '0'.repeat(24);
 const UUID_B = 'aaaaaaa2' + '0'.repeat(24);
 const UUID_C = 'bbbbbbbb' + '1'.repeat(24);
 
-describe('registry: devices', () => {
-  const fx = useRegistry();
-
+describeRegistry('devices', (fx) => {
   it('creates a device with a generated uuid and a default name from its prefix', async () => {
     const key = fakePublicKey();
     const d = await fx.registry.devices.create({ authPublicKey: key });
@@ -62,7 +60,7 @@ describe('registry: devices', () => {
     const start = await devices.changeMarker();
     await devices.recordStatus(UUID_A, { lastConnectedAt: fx.clock.t });
     expect(await devices.changeMarker()).to.equal(start);
-    await fx.open().devices.remove(UUID_B);
+    await (await fx.open()).devices.remove(UUID_B);
     const afterOther = await devices.changeMarker();
     expect(afterOther).to.not.equal(start);
     expect(await devices.changeMarker()).to.equal(afterOther);

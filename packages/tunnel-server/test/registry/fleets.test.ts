@@ -1,9 +1,7 @@
 import { expect } from 'chai';
-import { expectCode, HOUR, useRegistry } from './helpers.js';
+import { expectCode, HOUR, describeRegistry } from './helpers.js';
 
-describe('registry: fleets and members', () => {
-  const fx = useRegistry();
-
+describeRegistry('fleets and members', (fx) => {
   it('creates, gets and lists fleets by name', async () => {
     expect(await fx.registry.fleets.create('west')).to.deep.equal({ name: 'west', createdAt: fx.clock.t });
     await fx.registry.fleets.create('east');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { SupportGrantRecord } from '../../src/registry/index.js';
-import { expectCode, HOUR, useRegistry } from './helpers.js';
+import { expectCode, HOUR, describeRegistry } from './helpers.js';
 
 const DEV_A = 'a'.repeat(32);
 const DEV_B = 'b'.repeat(32);
@@ -8,9 +8,7 @@ const DEV_C = 'c'.repeat(32);
 
 const ids = (grants: SupportGrantRecord[]) => grants.map((g) => g.id);
 
-describe('registry: support grants', () => {
-  const fx = useRegistry();
-
+describeRegistry('support grants', (fx) => {
   beforeEach(async () => {
     await fx.registry.fleets.create('west');
     await fx.registry.devices.create({ uuid: DEV_A, fleet: 'west', authPublicKey: 'k' });

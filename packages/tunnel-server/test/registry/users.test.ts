@@ -1,12 +1,9 @@
-import { readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { TOKEN_PREFIX, checkRole } from '../../src/registry/index.js';
-import { expectCode, useRegistry } from './helpers.js';
+import { expectCode, describeRegistry } from './helpers.js';
 
-describe('registry: users and API tokens', () => {
-  const fx = useRegistry();
-
+describeRegistry('users and API tokens', (fx) => {
   it('creates a user and returns a token once, which authenticates', async () => {
     const { user, token } = await fx.registry.users.create('alice', 'developer');
     expect(user).to.deep.equal({ name: 'alice', role: 'developer', createdAt: fx.clock.t });
@@ -75,8 +72,7 @@ describe('registry: users and API tokens', () => {
   it('stores tokens only as SHA-256 hashes', async () => {
     const tokens = [(await fx.registry.users.create('alice', 'admin')).token, (await fx.registry.users.rotateToken('alice')).token];
     tokens.push((await fx.registry.users.create('bob', 'developer')).token);
-    // Committed pages may still sit in the write-ahead log, so both files are searched.
-    const bytes = Buffer.concat([fx.file, `${fx.file}-wal`].filter(existsSync).map((f) => readFileSync(f)));
+    const bytes = await fx.storedBytes();
     for (const token of tokens) {
       expect(bytes.includes(token), 'token in the database').to.equal(false);
       expect(bytes.includes(token.slice(TOKEN_PREFIX.length)), 'token body in the database').to.equal(false);

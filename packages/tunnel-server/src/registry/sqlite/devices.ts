@@ -4,82 +4,15 @@ import {
   checkDeviceUuid,
   checkName,
   checkNonEmpty,
-  checkTimestamp,
   isDeviceUuid,
   isUuidPrefix,
   MIN_UUID_PREFIX,
   newDeviceUuid,
 } from '../validate.js';
-import type { Connection, SqlValue } from './connection.js';
+import type { Connection } from './connection.js';
 import { GroupCommit } from './group-commit.js';
 import { expectChanged, fleetId, requireDevice } from './lookup.js';
-
-interface DeviceRow {
-  uuid: string;
-  name: string;
-  fleet: string | null;
-  auth_public_key: string;
-  created_at: number;
-  last_error_code: string | null;
-  last_error_message: string | null;
-  last_error_at: number | null;
-  last_remote_address: string | null;
-  agent_version: string | null;
-  clock_offset_ms: number | null;
-  last_connected_at: number | null;
-  last_disconnected_at: number | null;
-}
-
-const SELECT = `
-  SELECT d.*, f.name AS fleet
-  FROM devices d LEFT JOIN fleets f ON f.id = d.fleet_id`;
-
-function toRecord(row: DeviceRow): DeviceRecord {
-  return {
-    uuid: row.uuid,
-    name: row.name,
-    fleet: row.fleet,
-    authPublicKey: row.auth_public_key,
-    createdAt: row.created_at,
-    lastError:
-      row.last_error_code === null || row.last_error_at === null
-        ? null
-        : { code: row.last_error_code, message: row.last_error_message ?? '', at: row.last_error_at },
-    lastRemoteAddress: row.last_remote_address,
-    agentVersion: row.agent_version,
-    clockOffsetMs: row.clock_offset_ms,
-    lastConnectedAt: row.last_connected_at,
-    lastDisconnectedAt: row.last_disconnected_at,
-  };
-}
-
-/** The columns an update of these facts sets; a fact absent from `facts` leaves its columns alone. */
-function statusColumns(facts: Partial<DeviceStatusFacts>): Record<string, SqlValue> {
-  const columns: Record<string, SqlValue> = {};
-  const { lastError, clockOffsetMs } = facts;
-  if (lastError !== undefined) {
-    columns.last_error_code = lastError === null ? null : checkNonEmpty('lastError.code', lastError.code);
-    columns.last_error_message = lastError?.message ?? null;
-    columns.last_error_at = lastError === null ? null : checkTimestamp('lastError.at', lastError.at);
-  }
-  if (facts.lastRemoteAddress !== undefined) columns.last_remote_address = facts.lastRemoteAddress;
-  if (facts.agentVersion !== undefined) columns.agent_version = facts.agentVersion;
-  if (clockOffsetMs !== undefined) {
-    if (clockOffsetMs !== null && !Number.isFinite(clockOffsetMs)) {
-      throw new RegistryError(RegistryErrorCode.InvalidValue, `clockOffsetMs ${String(clockOffsetMs)} is not a finite number`);
-    }
-    // The column is an integer; a fraction of a millisecond means nothing over a network.
-    columns.clock_offset_ms = clockOffsetMs === null ? null : Math.round(clockOffsetMs);
-  }
-  for (const [key, column] of [
-    ['lastConnectedAt', 'last_connected_at'],
-    ['lastDisconnectedAt', 'last_disconnected_at'],
-  ] as const) {
-    const at = facts[key];
-    if (at !== undefined) columns[column] = at === null ? null : checkTimestamp(key, at);
-  }
-  return columns;
-}
+import { DEVICE_SELECT as SELECT, statusColumns, toDeviceRecord, type DeviceRow } from '../rows.js';
 
 export class SqliteDevices implements DeviceRegistry {
   /** Counts this connection's own changes to devices, which data_version does not see. */
@@ -119,22 +52,22 @@ export class SqliteDevices implements DeviceRegistry {
 
   async get(uuid: string): Promise<DeviceRecord | null> {
     const row = this.row(uuid);
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : toDeviceRecord(row);
   }
 
   async find(ref: string): Promise<DeviceRecord[]> {
     const lower = ref.toLowerCase();
     const exact = (isDeviceUuid(lower) ? this.row(lower) : undefined) ?? this.db.get<DeviceRow>(`${SELECT} WHERE d.name = ?`, [ref]);
-    if (exact !== undefined) return [toRecord(exact)];
+    if (exact !== undefined) return [toDeviceRecord(exact)];
     if (!isUuidPrefix(lower)) return [];
     // The prefix is hex only (checked above), so it cannot carry LIKE wildcards.
-    return this.db.all<DeviceRow>(`${SELECT} WHERE d.uuid LIKE ? ORDER BY d.uuid`, [`${lower}%`]).map(toRecord);
+    return this.db.all<DeviceRow>(`${SELECT} WHERE d.uuid LIKE ? ORDER BY d.uuid`, [`${lower}%`]).map(toDeviceRecord);
   }
 
   async list(filter: DeviceFilter = {}): Promise<DeviceRecord[]> {
-    if (filter.fleet === undefined) return this.db.all<DeviceRow>(`${SELECT} ORDER BY d.name`).map(toRecord);
+    if (filter.fleet === undefined) return this.db.all<DeviceRow>(`${SELECT} ORDER BY d.name`).map(toDeviceRecord);
     const id = fleetId(this.db, filter.fleet);
-    return this.db.all<DeviceRow>(`${SELECT} WHERE d.fleet_id = ? ORDER BY d.name`, [id]).map(toRecord);
+    return this.db.all<DeviceRow>(`${SELECT} WHERE d.fleet_id = ? ORDER BY d.name`, [id]).map(toDeviceRecord);
   }
 
   async update(uuid: string, changes: DeviceChanges): Promise<DeviceRecord> {
@@ -180,7 +113,7 @@ export class SqliteDevices implements DeviceRegistry {
   private require(uuid: string): DeviceRecord {
     const row = this.row(uuid);
     if (row === undefined) throw notFound('device', uuid);
-    return toRecord(row);
+    return toDeviceRecord(row);
   }
 
   private nameTaken(name: string): boolean {

@@ -3,16 +3,7 @@ import type { FleetRecord, FleetRegistry, UserRecord } from '../types.js';
 import { checkName } from '../validate.js';
 import type { Connection } from './connection.js';
 import { fleetId, userId } from './lookup.js';
-import { toUserRecord, USER_COLUMNS, type UserRow } from './users.js';
-
-interface FleetRow {
-  name: string;
-  created_at: number;
-}
-
-function toRecord(row: FleetRow): FleetRecord {
-  return { name: row.name, createdAt: row.created_at };
-}
+import { toFleetRecord, toUserRecord, USER_COLUMNS, type FleetRow, type UserRow } from '../rows.js';
 
 export class SqliteFleets implements FleetRegistry {
   constructor(private readonly db: Connection) {}
@@ -22,17 +13,17 @@ export class SqliteFleets implements FleetRegistry {
     return this.db.write(() => {
       if (this.row(name) !== undefined) throw duplicateName('fleet', name);
       this.db.run('INSERT INTO fleets (name, created_at) VALUES (?, ?)', [name, this.db.now()]);
-      return toRecord(this.row(name) as FleetRow);
+      return toFleetRecord(this.row(name) as FleetRow);
     });
   }
 
   async get(name: string): Promise<FleetRecord | null> {
     const row = this.row(name);
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : toFleetRecord(row);
   }
 
   async list(): Promise<FleetRecord[]> {
-    return this.db.all<FleetRow>('SELECT name, created_at FROM fleets ORDER BY name').map(toRecord);
+    return this.db.all<FleetRow>('SELECT name, created_at FROM fleets ORDER BY name').map(toFleetRecord);
   }
 
   async remove(name: string): Promise<void> {

@@ -1,67 +1,18 @@
-import { RegistryError, RegistryErrorCode, notFound } from '../errors.js';
-import {
-  DEFAULT_SUPPORT_PORTS,
-  type EpochMs,
-  type GrantFilter,
-  type GrantScope,
-  type GrantTarget,
-  type NewSupportGrant,
-  type SupportGrantRecord,
-  type SupportGrantRegistry,
-} from '../types.js';
-import { checkDeviceUuid, checkNonEmpty, checkPort, checkPorts, checkTimestamp } from '../validate.js';
+import { notFound } from '../errors.js';
+import type { EpochMs, GrantFilter, GrantScope, GrantTarget, NewSupportGrant, SupportGrantRecord, SupportGrantRegistry } from '../types.js';
+import { checkDeviceUuid, checkExpiry, checkNewGrant, checkPort } from '../validate.js';
 import type { Connection, SqlValue } from './connection.js';
 import { fleetId, requireDevice } from './lookup.js';
-
-interface GrantRow {
-  id: number;
-  device_uuid: string | null;
-  fleet: string | null;
-  ports: string;
-  created_by: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-}
-
-const SELECT = `
-  SELECT g.id, g.device_uuid, f.name AS fleet, g.ports, g.created_by, g.created_at, g.expires_at, g.revoked_at
-  FROM support_grants g LEFT JOIN fleets f ON f.id = g.fleet_id`;
-
-/** Active at @at: begun, not yet expired, not revoked by then. */
-const ACTIVE = 'g.created_at <= @at AND g.expires_at > @at AND (g.revoked_at IS NULL OR g.revoked_at > @at)';
-
-/** Grants on the device itself and on the fleet it belongs to now. */
-const APPLIES_TO_DEVICE = '(g.device_uuid = @device OR g.fleet_id = (SELECT fleet_id FROM devices WHERE uuid = @device))';
-
-function toRecord(row: GrantRow): SupportGrantRecord {
-  const scope: GrantScope = row.device_uuid !== null ? { kind: 'device', deviceUuid: row.device_uuid } : { kind: 'fleet', fleet: row.fleet ?? '' };
-  return {
-    id: row.id,
-    scope,
-    ports: JSON.parse(row.ports) as number[],
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-  };
-}
+import { GRANT_ACTIVE as ACTIVE, GRANT_APPLIES_TO_DEVICE as APPLIES_TO_DEVICE, GRANT_SELECT as SELECT, toGrantRecord, type GrantRow } from '../rows.js';
 
 export class SqliteGrants implements SupportGrantRegistry {
   constructor(private readonly db: Connection) {}
 
   async create(grant: NewSupportGrant): Promise<SupportGrantRecord> {
-    const ports = checkPorts(grant.ports ?? DEFAULT_SUPPORT_PORTS);
-    checkNonEmpty('createdBy', grant.createdBy);
-    checkTimestamp('expiresAt', grant.expiresAt);
+    const ports = checkNewGrant(grant);
     return this.db.write(() => {
       const now = this.db.now();
-      if (grant.expiresAt <= now) {
-        throw new RegistryError(
-          RegistryErrorCode.InvalidExpiry,
-          `expiry ${new Date(grant.expiresAt).toISOString()} is not in the future (now ${new Date(now).toISOString()})`,
-        );
-      }
+      checkExpiry(grant.expiresAt, now);
       const [deviceUuid, fleet] = this.scopeKeys(grant.scope);
       const { lastId } = this.db.run(
         'INSERT INTO support_grants (device_uuid, fleet_id, ports, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -73,7 +24,7 @@ export class SqliteGrants implements SupportGrantRegistry {
 
   async get(id: number): Promise<SupportGrantRecord | null> {
     const row = this.db.get<GrantRow>(`${SELECT} WHERE g.id = ?`, [id]);
-    return row === undefined ? null : toRecord(row);
+    return row === undefined ? null : toGrantRecord(row);
   }
 
   async revoke(target: GrantTarget): Promise<SupportGrantRecord[]> {
@@ -108,7 +59,7 @@ export class SqliteGrants implements SupportGrantRegistry {
     }
     if (filter.includeInactive !== true) conditions.push(ACTIVE);
     const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
-    return this.db.all<GrantRow>(`${SELECT} ${where} ORDER BY g.id DESC`, params).map(toRecord);
+    return this.db.all<GrantRow>(`${SELECT} ${where} ORDER BY g.id DESC`, params).map(toGrantRecord);
   }
 
   async covering(deviceUuid: string, port: number, at: EpochMs = this.db.now()): Promise<SupportGrantRecord[]> {
@@ -120,7 +71,7 @@ export class SqliteGrants implements SupportGrantRegistry {
          ORDER BY g.expires_at DESC, g.id DESC`,
         { device: deviceUuid, port, at },
       )
-      .map(toRecord);
+      .map(toGrantRecord);
   }
 
   /** The device_uuid and fleet_id columns for a scope, after checking that its target exists. */
@@ -137,6 +88,6 @@ export class SqliteGrants implements SupportGrantRegistry {
   private require(id: number): SupportGrantRecord {
     const row = this.db.get<GrantRow>(`${SELECT} WHERE g.id = ?`, [id]);
     if (row === undefined) throw notFound('support grant', id);
-    return toRecord(row);
+    return toGrantRecord(row);
   }
 }

@@ -4,18 +4,7 @@ import type { IssuedToken, Role, UserRecord, UserRegistry } from '../types.js';
 import { checkName, checkRole } from '../validate.js';
 import type { Connection } from './connection.js';
 import { expectChanged, userId } from './lookup.js';
-
-export interface UserRow {
-  name: string;
-  role: Role;
-  created_at: number;
-}
-
-export const USER_COLUMNS = 'u.name, u.role, u.created_at';
-
-export function toUserRecord(row: UserRow): UserRecord {
-  return { name: row.name, role: row.role, createdAt: row.created_at };
-}
+import { toUserRecord, USER_COLUMNS, type UserRow } from '../rows.js';
 
 export class SqliteUsers implements UserRegistry {
   constructor(private readonly db: Connection) {}

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CodedError, DEV_PKI_FILES, ensureDevPki, loadOrCreateServerIdentity, loadServerIdentity, SERVER_IDENTITY_FILE, type ServerIdentity } from '@tunnel/protocol';
+
+/** What every device pins: the CA its config trusts and the server's identity key. */
+export interface ServerTrust {
+  caPem: string;
+  identity: ServerIdentity;
+}
+
+export const ClusterTrustErrorCode = {
+  /** A cluster node or admin command found no CA or identity key in its --data directory. */
+  Missing: 'ERR_CLUSTER_TRUST_MISSING',
+} as const;
+
+/**
+ * The identity key of this server. Embedded (no shared registry or presence), it is created in the
+ * data directory on first use, as it always was. In a cluster every node must present the same
+ * identity and CA, so they are files made once (`tunnel-server ca --data DIR`) and copied to every
+ * node and admin machine: nothing here creates a second, different identity, or a CA beside it,
+ * because a --data path was mistyped.
+ */
+export async function serverIdentity(dataDir: string, cluster: boolean): Promise<ServerIdentity> {
+  if (!cluster) return loadOrCreateServerIdentity(dataDir);
+  const missing = [SERVER_IDENTITY_FILE, DEV_PKI_FILES.caCert, DEV_PKI_FILES.caKey].filter((f) => !existsSync(join(dataDir, f)));
+  const identity = missing.length === 0 ? await loadServerIdentity(dataDir) : undefined;
+  if (identity === undefined) {
+    throw new CodedError(
+      ClusterTrustErrorCode.Missing,
+      `no ${missing.join(', ') || SERVER_IDENTITY_FILE} in ${dataDir}: a cluster node or admin command reads the CA and identity key that ` +
+        'every device pins from --data (or TUNNEL_DATA). Create them once with `tunnel-server ca --data DIR` and copy DIR to every node ' +
+        'and admin machine, or point --data at that copy',
+    );
+  }
+  return identity;
+}
+
+/** The identity and the CA that a device config pins (see serverIdentity for where they come from). */
+export async function serverTrust(dataDir: string, cluster: boolean): Promise<ServerTrust> {
+  const identity = await serverIdentity(dataDir, cluster);
+  // In a cluster the CA exists (checked above), so this only renews or makes the server certificate.
+  return { identity, caPem: (await ensureDevPki(dataDir)).caCertificatePem };
+}
