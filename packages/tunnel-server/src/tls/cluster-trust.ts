@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ClusterTrustErrorCode } from './tls-errors.js';
 import { CodedError, DEV_PKI_FILES, ensureDevPki, loadOrCreateServerIdentity, loadServerIdentity, SERVER_IDENTITY_FILE, type ServerIdentity } from '@tunnel/protocol';
 
 /** What every device pins: the CA its config trusts and the server's identity key. */
@@ -7,11 +8,6 @@ export interface ServerTrust {
   caPem: string;
   identity: ServerIdentity;
 }
-
-export const ClusterTrustErrorCode = {
-  /** A cluster node or admin command found no CA or identity key in its --data directory. */
-  Missing: 'ERR_CLUSTER_TRUST_MISSING',
-} as const;
 
 /**
  * The identity key of this server. Embedded (no shared registry or presence), it is created in the
