@@ -296,6 +296,9 @@ export class TunnelServer {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A whole HTTP request arrived: from here Node's HTTP timeouts bound the connection (5 s idle
+    // keep-alive), and a dashboard's poll must not be cut in the middle by the pre-auth deadline.
+    this.preAuth.authenticated(req.socket);
     const handling = this.proxyRequestHandler && /^http:\/\//i.test(req.url ?? '') ? this.proxyRequestHandler(req, res).then(() => true) : this.router.handle(req, res);
     return handling.then(
       (handled) => {

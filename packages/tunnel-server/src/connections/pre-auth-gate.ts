@@ -69,7 +69,7 @@ export class PreAuthGate {
     socket.once('close', () => this.release(key));
   }
 
-  /** The connection proved who it is: it no longer counts and has no deadline. */
+  /** The connection proved who it is (or sent a whole HTTP request): it no longer counts and has no deadline. */
   authenticated(ends: ConnectionEnds): void {
     const key = connectionKey(ends);
     if (key !== undefined) this.release(key);

@@ -18,6 +18,9 @@ describe('CONNECT target', () => {
   it('gives each refusal its own status', () => {
     expect(openResultStatus).to.deep.equal({
       'device-offline': 503,
+      'device-busy': 503,
+      'device-draining': 503,
+      'limit-reached': 429,
       'unknown-device': 404,
       'access-denied': 403,
       'port-not-allowed': 403,
