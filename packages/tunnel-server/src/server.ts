@@ -23,6 +23,7 @@ import { SqlitePresence } from './presence/sqlite-presence.js';
 import { openRegistry } from './registry/index.js';
 import type { Registry } from './registry/types.js';
 import { loadServerTls, type ServerTls } from './tls/server-tls.js';
+import { defaultTerminalSettings, type TerminalSettings } from './web-terminal/terminal-session.js';
 
 export interface ServerSettings {
   host: string;
@@ -46,6 +47,8 @@ export interface ServerSettings {
   /** How often removals made by admin commands are checked for. Default 1 s. */
   removalPollMs: number;
   yamux: Partial<YamuxConfig>;
+  /** The browser terminal: the devices' sshd port and user, the recordings' size limit. */
+  terminal: TerminalSettings;
 }
 
 export const defaultServerSettings: ServerSettings = {
@@ -60,6 +63,7 @@ export const defaultServerSettings: ServerSettings = {
   authTimeoutMs: 15_000,
   removalPollMs: 1_000,
   yamux: {},
+  terminal: defaultTerminalSettings,
 };
 
 /** The tunnel server: one HTTPS listener for devices, people and their tools. */
@@ -146,7 +150,7 @@ export class TunnelServer {
       log: this.log,
       metrics: this.metrics,
     }).register(this.router);
-    this.developerAccess = mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux });
+    this.developerAccess = mountDeveloperAccess(this, { authFailureDelayMs: settings.authFailureDelayMs, yamux, dataDir: settings.dataDir, terminal: settings.terminal });
     registerDashboardRoutes(this.router);
     this.router.on(
       'GET',

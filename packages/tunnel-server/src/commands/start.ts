@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { CodedError, collect, createLogger, parseDuration, parseDurationArg } from '@tunnel/protocol';
-import { Option, type Command } from 'commander';
+import { CodedError, collect, createLogger, parseDuration, parseDurationArg, parsePortArg } from '@tunnel/protocol';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { defaultServerSettings, TunnelServer, type ServerSettings } from '../server.js';
+import type { TerminalSettings } from '../web-terminal/terminal-session.js';
 import { dataOption, parseListenPortArg } from './options.js';
 
 interface StartFlags {
@@ -17,6 +18,22 @@ interface StartFlags {
   drainSpread?: number;
   keepaliveInterval?: number;
   keepaliveTimeout?: number;
+  terminalSshPort?: number;
+  terminalSshUser?: string;
+  recordingMaxBytes?: number;
+}
+
+/** A recording must at least hold its header and the line saying it stopped. */
+const MIN_RECORDING_BYTES = 4096;
+
+function parseRecordingMaxBytes(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < MIN_RECORDING_BYTES) throw new InvalidArgumentError(`must be a whole number of bytes, at least ${MIN_RECORDING_BYTES}, got "${value}"`);
+  return n;
+}
+
+function withTerminal(s: Partial<ServerSettings>, change: Partial<TerminalSettings>): TerminalSettings {
+  return { ...defaultServerSettings.terminal, ...s.terminal, ...change };
 }
 
 /** Keys a --config file may hold, and how each is read. */
@@ -36,10 +53,22 @@ const fileKeys: Record<string, (v: unknown, s: Partial<ServerSettings>) => void>
   authFailureDelay: (v, s) => (s.authFailureDelayMs = parseDuration(String(v), 'authFailureDelay')),
   keepaliveInterval: (v, s) => (s.yamux = { ...s.yamux, keepAliveInterval: parseDuration(String(v), 'keepaliveInterval') }),
   keepaliveTimeout: (v, s) => (s.yamux = { ...s.yamux, keepAliveTimeout: parseDuration(String(v), 'keepaliveTimeout') }),
+  terminalSshPort: (v, s) => (s.terminal = withTerminal(s, { sshPort: configArg('terminalSshPort', v, parsePortArg) })),
+  terminalSshUser: (v, s) => (s.terminal = withTerminal(s, { sshUser: str('terminalSshUser', v) })),
+  recordingMaxBytes: (v, s) => (s.terminal = withTerminal(s, { recordingMaxBytes: configArg('recordingMaxBytes', v, parseRecordingMaxBytes) })),
 };
 
 function invalid(key: string, expected: string, got: unknown): CodedError {
   return new CodedError('ERR_CONFIG_INVALID', `server config key ${key} must be ${expected}, got ${JSON.stringify(got)}`);
+}
+
+/** A flag's parser applied to a config file value, its complaint naming the key. */
+function configArg<T>(key: string, v: unknown, parse: (text: string) => T): T {
+  try {
+    return parse(String(v));
+  } catch (err) {
+    throw invalid(key, (err as Error).message.replace(/^must be /, ''), v);
+  }
 }
 
 function str(key: string, v: unknown): string {
@@ -80,6 +109,9 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option('--drain-spread <duration>', 'devices are told to reconnect at a random moment within this window (default 30s)').argParser(parseDurationArg))
     .addOption(new Option('--keepalive-interval <duration>', 'ping every session this often (default 15s)').argParser(parseDurationArg))
     .addOption(new Option('--keepalive-timeout <duration>', 'a ping unanswered this long closes the session (default 30s)').argParser(parseDurationArg))
+    .option('--terminal-ssh-port <n>', `the devices' sshd port the browser terminal logs in to (default ${defaultServerSettings.terminal.sshPort})`, parsePortArg)
+    .option('--terminal-ssh-user <name>', `the user the browser terminal logs in as (default ${defaultServerSettings.terminal.sshUser})`)
+    .option('--recording-max-bytes <n>', `a terminal recording stops growing at this size (default ${defaultServerSettings.terminal.recordingMaxBytes})`, parseRecordingMaxBytes)
     .action(async (flags: StartFlags, cmd: Command) => {
       const fromFile = flags.config ? readServerConfig(flags.config) : {};
       const settings: Partial<ServerSettings> = { ...fromFile };
@@ -95,6 +127,9 @@ export function registerStartCommand(program: Command): void {
       if (flags.drainSpread !== undefined) settings.drainSpreadMs = flags.drainSpread;
       if (flags.keepaliveInterval !== undefined) settings.yamux = { ...settings.yamux, keepAliveInterval: flags.keepaliveInterval };
       if (flags.keepaliveTimeout !== undefined) settings.yamux = { ...settings.yamux, keepAliveTimeout: flags.keepaliveTimeout };
+      if (flags.terminalSshPort !== undefined) settings.terminal = withTerminal(settings, { sshPort: flags.terminalSshPort });
+      if (flags.terminalSshUser !== undefined) settings.terminal = withTerminal(settings, { sshUser: flags.terminalSshUser });
+      if (flags.recordingMaxBytes !== undefined) settings.terminal = withTerminal(settings, { recordingMaxBytes: flags.recordingMaxBytes });
       if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
         throw new CodedError('ERR_CONFIG_INVALID', '--cert and --key go together: give both, or neither for the development CA');
       }

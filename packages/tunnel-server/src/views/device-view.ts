@@ -14,6 +14,8 @@ export interface DeviceView {
   vpn: {
     connected: boolean;
     sessionId: string | null;
+    /** The server node holding the session. */
+    node: string | null;
     connectedAt: string | null;
     disconnectedAt: string | null;
     remoteAddress: string | null;
@@ -40,6 +42,7 @@ export function deviceView(d: DeviceRecord, p: DevicePresence | null, now: numbe
     vpn: {
       connected: p?.sessionId != null,
       sessionId: p?.sessionId ?? null,
+      node: p?.sessionId != null ? p.nodeId : null,
       connectedAt: iso(p?.sessionId != null ? p.connectedAt : null),
       disconnectedAt: iso(p?.disconnectedAt ?? d.lastDisconnectedAt),
       remoteAddress: p?.remoteAddress ?? d.lastRemoteAddress,
