@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { artifactPath, launchChromium } from './support/browser.js';
-import { addUser, deviceReady, WORLD_FLEET, type UserHandle } from './support/developer.js';
+import { addUser, apiGet, deviceReady, WORLD_FLEET, type UserHandle } from './support/developer.js';
 import { addDevice, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { cleanup, run, SERVER_CLI } from './support/processes.js';
 import { startSshd, type SshdHandle } from './support/sshd.js';
@@ -191,6 +191,17 @@ describe('web terminal and device page in a real browser (Chromium, real sshd th
     await context.close();
 
     const audit = await run(SERVER_CLI, ['audit', '--data', server.dataDir, '--user', 'helpdesk', '--json']);
-    expect((JSON.parse(audit.stdout) as Array<{ result: string }>)[0]).to.include({ result: 'access-revoked' });
+    const [entry] = JSON.parse(audit.stdout) as Array<{ id: number; result: string }>;
+    expect(entry).to.include({ result: 'access-revoked' });
+
+    // A recording is played by admins and by whoever made it, nobody else.
+    const own = await apiGet(server, `/v1/recordings/${entry!.id}`, helpdesk.token);
+    expect(own.status).to.equal(200);
+    expect(own.contentType).to.contain('application/x-asciicast');
+    expect(own.text).to.contain('access ended: support access to');
+    const others = await apiGet(server, '/v1/recordings/1', helpdesk.token);
+    expect(others.status).to.equal(404);
+    expect(others.text).to.contain('ERR_RECORDING_NOT_FOUND');
+    expect((await apiGet(server, `/v1/recordings/${entry!.id}`, admin.token)).status).to.equal(200);
   });
 });

@@ -70,14 +70,17 @@ export async function runTerminalSession(ws: WebSocket, request: TerminalRequest
   }
 
   const started = Date.now();
-  const recorder =
+  const size = { cols: request.cols, rows: request.rows };
+  // Made once the shell runs: a session that never got one has nothing to play back.
+  let recorder: CastRecorder | null = null;
+  const startRecording = (): CastRecorder | null =>
     opened.auditId === undefined
       ? null
       : new CastRecorder(
           recordingFile(deps.dataDir, opened.auditId),
           {
-            width: request.cols,
-            height: request.rows,
+            width: size.cols,
+            height: size.rows,
             title: `${request.user.name} on ${opened.device.name} (${opened.device.uuid.slice(0, 7)})`,
             tunnel: { auditId: opened.auditId, user: request.user.name, deviceUuid: opened.device.uuid, deviceName: opened.device.name },
           },
@@ -114,6 +117,8 @@ export async function runTerminalSession(ws: WebSocket, request: TerminalRequest
       bytesUp += Buffer.byteLength(msg.data);
       channel?.write(msg.data);
     } else {
+      size.cols = msg.cols;
+      size.rows = msg.rows;
       channel?.setWindow(msg.rows, msg.cols, 0, 0);
       recorder?.resize(msg.cols, msg.rows);
     }
@@ -121,13 +126,14 @@ export async function runTerminalSession(ws: WebSocket, request: TerminalRequest
   ws.on('close', () => finish());
 
   client.on('ready', () => {
-    client.shell({ term: 'xterm-256color', cols: request.cols, rows: request.rows }, (err, ch) => {
+    client.shell({ term: 'xterm-256color', cols: size.cols, rows: size.rows }, (err, ch) => {
       if (err) {
         failure = { code: TerminalErrorCode.Ssh, message: `the device's sshd would not start a shell: ${err.message}` };
         finish();
         return;
       }
       channel = ch;
+      recorder = startRecording();
       send({ type: 'ready', device: opened.device.name, user: deps.settings.sshUser, recording: recorder !== null });
       const forward = (chunk: Buffer): void => {
         bytesDown += chunk.length;
