@@ -59,7 +59,8 @@ describe('web terminal and device page in a real browser (Chromium, real sshd th
     sshd = await startSshd();
     server = await startServer({ args: ['--terminal-ssh-port', String(sshd.port), '--terminal-ssh-user', sshd.user] });
     // The device's setup of docs/ssh.md: the server's public key goes into authorized_keys.
-    serverKey = readFileSync(path.join(server.dataDir, 'terminal_ed25519.pub'), 'utf8');
+    serverKey = (await run(SERVER_CLI, ['ssh-key', '--data', server.dataDir])).stdout;
+    expect(serverKey).to.match(/^ssh-ed25519 \S+ tunnel-server web terminal\n$/);
     writeFileSync(path.join(sshd.dir, 'authorized_keys'), serverKey);
     await run(SERVER_CLI, ['fleet', 'add', WORLD_FLEET, '--data', server.dataDir]);
     device = await addDevice(server.dataDir, server.port, { name: 'greenhouse', extraArgs: ['--fleet', WORLD_FLEET] });

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 
@@ -17,6 +17,7 @@ const KEY_FILE = 'terminal_ed25519';
 export function loadOrCreateTerminalKey(dataDir: string): TerminalKey {
   const file = path.join(dataDir, KEY_FILE);
   if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'tunnel-server web terminal' });
     writeFileSync(file, pair.private, { mode: 0o600 });
     chmodSync(file, 0o600);
