@@ -108,7 +108,8 @@ describe('web terminal and device page in a real browser (Chromium, real sshd th
     // Resize: the page gets narrower, the terminal refits and the shell's PTY follows.
     const before = await page.getAttribute('#terminal', 'data-size');
     await page.setViewportSize({ width: 800, height: 900 });
-    await page.waitForFunction(`document.getElementById('terminal').dataset.size !== ${JSON.stringify(before)}`);
+    // A selector, not waitForFunction: the page's CSP (rightly) forbids evaluating strings.
+    await page.locator(`#terminal:not([data-size="${before}"])`).waitFor();
     const [cols, rows] = (await page.getAttribute('#terminal', 'data-size'))!.split('x');
     await typeLine(page, 'stty size');
     await waitForRow(page, (r) => r === `${rows} ${cols}`, `stty size = ${rows} ${cols}`);
@@ -120,6 +121,14 @@ describe('web terminal and device page in a real browser (Chromium, real sshd th
     await page.keyboard.press('Enter');
     await waitForRow(page, (r) => r === 'pasted-5', 'pasted-5');
     await page.screenshot({ path: artifactPath('terminal.png'), fullPage: true });
+
+    // Copy: a double-click selects the word, the Copy button puts it on the clipboard.
+    const rows42 = page.locator('#terminal .xterm-rows > div', { hasText: /^42\s*$/ });
+    // xterm.js takes the mouse on its screen layer, above the rows: click where the row is.
+    const box = (await rows42.first().boundingBox())!;
+    await page.mouse.dblclick(box.x + 5, box.y + box.height / 2);
+    await page.click('#terminal-copy');
+    expect(await page.evaluate('navigator.clipboard.readText()')).to.equal('42');
 
     await typeLine(page, 'exit');
     await page.waitForSelector('#terminal-end:has-text("the shell exited")');
