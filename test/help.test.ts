@@ -21,6 +21,7 @@ const commands: [string, string[]][] = [
   [SERVER_CLI, ['support', 'list']],
   [SERVER_CLI, ['audit']],
   [SERVER_CLI, ['ca']],
+  [SERVER_CLI, ['ssh-key']],
   [CLIENT_CLI, ['agent']],
   [CLIENT_CLI, ['heartbeat']],
   [CLIENT_CLI, ['diagnose']],
@@ -46,7 +47,7 @@ describe('--help on every command', function () {
 
   it('lists every command group at the top level', async () => {
     const server = await run(SERVER_CLI, ['--help']);
-    for (const c of ['start', 'device', 'user', 'fleet', 'support', 'audit', 'ca']) expect(server.stdout).to.match(new RegExp(`^  ${c}\\b`, 'm'));
+    for (const c of ['start', 'device', 'user', 'fleet', 'support', 'audit', 'ca', 'ssh-key']) expect(server.stdout).to.match(new RegExp(`^  ${c}\\b`, 'm'));
     const client = await run(CLIENT_CLI, ['--help']);
     for (const c of ['agent', 'heartbeat', 'diagnose', 'login', 'device']) expect(client.stdout).to.match(new RegExp(`^  ${c}\\b`, 'm'));
   });

@@ -45,4 +45,16 @@ describe('tunnel-server start', function () {
     expect(r.stderr).to.contain('unknown key "prot"');
     expect(r.stderr).to.contain('known keys: host, port');
   });
+
+  it('refuses a bad web terminal setting in --config or on the command line, saying what is expected', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'server.json');
+    writeFileSync(file, JSON.stringify({ terminalSshPort: 70000 }));
+    const r = await run(SERVER_CLI, ['start', '--config', file, '--data', dir]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain('server config key terminalSshPort must be a port number from 1 to 65535');
+    const small = await run(SERVER_CLI, ['start', '--recording-max-bytes', '100', '--data', dir]);
+    expect(small.code).to.not.equal(0);
+    expect(small.stderr).to.contain('--recording-max-bytes').and.to.contain('at least 4096');
+  });
 });

@@ -5,6 +5,7 @@ import { registerAuditCommand } from './commands/audit.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerFleetCommands } from './commands/fleet.js';
+import { registerSshKeyCommand } from './commands/ssh-key.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerSupportCommands } from './commands/support.js';
 import { registerUserCommands } from './commands/user.js';
@@ -24,6 +25,7 @@ registerFleetCommands(program);
 registerSupportCommands(program);
 registerAuditCommand(program);
 registerCaCommand(program);
+registerSshKeyCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const code = errorCode(err);

@@ -4,6 +4,7 @@ import type { Logger, YamuxConfig } from '@tunnel/protocol';
 import type WebSocket from 'ws';
 import { deviceSubject, type AuthLimits } from './auth/auth-limits.js';
 import { registerApiRoutes } from './api/api-routes.js';
+import { registerDeviceOverviewRoute } from './api/device-overview.js';
 import { ConnectProxy } from './connect-proxy/connect-proxy.js';
 import { ForwardRequestProxy } from './connect-proxy/forward-request.js';
 import type { DeviceSessions } from './devices/device-sessions.js';
@@ -16,6 +17,9 @@ import type { Registry, UserRecord } from './registry/types.js';
 import { authenticateBearer } from './users/bearer-auth.js';
 import { UserAuthenticator } from './users/user-authenticator.js';
 import { USER_CONNECT_PATH, UserEndpoint } from './users/user-endpoint.js';
+import { mountWebTerminal } from './web-terminal/mount.js';
+import { hasRecording } from './web-terminal/recordings.js';
+import type { TerminalSettings } from './web-terminal/terminal-session.js';
 
 /** The parts of the server that people's access plugs into. */
 export interface DeveloperAccessHost {
@@ -36,11 +40,13 @@ export interface DeveloperAccessSettings {
   yamux: Partial<YamuxConfig>;
   userStreamLimit: number;
   userSessionLimit: number;
+  dataDir: string;
+  terminal: TerminalSettings;
 }
 
 /**
  * Everything people use to reach devices, on the server's one listener: the CLI's tunnel
- * session, HTTP CONNECT (and plain proxy requests) and the JSON API. One token check and one stream opener serve all three.
+ * session, HTTP CONNECT (and plain proxy requests), the JSON API and the browser terminal. One token check and one stream opener serve all three.
  */
 /** What the rest of the server needs from the developer side: the token check and the stream opener. */
 export interface DeveloperAccess {
@@ -64,7 +70,17 @@ export function mountDeveloperAccess(host: DeveloperAccessHost, settings: Develo
   const connect = new ConnectProxy({ authenticator, opener, log, authenticated: (req) => host.preAuth.authenticated(req.socket) });
   const forward = new ForwardRequestProxy({ authenticator, opener, log });
   host.onProxy({ connect: (req, socket, head) => connect.handle(req, socket, head), request: (req, res) => forward.handle(req, res) });
-  registerApiRoutes(host.router, { registry, presence, authenticator, authFailures: (uuid) => host.authLimits.subjectFailures(deviceSubject(uuid)) });
+  const authFailures = (uuid: string): number => host.authLimits.subjectFailures(deviceSubject(uuid));
+  registerApiRoutes(host.router, { registry, presence, authenticator, authFailures });
+  registerDeviceOverviewRoute(host.router, {
+    registry,
+    presence,
+    authenticator,
+    authFailures,
+    liveStreams: (uuid) => opener.liveStreams(uuid),
+    hasRecording: (id) => hasRecording(settings.dataDir, id),
+  });
+  mountWebTerminal(host, { authenticator, opener, dataDir: settings.dataDir, settings: settings.terminal });
   opener.watch(RECHECK_INTERVAL_MS);
   return { authenticator, opener };
 }

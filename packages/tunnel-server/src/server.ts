@@ -30,6 +30,7 @@ import { loadServerTls, type ServerTls } from './tls/server-tls.js';
 import { TLS_CIPHERS } from './tls/ciphers.js';
 import { ConnectionGuard, type GuardedConnection } from './connections/connection-guard.js';
 import { PreAuthGate, type PreAuthLimits } from './connections/pre-auth-gate.js';
+import { defaultTerminalSettings, type TerminalSettings } from './web-terminal/terminal-session.js';
 
 export interface ServerSettings {
   host: string;
@@ -63,6 +64,8 @@ export interface ServerSettings {
   /** `device tunnel` sessions one user may hold at once. */
   userSessionLimit: number;
   yamux: Partial<YamuxConfig>;
+  /** The browser terminal: the devices' sshd port and user, the recordings' size limit. */
+  terminal: TerminalSettings;
 }
 
 export const defaultServerSettings: ServerSettings = {
@@ -80,6 +83,7 @@ export const defaultServerSettings: ServerSettings = {
   userStreamLimit: 256,
   userSessionLimit: 16,
   yamux: {},
+  terminal: defaultTerminalSettings,
 };
 
 /** The tunnel server: one HTTPS listener for devices, people and their tools. */
@@ -167,6 +171,8 @@ export class TunnelServer {
       yamux,
       userStreamLimit: settings.userStreamLimit,
       userSessionLimit: settings.userSessionLimit,
+      dataDir: settings.dataDir,
+      terminal: settings.terminal,
     });
     registerDashboardRoutes(this.router);
     this.router.on(

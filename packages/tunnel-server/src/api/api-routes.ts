@@ -1,16 +1,13 @@
-import { deviceRef, openErrorCode, OpenResult } from '@tunnel/protocol';
-import { authorize } from '../access/authorize.js';
 import { visibleTo } from '../access/visibility.js';
-import { DeviceRefErrorCode } from '../devices/device-errors.js';
-import { DeviceRefError, resolveDevice } from '../devices/resolve-device.js';
 import { sendError, sendJson, type Router } from '../http/router.js';
-import { DEVICE_STATUSES, type DeviceStatus } from '../presence/device-status.js';
 import type { Presence } from '../presence/presence.js';
 import type { Registry } from '../registry/types.js';
 import type { UserAuthenticator } from '../users/user-authenticator.js';
 import { deviceView, type DeviceView } from '../views/device-view.js';
 import { authenticatedRoute } from './authenticated-route.js';
 import { ApiErrorCode } from './api-errors.js';
+import { matchesQuery, page, parseDeviceQuery } from './device-query.js';
+import { visibleDevice } from './visible-device.js';
 
 export interface ApiDeps {
   registry: Registry;
@@ -22,6 +19,9 @@ export interface ApiDeps {
 
 export interface DeviceListResponse {
   devices: (DeviceView & { authFailures: number })[];
+  /** Devices matching the filters; `devices` is the page of them from `offset`. */
+  total: number;
+  offset: number;
   /** The fleets of the devices the caller may see, for filters. */
   fleets: string[];
   serverTime: string;
@@ -46,21 +46,19 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     'GET',
     '/v1/devices',
     authenticatedRoute(authenticator, async (req, res, _params, user) => {
-      const query = new URL(req.url ?? '/', 'http://x').searchParams;
-      const status = query.get('status') ?? '';
-      const fleet = query.get('fleet') ?? '';
-      if (status !== '' && !DEVICE_STATUSES.includes(status as DeviceStatus)) {
-        sendError(res, 400, ApiErrorCode.BadFilter, `status must be one of ${DEVICE_STATUSES.join(', ')}, got "${status}"`);
+      const query = parseDeviceQuery(new URL(req.url ?? '/', 'http://x').searchParams);
+      if (typeof query === 'string') {
+        sendError(res, 400, ApiErrorCode.BadFilter, query);
         return;
       }
       const now = Date.now();
       const visible = (await registry.devices.list()).filter(await visibleTo(user, registry, now));
       const byUuid = new Map((await presence.list()).map((p) => [p.uuid, p]));
-      const views = visible
-        .map((d) => ({ ...deviceView(d, byUuid.get(d.uuid) ?? null, now), authFailures: deps.authFailures(d.uuid) }))
-        .filter((v) => (status === '' || v.status === status) && (fleet === '' || v.fleet === fleet));
+      // Views are cheap; the page (not all 10,000) is what goes over the wire and into the DOM.
+      const matches = visible.map((d) => deviceView(d, byUuid.get(d.uuid) ?? null, now)).filter((v) => matchesQuery(v, query));
+      const views = page(matches, query).map((v) => ({ ...v, authFailures: deps.authFailures(v.uuid) }));
       const fleets = [...new Set(visible.flatMap((d) => (d.fleet === null ? [] : [d.fleet])))].sort();
-      const body: DeviceListResponse = { devices: views, fleets, serverTime: new Date(now).toISOString() };
+      const body: DeviceListResponse = { devices: views, total: matches.length, offset: query.offset, fleets, serverTime: new Date(now).toISOString() };
       sendJson(res, 200, body);
     }),
   );
@@ -69,23 +67,9 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     'GET',
     '/v1/devices/:ref',
     authenticatedRoute(authenticator, async (_req, res, params, user) => {
-      let device;
-      try {
-        device = await resolveDevice(registry, deviceRef(params['ref'] ?? ''));
-      } catch (err) {
-        if (!(err instanceof DeviceRefError)) throw err;
-        const status = err.code === DeviceRefErrorCode.Unknown ? 404 : 409;
-        const candidates = err.candidates.map((d) => ({ uuid: d.uuid, name: d.name }));
-        sendJson(res, status, { error: { code: err.code, message: err.message, ...(candidates.length > 0 ? { candidates } : {}) } });
-        return;
-      }
+      const device = await visibleDevice(registry, user, params['ref'] ?? '', res);
+      if (device === null) return;
       const now = Date.now();
-      if (!(await visibleTo(user, registry, now))(device)) {
-        // Say which rule keeps them out, as a refused stream would.
-        const decision = await authorize(user, device, { host: '127.0.0.1', port: 22222 }, { registry, now });
-        sendError(res, 403, openErrorCode(OpenResult.AccessDenied), `access denied: ${decision.allowed ? `device ${device.uuid.slice(0, 7)} is not visible to ${user.name}` : decision.reason}`);
-        return;
-      }
       sendJson(res, 200, { ...deviceView(device, await presence.get(device.uuid), now), authFailures: deps.authFailures(device.uuid) });
     }),
   );

@@ -5,6 +5,8 @@ import { auditView } from '../views/audit-view.js';
 import { formatTable } from '../views/device-view.js';
 import { dataOption, registryOption, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
+import { recordingFile } from '../web-terminal/cast-recorder.js';
+import { hasRecording } from '../web-terminal/recordings.js';
 
 /** --since: an ISO time, or a duration back from now ("2h"). */
 export function parseSince(text: string, now = Date.now()): number {
@@ -23,7 +25,7 @@ function parseLimit(text: string): number {
 export function registerAuditCommand(program: Command): void {
   program
     .command('audit')
-    .description('Show who opened which stream to which device and port, when, bytes each way, and the result.')
+    .description('Show who opened which stream to which device and port, when, bytes each way, the result, and the recording of a browser terminal session (an asciinema v2 cast: asciinema play FILE).')
     .addOption(dataOption()).addOption(registryOption())
     .option('--device <device>', 'only this device (uuid, 7+ character prefix or name)')
     .option('--user <name>', 'only this user')
@@ -39,7 +41,8 @@ export function registerAuditCommand(program: Command): void {
           ...(flags.since !== undefined ? { since: flags.since } : {}),
           ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
         });
-        return records.map(auditView);
+        // A browser terminal session's recording sits beside the registry, named by the entry's id.
+        return records.map((a) => ({ ...auditView(a), recording: hasRecording(flags.data, a.id) ? recordingFile(flags.data, a.id) : null }));
       });
       if (flags.json) {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
@@ -47,8 +50,8 @@ export function registerAuditCommand(program: Command): void {
       }
       process.stdout.write(
         formatTable(
-          ['STARTED', 'USER', 'DEVICE', 'TARGET', 'RESULT', 'UP', 'DOWN', 'DURATION'],
-          rows.map((a) => [a.startedAt, a.user, a.device.slice(0, 7), a.target, a.result ?? 'open', String(a.bytesUp), String(a.bytesDown), a.durationMs === null ? '-' : `${a.durationMs} ms`]),
+          ['STARTED', 'USER', 'DEVICE', 'TARGET', 'RESULT', 'UP', 'DOWN', 'DURATION', 'RECORDING'],
+          rows.map((a) => [a.startedAt, a.user, a.device.slice(0, 7), a.target, a.result ?? 'open', String(a.bytesUp), String(a.bytesDown), a.durationMs === null ? '-' : `${a.durationMs} ms`, a.recording ?? '-']),
         ),
       );
     });

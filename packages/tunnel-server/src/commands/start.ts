@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { CodedError, collect, createLogger, parseCountArg, parseDuration, parseDurationArg } from '@tunnel/protocol';
-import { Option, type Command } from 'commander';
+import { CodedError, collect, createLogger, parseCountArg, parseDuration, parseDurationArg, parsePortArg } from '@tunnel/protocol';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { TerminalSettings } from '../web-terminal/terminal-session.js';
 import { defaultServerSettings, TunnelServer, type ServerSettings } from '../server.js';
 import { dataOption, parseListenPortArg, presenceOption, registryOption } from './options.js';
 import { ServerConfigErrorCode } from './command-errors.js';
@@ -25,6 +26,22 @@ interface StartFlags {
   preauthTimeout?: number;
   userStreamLimit?: number;
   userSessionLimit?: number;
+  terminalSshPort?: number;
+  terminalSshUser?: string;
+  recordingMaxBytes?: number;
+}
+
+/** A recording must at least hold its header and the line saying it stopped. */
+const MIN_RECORDING_BYTES = 4096;
+
+function parseRecordingMaxBytes(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < MIN_RECORDING_BYTES) throw new InvalidArgumentError(`must be a whole number of bytes, at least ${MIN_RECORDING_BYTES}, got "${value}"`);
+  return n;
+}
+
+function withTerminal(s: Partial<ServerSettings>, change: Partial<TerminalSettings>): TerminalSettings {
+  return { ...defaultServerSettings.terminal, ...s.terminal, ...change };
 }
 
 /** Keys a --config file may hold, and how each is read. */
@@ -51,6 +68,9 @@ const fileKeys: Record<string, (v: unknown, s: Partial<ServerSettings>) => void>
   preauthTimeout: (v, s) => (s.preAuth = { ...(s.preAuth ?? defaultServerSettings.preAuth), timeoutMs: parseDuration(String(v), 'preauthTimeout') }),
   userStreamLimit: (v, s) => (s.userStreamLimit = count('userStreamLimit', v)),
   userSessionLimit: (v, s) => (s.userSessionLimit = count('userSessionLimit', v)),
+  terminalSshPort: (v, s) => (s.terminal = withTerminal(s, { sshPort: configArg('terminalSshPort', v, parsePortArg) })),
+  terminalSshUser: (v, s) => (s.terminal = withTerminal(s, { sshUser: str('terminalSshUser', v) })),
+  recordingMaxBytes: (v, s) => (s.terminal = withTerminal(s, { recordingMaxBytes: configArg('recordingMaxBytes', v, parseRecordingMaxBytes) })),
 };
 
 function count(key: string, v: unknown): number {
@@ -60,6 +80,15 @@ function count(key: string, v: unknown): number {
 
 function invalid(key: string, expected: string, got: unknown): CodedError {
   return new CodedError(ServerConfigErrorCode.Invalid, `server config key ${key} must be ${expected}, got ${JSON.stringify(got)}`);
+}
+
+/** A flag's parser applied to a config file value, its complaint naming the key. */
+function configArg<T>(key: string, v: unknown, parse: (text: string) => T): T {
+  try {
+    return parse(String(v));
+  } catch (err) {
+    throw invalid(key, (err as Error).message.replace(/^must be /, ''), v);
+  }
 }
 
 function str(key: string, v: unknown): string {
@@ -107,6 +136,9 @@ export function registerStartCommand(program: Command): void {
     .addOption(new Option('--preauth-timeout <duration>', `a connection not authenticated this long after it opened is closed (default ${defaultServerSettings.preAuth.timeoutMs / 1000}s)`).argParser(parseDurationArg))
     .addOption(new Option('--user-stream-limit <n>', `streams one user may have open at once (default ${defaultServerSettings.userStreamLimit})`).argParser(parseCountArg))
     .addOption(new Option('--user-session-limit <n>', `device tunnel sessions one user may hold at once (default ${defaultServerSettings.userSessionLimit})`).argParser(parseCountArg))
+    .option('--terminal-ssh-port <n>', `the devices' sshd port the browser terminal logs in to (default ${defaultServerSettings.terminal.sshPort})`, parsePortArg)
+    .option('--terminal-ssh-user <name>', `the user the browser terminal logs in as (default ${defaultServerSettings.terminal.sshUser})`)
+    .option('--recording-max-bytes <n>', `a terminal recording stops growing at this size (default ${defaultServerSettings.terminal.recordingMaxBytes})`, parseRecordingMaxBytes)
     .action(async (flags: StartFlags, cmd: Command) => {
       const fromFile = flags.config ? readServerConfig(flags.config) : {};
       const settings: Partial<ServerSettings> = { ...fromFile };
@@ -131,6 +163,9 @@ export function registerStartCommand(program: Command): void {
       settings.preAuth = preAuth;
       if (flags.userStreamLimit !== undefined) settings.userStreamLimit = flags.userStreamLimit;
       if (flags.userSessionLimit !== undefined) settings.userSessionLimit = flags.userSessionLimit;
+      if (flags.terminalSshPort !== undefined) settings.terminal = withTerminal(settings, { sshPort: flags.terminalSshPort });
+      if (flags.terminalSshUser !== undefined) settings.terminal = withTerminal(settings, { sshUser: flags.terminalSshUser });
+      if (flags.recordingMaxBytes !== undefined) settings.terminal = withTerminal(settings, { recordingMaxBytes: flags.recordingMaxBytes });
       if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
         throw new CodedError(ServerConfigErrorCode.Invalid, '--cert and --key go together: give both, or neither for the development CA');
       }

@@ -1,19 +1,34 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Router } from '../http/router.js';
 
 /** The page's files live in the package's dashboard/ folder, next to dist/. */
-const assetDir = new URL('../../../dashboard/', import.meta.url);
+const assetDir = fileURLToPath(new URL('../../../dashboard/', import.meta.url));
 
-const assets: Record<string, { file: string; type: string }> = {
-  '/dashboard/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/dashboard/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/dashboard/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/**
+ * xterm.js and its fit addon come from npm (node_modules), served from here: the browser loads
+ * nothing from anywhere else. Their UMD builds define globals, so no bundler is needed.
+ */
+const require = createRequire(import.meta.url);
+const vendor: Record<string, string> = {
+  'xterm.js': require.resolve('@xterm/xterm/lib/xterm.js'),
+  'xterm.css': require.resolve('@xterm/xterm/css/xterm.css'),
+  'addon-fit.js': require.resolve('@xterm/addon-fit/lib/addon-fit.js'),
 };
 
 const securityHeaders = {
-  // The page talks only to this server and runs only its own script.
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+  // The page talks only to this server and runs only its own scripts. xterm.js sets inline
+  // styles on the elements it draws (hence 'unsafe-inline' for styles, never for scripts).
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-cache',
@@ -24,11 +39,19 @@ function serve(res: ServerResponse, body: Buffer, type: string): void {
   res.end(body);
 }
 
-/** GET / and /dashboard/: the device dashboard (it logs in with an API token and polls the JSON API). */
+function typeOf(file: string): string {
+  return types[path.extname(file)] ?? 'application/octet-stream';
+}
+
+/** GET / and /dashboard/: the dashboard (device list, device page, terminal, recordings), logged in with an API token. */
 export function registerDashboardRoutes(router: Router): void {
-  for (const [path, asset] of Object.entries(assets)) {
-    const body = readFileSync(new URL(asset.file, assetDir));
-    router.on('GET', path, (_req, res) => serve(res, body, asset.type));
+  const files: [string, string][] = [
+    ...readdirSync(assetDir).map((f): [string, string] => [f === 'index.html' ? '/dashboard/' : `/dashboard/${f}`, path.join(assetDir, f)]),
+    ...Object.entries(vendor).map(([name, file]): [string, string] => [`/dashboard/vendor/${name}`, file]),
+  ];
+  for (const [route, file] of files) {
+    const body = readFileSync(file);
+    router.on('GET', route, (_req, res) => serve(res, body, typeOf(file)));
   }
   const redirect = (_req: unknown, res: ServerResponse): void => {
     res.writeHead(302, { location: '/dashboard/' });

@@ -17,10 +17,11 @@ import { DeviceRefError, resolveDevice } from '../devices/resolve-device.js';
 import type { StreamSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { DeviceRecord, Registry, UserRecord } from '../registry/types.js';
+import { countBytes, type ByteCounts } from './byte-counts.js';
 
 /** How the user came in, for logs. */
 export interface StreamOrigin {
-  via: 'tunnel' | 'connect' | 'proxy-request';
+  via: 'tunnel' | 'connect' | 'proxy-request' | 'terminal';
   remoteAddress: string;
 }
 
@@ -36,8 +37,22 @@ export interface OpenedDeviceStream {
   /** Ready for payload: the device said ok. Bytes it already sent (an SSH banner) wait inside. */
   stream: YamuxStream;
   device: DeviceRecord;
+  /** Its audit entry, when the audit log took it (a terminal's recording is named after it). */
+  auditId: number | undefined;
+  /** Why access ended while the stream ran (the stream was cut), or undefined. */
+  accessEnded(): string | undefined;
   /** Call once when the stream is over; closes its audit entry. */
   finished(totals: StreamTotals): void;
+}
+
+/** A stream carrying bytes now, as the device page shows it. */
+export interface LiveStreamView {
+  user: string;
+  via: StreamOrigin['via'];
+  target: string;
+  startedAt: string;
+  bytesUp: number;
+  bytesDown: number;
 }
 
 /** A stream that is carrying bytes now, kept so access can be withdrawn while it runs. */
@@ -48,6 +63,9 @@ interface LiveStream {
   device: DeviceRecord;
   target: AccessTarget;
   stream: YamuxStream;
+  origin: StreamOrigin;
+  startedAt: number;
+  bytes: ByteCounts;
   revoked?: string;
   expiryTimer?: NodeJS.Timeout;
 }
@@ -82,6 +100,20 @@ export class DeviceStreamOpener {
   /** Streams carrying bytes now. */
   get liveCount(): number {
     return this.live.size;
+  }
+
+  /** The device's streams carrying bytes now, oldest first. */
+  liveStreams(deviceUuid: string): LiveStreamView[] {
+    return [...this.live]
+      .filter((e) => e.device.uuid === deviceUuid)
+      .map((e) => ({
+        user: e.user.name,
+        via: e.origin.via,
+        target: `${e.target.host}:${e.target.port}`,
+        startedAt: new Date(e.startedAt).toISOString(),
+        bytesUp: e.bytes.up,
+        bytesDown: e.bytes.down,
+      }));
   }
 
   /**
@@ -152,13 +184,15 @@ export class DeviceStreamOpener {
       const { stream, until } = connected;
       log.info({ ...fields, uuid: device.uuid }, 'stream opened');
       this.deps.metrics.streamOpened(OpenResult.Ok);
-      const entry: LiveStream = { user, token, device, target, stream };
+      const entry: LiveStream = { user, token, device, target, stream, origin, startedAt: Date.now(), bytes: countBytes(stream) };
       this.live.add(entry);
       this.scheduleExpiry(entry, until);
       let done = false;
       return {
         stream,
         device,
+        auditId,
+        accessEnded: () => entry.revoked,
         finished: (totals) => {
           if (done) return;
           done = true;

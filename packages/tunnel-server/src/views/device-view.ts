@@ -42,7 +42,7 @@ export function deviceView(d: DeviceRecord, p: DevicePresence | null, now: numbe
     vpn: {
       connected: p?.sessionId != null,
       sessionId: p?.sessionId ?? null,
-      nodeId: p?.nodeId ?? null,
+      nodeId: p?.sessionId != null ? p.nodeId : null,
       connectedAt: iso(p?.sessionId != null ? p.connectedAt : null),
       disconnectedAt: iso(p?.disconnectedAt ?? d.lastDisconnectedAt),
       remoteAddress: p?.remoteAddress ?? d.lastRemoteAddress,
