@@ -5,6 +5,7 @@ import { registerAuditCommand } from './commands/audit.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerFleetCommands } from './commands/fleet.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerSupportCommands } from './commands/support.js';
 import { registerUserCommands } from './commands/user.js';
@@ -16,6 +17,7 @@ const program = new Command('tunnel-server')
   .showHelpAfterError('(run with --help for usage)');
 
 registerStartCommand(program);
+registerInitCommand(program);
 registerDeviceCommands(program);
 registerUserCommands(program);
 registerFleetCommands(program);

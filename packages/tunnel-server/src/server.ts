@@ -20,6 +20,7 @@ import { ServerMetrics } from './metrics/server-metrics.js';
 import { mountDeveloperAccess, type DeveloperAccess } from './developer-access.js';
 import type { Presence } from './presence/presence.js';
 import { SqlitePresence } from './presence/sqlite-presence.js';
+import { DEFAULT_DATA_DIR } from './data-dir.js';
 import { openRegistry } from './registry/index.js';
 import type { Registry } from './registry/types.js';
 import { loadServerTls, type ServerTls } from './tls/server-tls.js';
@@ -51,7 +52,7 @@ export interface ServerSettings {
 export const defaultServerSettings: ServerSettings = {
   host: '0.0.0.0',
   port: 443,
-  dataDir: './data',
+  dataDir: DEFAULT_DATA_DIR,
   hostnames: [],
   nodeId: hostname(),
   drainGraceMs: 10_000,

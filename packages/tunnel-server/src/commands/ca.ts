@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { caCertificatePem } from '../tls/server-tls.js';
+import { requireDevCaCertificate } from '../data-dir.js';
 import { dataOption } from './options.js';
 
 export function registerCaCommand(program: Command): void {
@@ -8,6 +8,6 @@ export function registerCaCommand(program: Command): void {
     .description("Print the server's CA certificate (PEM), for developers' machines to trust (tunnel-client login --ca).")
     .addOption(dataOption())
     .action(async (flags: { data: string }) => {
-      process.stdout.write(await caCertificatePem(flags.data));
+      process.stdout.write(await requireDevCaCertificate(flags.data));
     });
 }

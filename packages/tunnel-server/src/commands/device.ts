@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { CodedError, devicePublicKey, loadOrCreateServerIdentity } from '@tunnel/protocol';
+import { CodedError, devicePublicKey } from '@tunnel/protocol';
 import type { Command } from 'commander';
 import { SqlitePresence } from '../presence/sqlite-presence.js';
 import { resolveDevice } from '../devices/resolve-device.js';
-import { caCertificatePem } from '../tls/server-tls.js';
+import { readDevCaCertificate, requireServerIdentity } from '../data-dir.js';
 import { deviceView, formatTable } from '../views/device-view.js';
 import { dataOption } from './options.js';
 import { withRegistry } from './with-registry.js';
@@ -31,12 +31,13 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (flags: { data: string; name?: string; fleet?: string; endpoint: string }) => {
       const endpoint = parseEndpoint(flags.endpoint);
       const deviceApiKey = randomBytes(32).toString('hex');
-      const identity = await loadOrCreateServerIdentity(flags.data);
-      const caPem = await caCertificatePem(flags.data);
-      const record = await withRegistry(flags.data, (registry) =>
-        registry.devices.create({ name: flags.name, fleet: flags.fleet ?? null, authPublicKey: devicePublicKey(deviceApiKey) }),
-      { create: true },
-      );
+      const record = await withRegistry(flags.data, async (registry) => {
+        // Checked before the device is stored, so a wrong --data leaves nothing behind.
+        const identity = await requireServerIdentity(flags.data);
+        const caPem = await readDevCaCertificate(flags.data);
+        const device = await registry.devices.create({ name: flags.name, fleet: flags.fleet ?? null, authPublicKey: devicePublicKey(deviceApiKey) });
+        return { ...device, identity, caPem };
+      });
       const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
       const config = {
         uuid: record.uuid,
@@ -44,8 +45,10 @@ export function registerDeviceCommands(program: Command): void {
         vpnEndpoint: endpoint.host,
         vpnPort: endpoint.port,
         apiEndpoint: `https://${host}:${endpoint.port}`,
-        serverCA: Buffer.from(caPem, 'utf8').toString('base64'),
-        serverIdentityKey: identity.publicKeyString,
+        // Without a development CA the server presents the operator's certificate, which the
+        // device's system roots already trust.
+        ...(record.caPem === undefined ? {} : { serverCA: Buffer.from(record.caPem, 'utf8').toString('base64') }),
+        serverIdentityKey: record.identity.publicKeyString,
       };
       process.stdout.write(JSON.stringify(config, null, 2) + '\n');
       process.stderr.write(`Registered device ${record.name} (${record.uuid}). Keep this config.json secret: it holds the device key, which is not stored on the server.\n`);
@@ -57,13 +60,14 @@ export function registerDeviceCommands(program: Command): void {
     .addOption(dataOption())
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: { data: string; json?: boolean }) => {
+      // The registry first: it refuses a directory that was never initialised, which opening
+      // presence would otherwise create.
+      const devices = await withRegistry(flags.data, (registry) => registry.devices.list());
       const presence = SqlitePresence.open(flags.data);
       try {
         const now = Date.now();
         const byUuid = new Map((await presence.list()).map((p) => [p.uuid, p]));
-        const views = await withRegistry(flags.data, async (registry) =>
-          (await registry.devices.list()).map((d) => deviceView(d, byUuid.get(d.uuid) ?? null, now)),
-        );
+        const views = devices.map((d) => deviceView(d, byUuid.get(d.uuid) ?? null, now));
         if (flags.json) {
           process.stdout.write(JSON.stringify(views, null, 2) + '\n');
           return;

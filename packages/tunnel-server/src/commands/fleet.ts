@@ -12,7 +12,7 @@ export function registerFleetCommands(program: Command): void {
     .argument('<name>', 'fleet name')
     .addOption(dataOption())
     .action(async (name: string, flags: { data: string }) => {
-      await withRegistry(flags.data, (r) => r.fleets.create(name), { create: true });
+      await withRegistry(flags.data, (r) => r.fleets.create(name));
       process.stderr.write(`Created fleet ${name}.\n`);
     });
 

@@ -2,12 +2,12 @@ import { openRegistry } from '../registry/index.js';
 import type { Registry } from '../registry/types.js';
 
 /**
- * Opens the registry of a data directory for one admin command and always closes it. Only the
- * commands that add something may create it: a mistyped --data on `device list` must say so,
- * not answer with an empty new registry.
+ * Opens the registry of a data directory for one admin command and always closes it. It never
+ * creates one (only `start` and `init` do): a mistyped --data must say so, not write a fresh
+ * registry the server never reads.
  */
-export async function withRegistry<T>(dataDir: string, fn: (registry: Registry) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
-  const registry = await openRegistry({ dataDir, create: options.create ?? false });
+export async function withRegistry<T>(dataDir: string, fn: (registry: Registry) => Promise<T>): Promise<T> {
+  const registry = await openRegistry({ dataDir, create: false });
   try {
     return await fn(registry);
   } finally {

@@ -24,8 +24,3 @@ export async function loadServerTls(settings: { dataDir: string; certFile?: stri
   const pki = await ensureDevPki(settings.dataDir, { hostnames: settings.hostnames });
   return { cert: pki.certificatePem, key: pki.privateKeyPem, source: 'development-ca' };
 }
-
-/** The development CA (created on first use), which device configs and developers' machines trust. */
-export async function caCertificatePem(dataDir: string): Promise<string> {
-  return (await ensureDevPki(dataDir)).caCertificatePem;
-}

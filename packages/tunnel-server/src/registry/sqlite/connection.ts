@@ -123,7 +123,7 @@ function prepareFile(path: string, create: boolean): void {
     if (!create) {
       throw new RegistryError(
         RegistryErrorCode.Missing,
-        `no registry at ${path}: check the --data directory, or start tunnel-server once with it to create the registry`,
+        `no registry at ${path}: pass the server's data directory with --data or TUNNEL_DATA, or create one with tunnel-server init --data ${dir}`,
       );
     }
     try {
