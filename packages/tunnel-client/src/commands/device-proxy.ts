@@ -6,6 +6,9 @@ import { bridgeStdio } from '../developer/stdio-bridge.js';
 import { UserSession } from '../developer/user-session.js';
 import { developerLogger, serverConnection, withConnectionOptions } from './connection-options.js';
 
+/** After ssh's SIGHUP, how long the device gets to close its half of the stream. */
+const HANGUP_GRACE_MS = 5000;
+
 interface ProxyFlags extends ConnectionFlags {
   target?: string;
 }
@@ -32,6 +35,15 @@ export function registerDeviceProxyCommand(device: Command): void {
       session.close();
       throw new CodedError(errorCode(err) ?? 'ERR_OPEN', `cannot reach port ${port} of ${ref}: ${describeFailure(err)}`);
     }
+    // ssh sends its ProxyCommand SIGHUP as it exits; dying there would reset a stream that is
+    // closing normally. Let the bridge finish (the device closes its half at once), and only
+    // give up if it does not.
+    process.on('SIGHUP', () => {
+      setTimeout(() => {
+        session.close();
+        process.exit(0);
+      }, HANGUP_GRACE_MS).unref();
+    });
     const result = await bridgeStdio(stream);
     log.info({ bytesSent: result.bytesSent, bytesReceived: result.bytesReceived, err: result.error?.message }, 'proxy closed');
     session.close();
