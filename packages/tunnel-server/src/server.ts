@@ -153,8 +153,8 @@ export class TunnelServer {
       'GET',
       '/metrics',
       authenticatedRoute(this.developerAccess.authenticator, async (_req, res) => {
-        const body = await this.metrics.registry.render();
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+        const { body, contentType } = await this.metrics.render();
+        res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
         res.end(body);
       }),
     );

@@ -121,6 +121,7 @@ export class DeviceStreamOpener {
     const fields = { user: user.name, ref, host: request.host, port: request.port, ...origin };
     let device: DeviceRecord | null = null;
     let auditId: number | undefined;
+    const started = performance.now();
     try {
       const found = await this.resolve(ref);
       device = found;
@@ -138,7 +139,7 @@ export class DeviceStreamOpener {
       const { stream, until } = connected;
       const short = device.uuid.slice(0, 7);
       log.info({ ...fields, device: device.uuid }, 'stream opened');
-      this.deps.metrics.streamOpened(OpenResult.Ok);
+      this.deps.metrics.streamOpened(OpenResult.Ok, (performance.now() - started) / 1000);
       const entry: LiveStream = { user, device, target, stream };
       this.live.add(entry);
       this.scheduleExpiry(entry, until);
@@ -164,7 +165,7 @@ export class DeviceStreamOpener {
       auditId ??= await this.auditStart(user, device?.uuid ?? (ref || '(none)'), request);
       await this.auditFinish(auditId, { bytesUp: 0, bytesDown: 0, result: refusal.result });
       log.info({ ...fields, device: device?.uuid, result: refusal.result, code: refusal.code, reason: refusal.message }, 'stream refused');
-      this.deps.metrics.streamOpened(refusal.result);
+      this.deps.metrics.streamOpened(refusal.result, (performance.now() - started) / 1000);
       throw refusal;
     }
   }
