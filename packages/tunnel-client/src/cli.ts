@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { errorCode } from '@tunnel/protocol';
+import { runCli } from '@tunnel/protocol';
 import { registerAgentCommand } from './commands/agent.js';
 import { VERSION } from './version.js';
 
@@ -25,9 +25,4 @@ if (process.argv[2] !== 'agent') {
   device.registerDeviceCommands(program);
 }
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`tunnel-client: ${message}${code ? ` [${code}]` : ''}\n`);
-  process.exit(1);
-});
+runCli(program);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { errorCode } from '@tunnel/protocol';
+import { runCli } from '@tunnel/protocol';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerDeviceCommands } from './commands/device.js';
@@ -25,9 +25,4 @@ registerSupportCommands(program);
 registerAuditCommand(program);
 registerCaCommand(program);
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`tunnel-server: ${message}${code ? ` [${code}]` : ''}\n`);
-  process.exit(1);
-});
+runCli(program);
