@@ -13,16 +13,18 @@ registerAgentCommand(program);
 // The agent runs for months on small devices and needs none of the developer commands; loading
 // them (and what they import) only for other command lines keeps megabytes out of its RSS.
 if (process.argv[2] !== 'agent') {
-  const [heartbeat, diagnose, login, device] = await Promise.all([
+  const [heartbeat, diagnose, login, device, ssh] = await Promise.all([
     import('./commands/heartbeat.js'),
     import('./commands/diagnose.js'),
     import('./commands/login.js'),
     import('./commands/device.js'),
+    import('./commands/ssh.js'),
   ]);
   heartbeat.registerHeartbeatCommand(program);
   diagnose.registerDiagnoseCommand(program);
   login.registerLoginCommand(program);
   device.registerDeviceCommands(program);
+  ssh.registerSshCommand(program);
 }
 
 runCli(program);
