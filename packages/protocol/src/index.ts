@@ -15,3 +15,4 @@ export * from './auth/heartbeat-messages.js';
 export * from './trust/index.js';
 export * from './cli-args.js';
 export * from './cli-exit.js';
+export * from './completion.js';

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { runCli } from '@tunnel/protocol';
+import { registerCompletionCommand, runCli } from '@tunnel/protocol';
 import { registerAgentCommand } from './commands/agent.js';
 import { VERSION } from './version.js';
 
@@ -25,6 +25,7 @@ if (process.argv[2] !== 'agent') {
   login.registerLoginCommand(program);
   device.registerDeviceCommands(program);
   ssh.registerSshCommand(program);
+  registerCompletionCommand(program);
 }
 
 runCli(program);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { runCli } from '@tunnel/protocol';
+import { registerCompletionCommand, runCli } from '@tunnel/protocol';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerDeviceCommands } from './commands/device.js';
@@ -24,5 +24,6 @@ registerFleetCommands(program);
 registerSupportCommands(program);
 registerAuditCommand(program);
 registerCaCommand(program);
+registerCompletionCommand(program);
 
 runCli(program);
