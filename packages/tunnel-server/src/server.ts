@@ -23,6 +23,7 @@ import { SqlitePresence } from './presence/sqlite-presence.js';
 import { DEFAULT_DATA_DIR } from './data-dir.js';
 import { openRegistry } from './registry/index.js';
 import type { Registry } from './registry/types.js';
+import { CertificateReloader } from './tls/certificate-reloader.js';
 import { loadServerTls, type ServerTls } from './tls/server-tls.js';
 
 export interface ServerSettings {
@@ -70,6 +71,8 @@ export class TunnelServer {
   readonly presence: Presence;
   readonly sessions: DeviceSessions;
   readonly tls: ServerTls;
+  /** Reloads the certificate without a restart (SIGHUP, or its files changing). */
+  readonly certificates: CertificateReloader;
   readonly identity: TranscriptSigner;
   readonly router = new Router();
   /** Failed device and user authentications, counted per source and per uuid. */
@@ -110,6 +113,7 @@ export class TunnelServer {
         },
       );
     });
+    this.certificates = new CertificateReloader(this.http, settings, this.log);
     this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err: err.message, code: err.code }, 'TLS handshake failed'));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
     // Devices estimate their clock offset from it (ws sends no Date of its own).
@@ -175,6 +179,7 @@ export class TunnelServer {
     const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
     await listen(server.http, settings.host, settings.port);
     server.removals.start();
+    server.certificates.watch();
     log.info({ host: settings.host, port: server.port, dataDir: settings.dataDir, node: settings.nodeId, tls: tls.source }, 'tunnel server listening');
     return server;
   }
@@ -228,6 +233,7 @@ export class TunnelServer {
     this.stopping ??= (async () => {
       this.log.info({ devices: this.sessions.size, graceMs: this.settings.drainGraceMs }, 'draining');
       this.removals.stop();
+      this.certificates.close();
       this.developerAccess.opener.stopWatching();
       this.http.close();
       await this.sessions.drainAll(this.settings.drainGraceMs, this.settings.drainSpreadMs);
