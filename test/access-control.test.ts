@@ -84,7 +84,7 @@ describe('access control: fleets, roles and support grants (real processes)', fu
     // A grant that ends in the past or cannot be read is refused up front.
     for (const bad of ['-2h', 'soon', '0s']) {
       const r = await run(SERVER_CLI, ['support', 'enable', '--device', 'pi-1', '--duration', bad, '--data', server.dataDir]);
-      expect(r.code, bad).to.equal(1);
+      expect(r.code, bad).to.equal(2);
       expect(r.stderr).to.contain(`--duration`);
     }
   });

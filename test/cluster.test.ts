@@ -25,7 +25,7 @@ describe('cluster: two server nodes on one PostgreSQL registry and one Redis pre
     stores = await createClusterStores();
     elsewhere = tempDir('tunnel-admin-');
     trust = tempDir('tunnel-trust-');
-    const made = await run(SERVER_CLI, ['ca', '--data', trust]);
+    const made = await run(SERVER_CLI, ['init', '--data', trust]);
     expect(made.code, made.stderr).to.equal(0);
   });
   after(async () => {
@@ -74,7 +74,7 @@ describe('cluster: two server nodes on one PostgreSQL registry and one Redis pre
   it('refuses device add without the cluster trust instead of making a new data directory', async () => {
     const r = await admin(['device', 'add', '--endpoint', '127.0.0.1:443']);
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.contain('ERR_CLUSTER_TRUST_MISSING').and.to.contain('tunnel-server ca --data');
+    expect(r.stderr).to.contain('ERR_DATA_IDENTITY_MISSING').and.to.contain('tunnel-server init --data');
     expect(existsSync(path.join(elsewhere, 'data'))).to.equal(false);
   });
 

@@ -51,7 +51,7 @@ describe('one connection failing never ends the server (injected faults, real pr
       await closed;
     }
     const failures = await server.proc.waitForLog((l) => l['code'] === 'ERR_STREAM_TEARDOWN_FAILED');
-    expect(failures['err']).to.contain('injected teardown failure');
+    expect(JSON.stringify(failures['err'])).to.contain('injected teardown failure');
     expect(server.proc.alive).to.equal(true);
     expect((await apiGet(server, '/healthz')).status).to.equal(200);
     await tunnel.kill();
@@ -68,7 +68,7 @@ describe('one connection failing never ends the server (injected faults, real pr
       expect(await closed).to.match(/^closed/);
       const line = await server.proc.waitForLog((l) => l['code'] === 'ERR_CONNECTION_HANDLER_FAILED', 30_000, from);
       expect(line).to.include({ kind: 'connect' });
-      expect(String(line['err'])).to.contain('injected handler failure');
+      expect(JSON.stringify(line['err'])).to.contain('injected handler failure');
     }
     expect(server.proc.alive).to.equal(true);
     await eventually(async () => ((await apiGet(server, '/healthz')).status === 200 ? true : undefined));

@@ -4,6 +4,7 @@ import { addDevice, eventually, FAST_AGENT_ARGS, startAgent } from './support/fi
 import { addUser, apiGet, runClient, startTunnel, useWorld, WORLD_FLEET } from './support/developer.js';
 import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
 import { run, SERVER_CLI } from './support/processes.js';
+import { hasProgram, runProgram } from './support/programs.js';
 
 interface ListedDevice {
   uuid: string;
@@ -118,13 +119,37 @@ describe('status API, device list/status commands and /metrics (real processes)'
     expect(m.get('tunnel_auth_failures_total{kind="device",reason="ERR_AUTH_BAD_KEY"}')).to.be.greaterThanOrEqual(1);
     expect(m.get('tunnel_auth_failures_total{kind="user",reason="ERR_AUTH_MISSING_TOKEN"}')).to.be.greaterThanOrEqual(1);
     expect(m.get('tunnel_heartbeats_total')).to.be.greaterThanOrEqual(1);
-    expect(m.get('tunnel_device_heartbeat_age_seconds_bucket{le="30"}')).to.equal(1);
-    expect(m.get('tunnel_device_heartbeat_age_seconds_bucket{le="+Inf"}')).to.equal(1);
+    expect(m.get('tunnel_devices_heartbeat_within_seconds{within="30"}')).to.equal(1);
+    expect(m.get('tunnel_devices_heartbeat_within_seconds{within="3600"}')).to.equal(1);
+    expect(m.get('tunnel_build_info{version="0.1.0",node_version="' + process.version + '"}')).to.equal(1);
+    expect(m.get('tunnel_stream_open_duration_seconds_count{result="ok"}')).to.be.greaterThanOrEqual(1);
+    expect(m.get('tunnel_stream_open_duration_seconds_count{result="connection-refused"}')).to.be.greaterThanOrEqual(1);
+    expect(m.get('tunnel_device_handshake_duration_seconds_count{result="ok"}')).to.be.greaterThanOrEqual(1);
+    expect(m.get('tunnel_device_handshake_duration_seconds_count{result="ERR_AUTH_BAD_KEY"}')).to.be.greaterThanOrEqual(1);
+    expect(m.get('tunnel_device_connects_total')).to.be.greaterThanOrEqual(1);
+    // prom-client's process and runtime metrics.
+    expect(m.get('process_resident_memory_bytes')).to.be.greaterThan(0);
+    expect(m.get('nodejs_heap_size_used_bytes')).to.be.greaterThan(0);
 
     // The wrong-key device shows its failures to people, too.
     const view = JSON.parse((await apiGet(server, '/v1/devices/wrong-key', user.token)).text) as ListedDevice & { lastError: { code: string } };
     expect(view.authFailures).to.be.greaterThanOrEqual(1);
     expect(view.lastError.code).to.equal('ERR_AUTH_BAD_KEY');
+  });
+
+  it('/metrics passes promtool check metrics, and a device that leaves is counted by reason', async function () {
+    const { server, user } = world;
+    const leaving = await addDevice(server.dataDir, server.port, { name: 'leaving', extraArgs: ['--fleet', WORLD_FLEET] });
+    const agent = startAgent(leaving.file, FAST_AGENT_ARGS);
+    await agent.waitForLog((l) => l.msg === 'connected');
+    await agent.kill('SIGTERM');
+    const text = await eventually(async () => {
+      const r = await apiGet(server, '/metrics', user.token);
+      const disconnects = [...parseMetrics(r.text)].filter(([k]) => k.startsWith('tunnel_device_disconnects_total{'));
+      return disconnects.length > 0 ? r.text : undefined;
+    });
+    const lint = await runProgram('promtool', ['check', 'metrics'], { input: text });
+    expect(lint.code, lint.stdout + lint.stderr).to.equal(0);
   });
 
   it('answers /healthz and /readyz without a token, and the device count only with one', async () => {

@@ -60,7 +60,11 @@ describe('users, tokens and tunnel-client login', function () {
     expect(wrong.stderr).to.contain('[ERR_AUTH_BAD_TOKEN]');
     expect(existsSync(file)).to.equal(false);
 
-    const login = await runClient(carol, ['login', '--server', serverUrl, '--token', carol.token, '--ca', carol.caFile], bare);
+    // The token on standard input, where ps cannot see it.
+    const login = await run(CLIENT_CLI, ['login', '--server', serverUrl, '--ca', carol.caFile], { env: { ...carol.env, ...bare }, input: `${carol.token}\n` });
+    const noToken = await run(CLIENT_CLI, ['login', '--server', serverUrl, '--ca', carol.caFile], { env: { ...carol.env, ...bare }, input: '' });
+    expect(noToken.code).to.equal(1);
+    expect(noToken.stderr).to.contain('[ERR_TOKEN_EMPTY]');
     expect(login.code, login.stderr).to.equal(0);
     expect(login.stdout).to.equal(`Logged in to ${serverUrl} as carol (developer).\nCredentials saved to ${file} (mode 0600).\n`);
     expect(statSync(file).mode & 0o777).to.equal(0o600);

@@ -15,3 +15,9 @@ export async function runProgram(command: string, args: string[], options: { env
   await new Promise((r) => setImmediate(r));
   return { code, stdout: proc.stdout, stderr: proc.stderr };
 }
+
+/** Whether a program is on PATH (tests of optional tools skip without it). */
+export async function hasProgram(name: string): Promise<boolean> {
+  const r = await runProgram('sh', ['-c', `command -v ${name}`]);
+  return r.code === 0;
+}

@@ -19,3 +19,5 @@ export * from './auth/heartbeat-messages.js';
 export * from './trust/index.js';
 export * from './cli-args.js';
 export * from './closed-pipe.js';
+export * from './cli-exit.js';
+export * from './completion.js';

@@ -1,5 +1,6 @@
 import { pino, type LoggerOptions } from 'pino';
 import type { LogFields } from './log-fields.js';
+import { humanDestination } from './log-format.js';
 
 /** One level's method: a message, or the schema's fields and a message. */
 export interface LogMethod {
@@ -32,7 +33,7 @@ export interface LoggerSettings {
   destination?: NodeJS.WritableStream;
 }
 
-/** Structured JSON logs, one line per event, on stderr. */
+/** Structured logs, one line per event, on stderr: JSON, or human-readable when stderr is a terminal. */
 export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     name: settings.name,
@@ -40,7 +41,9 @@ export function createLogger(settings: LoggerSettings): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
-  return pino(options, settings.destination ?? pino.destination({ fd: 2, sync: true }));
+  // JSON for journald and log shippers; a person at a terminal gets readable lines.
+  const destination = settings.destination ?? (process.stderr.isTTY ? humanDestination(2) : pino.destination({ fd: 2, sync: true }));
+  return pino(options, destination);
 }
 
 /** A logger that drops everything, for library users that pass none. */

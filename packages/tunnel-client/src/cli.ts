@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { errorCode, exitQuietlyWhenStdoutCloses } from '@tunnel/protocol';
+import { exitQuietlyWhenStdoutCloses, registerCompletionCommand, runCli } from '@tunnel/protocol';
 import { registerAgentCommand } from './commands/agent.js';
 import { VERSION } from './version.js';
 
@@ -15,21 +15,19 @@ registerAgentCommand(program);
 // The agent runs for months on small devices and needs none of the developer commands; loading
 // them (and what they import) only for other command lines keeps megabytes out of its RSS.
 if (process.argv[2] !== 'agent') {
-  const [heartbeat, diagnose, login, device] = await Promise.all([
+  const [heartbeat, diagnose, login, device, ssh] = await Promise.all([
     import('./commands/heartbeat.js'),
     import('./commands/diagnose.js'),
     import('./commands/login.js'),
     import('./commands/device.js'),
+    import('./commands/ssh.js'),
   ]);
   heartbeat.registerHeartbeatCommand(program);
   diagnose.registerDiagnoseCommand(program);
   login.registerLoginCommand(program);
   device.registerDeviceCommands(program);
+  ssh.registerSshCommand(program);
+  registerCompletionCommand(program);
 }
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`tunnel-client: ${message}${code ? ` [${code}]` : ''}\n`);
-  process.exit(1);
-});
+runCli(program);

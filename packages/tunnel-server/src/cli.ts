@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { errorCode, exitQuietlyWhenStdoutCloses } from '@tunnel/protocol';
+import { exitQuietlyWhenStdoutCloses, registerCompletionCommand, runCli } from '@tunnel/protocol';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerDeviceCommands } from './commands/device.js';
 import { registerFleetCommands } from './commands/fleet.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerSshKeyCommand } from './commands/ssh-key.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerSupportCommands } from './commands/support.js';
@@ -19,6 +20,7 @@ const program = new Command('tunnel-server')
   .showHelpAfterError('(run with --help for usage)');
 
 registerStartCommand(program);
+registerInitCommand(program);
 registerDeviceCommands(program);
 registerUserCommands(program);
 registerFleetCommands(program);
@@ -26,10 +28,6 @@ registerSupportCommands(program);
 registerAuditCommand(program);
 registerCaCommand(program);
 registerSshKeyCommand(program);
+registerCompletionCommand(program);
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  const code = errorCode(err);
-  const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`tunnel-server: ${message}${code ? ` [${code}]` : ''}\n`);
-  process.exit(1);
-});
+runCli(program);

@@ -26,6 +26,8 @@ import { openConfiguredRegistry } from './registry/open-configured.js';
 import { maskPassword } from './mask-password.js';
 import type { Registry } from './registry/types.js';
 import { serverIdentity } from './tls/cluster-trust.js';
+import { DEFAULT_DATA_DIR } from './data-dir.js';
+import { CertificateReloader } from './tls/certificate-reloader.js';
 import { loadServerTls, type ServerTls } from './tls/server-tls.js';
 import { TLS_CIPHERS } from './tls/ciphers.js';
 import { ConnectionGuard, type GuardedConnection } from './connections/connection-guard.js';
@@ -71,7 +73,7 @@ export interface ServerSettings {
 export const defaultServerSettings: ServerSettings = {
   host: '0.0.0.0',
   port: 443,
-  dataDir: './data',
+  dataDir: DEFAULT_DATA_DIR,
   hostnames: [],
   nodeId: hostname(),
   drainGraceMs: 10_000,
@@ -93,6 +95,8 @@ export class TunnelServer {
   readonly presence: Presence;
   readonly sessions: DeviceSessions;
   readonly tls: ServerTls;
+  /** Reloads the certificate without a restart (SIGHUP, or its files changing). */
+  readonly certificates: CertificateReloader;
   readonly identity: TranscriptSigner;
   readonly router = new Router();
   /** Failed device and user authentications, counted per source and per uuid. */
@@ -127,6 +131,7 @@ export class TunnelServer {
     this.preAuth = new PreAuthGate(settings.preAuth, this.log);
     const tlsOptions = { key: this.tls.key, cert: this.tls.cert, minVersion: 'TLSv1.2' as const, ciphers: TLS_CIPHERS, handshakeTimeout: settings.preAuth.timeoutMs };
     this.http = https.createServer(tlsOptions, (req, res) => this.guard.run(guarded('request', req, () => res.destroy()), () => this.onRequest(req, res)));
+    this.certificates = new CertificateReloader(this.http, settings, this.log);
     this.http.on('connection', (socket: Socket) => this.preAuth.accept(socket));
     this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err, code: err.code }, 'TLS handshake failed'));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
@@ -179,8 +184,8 @@ export class TunnelServer {
       'GET',
       '/metrics',
       authenticatedRoute(this.developerAccess.authenticator, async (_req, res) => {
-        const body = await this.metrics.registry.render();
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
+        const { body, contentType } = await this.metrics.render();
+        res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
         res.end(body);
       }),
     );
@@ -222,6 +227,7 @@ export class TunnelServer {
     const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
     await listen(server.http, settings.host, settings.port);
     server.removals.start();
+    server.certificates.watch();
     log.info(
       {
         host: settings.host,
@@ -288,6 +294,7 @@ export class TunnelServer {
     this.stopping ??= (async () => {
       this.log.info({ devices: this.sessions.size, graceMs: this.settings.drainGraceMs }, 'draining');
       this.removals.stop();
+      this.certificates.close();
       this.developerAccess.opener.stopWatching();
       this.http.close();
       await this.sessions.drainAll(this.settings.drainGraceMs, this.settings.drainSpreadMs);

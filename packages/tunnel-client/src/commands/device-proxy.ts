@@ -7,6 +7,9 @@ import { UserSession } from '../developer/user-session.js';
 import { developerLogger, serverConnection, withConnectionOptions } from './connection-options.js';
 import { DeveloperErrorCode } from '../developer/developer-errors.js';
 
+/** After ssh's SIGHUP, how long the device gets to close its half of the stream. */
+const HANGUP_GRACE_MS = 5000;
+
 interface ProxyFlags extends ConnectionFlags {
   target?: string;
 }
@@ -33,6 +36,15 @@ export function registerDeviceProxyCommand(device: Command): void {
       session.close();
       throw new CodedError(errorCode(err) ?? DeveloperErrorCode.Open, `cannot reach port ${port} of ${ref}: ${describeFailure(err)}`);
     }
+    // ssh sends its ProxyCommand SIGHUP as it exits; dying there would reset a stream that is
+    // closing normally. Let the bridge finish (the device closes its half at once), and only
+    // give up if it does not.
+    process.on('SIGHUP', () => {
+      setTimeout(() => {
+        session.close();
+        process.exit(0);
+      }, HANGUP_GRACE_MS).unref();
+    });
     const result = await bridgeStdio(stream);
     log.info({ bytesUp: result.bytesSent, bytesDown: result.bytesReceived, err: result.error }, 'proxy closed');
     session.close();

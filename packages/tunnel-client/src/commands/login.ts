@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readCaFile, resolveConnection } from '../developer/connection-settings.js';
 import { credentialsFile, writeCredentials, type StoredCredentials } from '../developer/credentials.js';
+import { readToken } from '../developer/read-token.js';
 import { getJson } from '../developer/server-api.js';
 import { viaProxy, withConnectionOptions } from './connection-options.js';
 
@@ -16,11 +17,13 @@ export function registerLoginCommand(program: Command): void {
       .command('login')
       .description(
         'Check a server URL and API token by asking the server who you are, then store them (and the CA) ' +
-          'in $XDG_CONFIG_HOME/tunnel-client/credentials.json (~/.config/… by default), readable only by you.',
+          'in $XDG_CONFIG_HOME/tunnel-client/credentials.json (~/.config/… by default), readable only by you. ' +
+          'The token is read from a prompt, or from standard input when it is not a terminal (--token would show it in ps).',
       ),
   ).action(async (flags: LoginFlags) => {
-    // Only flags and environment count: login is how the stored file gets replaced.
-    const connection = viaProxy(resolveConnection(flags, process.env, null), flags);
+    // Only flags, environment and standard input count: login is how the stored file gets replaced.
+    const token = flags.token ?? (process.env['TUNNEL_TOKEN'] || (await readToken()));
+    const connection = viaProxy(resolveConnection({ ...flags, token }, process.env, null), flags);
     const me = await getJson<{ name: string; role: string }>(connection, '/v1/whoami');
     const stored: StoredCredentials = { server: connection.server.origin, token: connection.token, user: me.name };
     const caFile = flags.ca ?? process.env['TUNNEL_CA'];

@@ -37,9 +37,20 @@ export function bridgeStdio(stream: Duplex, input: Readable = process.stdin, out
       finish();
     });
     output.on('error', (err: Error) => {
-      // The reader went away (ssh exited): nothing more to deliver, so the stream is done too.
-      error ??= err;
-      stream.destroy();
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') {
+        error ??= err;
+        stream.destroy();
+        return;
+      }
+      // The reader went away (ssh exited, which is how every ssh session ends): nothing more to
+      // deliver or send, so close our half and let the device close its own, which ends the
+      // stream cleanly instead of resetting it (the audit log would call that a reset).
+      outputDone = true;
+      stream.unpipe(output);
+      stream.resume();
+      input.unpipe(stream);
+      stream.end();
+      finish();
     });
     input.pipe(stream);
     // pipe() never ends process.stdout by itself; ending it is what closes ssh's side.

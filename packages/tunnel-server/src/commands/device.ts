@@ -3,7 +3,7 @@ import { CodedError, devicePublicKey } from '@tunnel/protocol';
 import type { Command } from 'commander';
 import { openConfiguredPresence } from '../presence/open-presence.js';
 import { resolveDevice } from '../devices/resolve-device.js';
-import { serverTrust } from '../tls/cluster-trust.js';
+import { readDevCaCertificate, requireServerIdentity } from '../data-dir.js';
 import { deviceView, formatTable } from '../views/device-view.js';
 import { dataOption, presenceOption, registryOption, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
@@ -32,12 +32,13 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (flags: StateFlags & { name?: string; fleet?: string; endpoint: string }) => {
       const endpoint = parseEndpoint(flags.endpoint);
       const deviceApiKey = randomBytes(32).toString('hex');
-      // Before the registry write: a device whose config pins no identity must not exist.
-      const { identity, caPem } = await serverTrust(flags.data, flags.registry !== undefined);
-      const record = await withRegistry(flags, (registry) =>
-        registry.devices.create({ name: flags.name, fleet: flags.fleet ?? null, authPublicKey: devicePublicKey(deviceApiKey) }),
-      { create: true },
-      );
+      const record = await withRegistry(flags, async (registry) => {
+        // Checked before the device is stored, so a wrong --data leaves nothing behind.
+        const identity = await requireServerIdentity(flags.data);
+        const caPem = await readDevCaCertificate(flags.data);
+        const device = await registry.devices.create({ name: flags.name, fleet: flags.fleet ?? null, authPublicKey: devicePublicKey(deviceApiKey) });
+        return { ...device, identity, caPem };
+      });
       const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
       const config = {
         uuid: record.uuid,
@@ -45,8 +46,10 @@ export function registerDeviceCommands(program: Command): void {
         vpnEndpoint: endpoint.host,
         vpnPort: endpoint.port,
         apiEndpoint: `https://${host}:${endpoint.port}`,
-        serverCA: Buffer.from(caPem, 'utf8').toString('base64'),
-        serverIdentityKey: identity.publicKeyString,
+        // Without a development CA the server presents the operator's certificate, which the
+        // device's system roots already trust.
+        ...(record.caPem === undefined ? {} : { serverCA: Buffer.from(record.caPem, 'utf8').toString('base64') }),
+        serverIdentityKey: record.identity.publicKeyString,
       };
       process.stdout.write(JSON.stringify(config, null, 2) + '\n');
       process.stderr.write(`Registered device ${record.name} (${record.uuid}). Keep this config.json secret: it holds the device key, which is not stored on the server.\n`);
@@ -58,13 +61,14 @@ export function registerDeviceCommands(program: Command): void {
     .addOption(dataOption()).addOption(registryOption()).addOption(presenceOption())
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: StateFlags & { json?: boolean }) => {
+      // The registry first: it refuses a directory that was never initialised, which opening
+      // embedded presence would otherwise create.
+      const devices = await withRegistry(flags, (registry) => registry.devices.list());
       const presence = await openConfiguredPresence({ url: flags.presence, dataDir: flags.data });
       try {
         const now = Date.now();
         const byUuid = new Map((await presence.list()).map((p) => [p.uuid, p]));
-        const views = await withRegistry(flags, async (registry) =>
-          (await registry.devices.list()).map((d) => deviceView(d, byUuid.get(d.uuid) ?? null, now)),
-        );
+        const views = devices.map((d) => deviceView(d, byUuid.get(d.uuid) ?? null, now));
         if (flags.json) {
           process.stdout.write(JSON.stringify(views, null, 2) + '\n');
           return;

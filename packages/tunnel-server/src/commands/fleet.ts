@@ -12,7 +12,7 @@ export function registerFleetCommands(program: Command): void {
     .argument('<name>', 'fleet name')
     .addOption(dataOption()).addOption(registryOption())
     .action(async (name: string, flags: StateFlags) => {
-      await withRegistry(flags, (r) => r.fleets.create(name), { create: true });
+      await withRegistry(flags, (r) => r.fleets.create(name));
       process.stderr.write(`Created fleet ${name}.\n`);
     });
 

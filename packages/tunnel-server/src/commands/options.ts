@@ -1,9 +1,10 @@
 import { Option } from 'commander';
 import { parsePortArg } from '@tunnel/protocol';
+import { DEFAULT_DATA_DIR } from '../data-dir.js';
 
 /** --data, shared by every command that touches the server's state. */
 export function dataOption(): Option {
-  return new Option('--data <dir>', 'data directory (registry, certificates, identity key)').env('TUNNEL_DATA').default('./data');
+  return new Option('--data <dir>', 'data directory (registry, certificates, identity key)').env('TUNNEL_DATA').default(DEFAULT_DATA_DIR);
 }
 
 /** --registry: the cluster's shared registry instead of the data directory's SQLite file. */

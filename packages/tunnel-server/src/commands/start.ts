@@ -190,5 +190,6 @@ export function registerStartCommand(program: Command): void {
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGHUP', () => void server.certificates.reload('SIGHUP'));
     });
 }

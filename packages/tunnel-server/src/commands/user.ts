@@ -33,7 +33,7 @@ export function registerUserCommands(program: Command): void {
     .option('--json', 'print the user and token as JSON')
     .action(async (name: string, flags: JsonFlag & { role: string }) => {
       const role = checkRole(flags.role);
-      const issued = await withRegistry(flags, (registry) => registry.users.create(name, role), { create: true });
+      const issued = await withRegistry(flags, (registry) => registry.users.create(name, role));
       printIssued(issued, flags.json, 'Created user');
     });
 

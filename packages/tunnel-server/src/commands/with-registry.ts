@@ -4,11 +4,11 @@ import type { StateFlags } from './options.js';
 
 /**
  * Opens the registry for one admin command (the cluster's with --registry, else the data
- * directory's) and always closes it. Only the commands that add something may create a SQLite
- * registry: a mistyped --data on `device list` must say so, not answer with an empty new registry.
+ * directory's) and always closes it. It never creates one (only `start` and `init` do): a
+ * mistyped --data must say so, not write a fresh registry the server never reads.
  */
-export async function withRegistry<T>(flags: StateFlags, fn: (registry: Registry) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
-  const registry = await openConfiguredRegistry({ url: flags.registry, dataDir: flags.data, create: options.create ?? false });
+export async function withRegistry<T>(flags: StateFlags, fn: (registry: Registry) => Promise<T>): Promise<T> {
+  const registry = await openConfiguredRegistry({ url: flags.registry, dataDir: flags.data, create: false });
   try {
     return await fn(registry);
   } finally {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { asError, AuthErrorCode, OpenError, OpenResult, TunnelSession, type Logger, type YamuxConfig } from '@tunnel/protocol';
 import type WebSocket from 'ws';
-import type { AuthFailureSink } from '../metrics/server-metrics.js';
+import type { DeviceSessionSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { Registry } from '../registry/types.js';
 import { acceptDeviceHandshake, DeviceRejectedError, type DeviceHandshakeDeps } from './device-handshake.js';
@@ -15,7 +15,7 @@ export interface DeviceEndpointDeps {
   yamux: Partial<YamuxConfig>;
   nodeId: string;
   log: Logger;
-  metrics: AuthFailureSink;
+  metrics: DeviceSessionSink;
   /** Told when a connection's device proved its identity (it then leaves the pre-auth limits). */
   authenticated?: (req: IncomingMessage) => void;
 }
@@ -29,6 +29,8 @@ export class DeviceEndpoint {
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
     ws.on('error', (err) => log.debug({ remoteAddress, err }, 'device websocket error'));
     let device;
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
     try {
       device = await acceptDeviceHandshake(ws, remoteAddress, {
         ...this.deps.handshake,
@@ -39,6 +41,7 @@ export class DeviceEndpoint {
       const { uuid, code, message } = rejection;
       log.warn({ uuid, remoteAddress, code, err: rejection }, 'device authentication failed');
       this.deps.metrics.authFailed('device', code);
+      this.deps.metrics.deviceHandshake(code, seconds());
       if (uuid && code !== AuthErrorCode.UnknownDevice) {
         await registry.devices
           .recordStatus(uuid, { lastError: { code, message, at: Date.now() }, lastRemoteAddress: remoteAddress })
@@ -47,6 +50,8 @@ export class DeviceEndpoint {
       return;
     }
     this.deps.authenticated?.(req);
+    this.deps.metrics.deviceHandshake('ok', seconds());
+    this.deps.metrics.deviceConnected();
     const session = new TunnelSession(device.transport, { role: 'server', yamux: this.deps.yamux, logger: log });
     // Devices answer opens; they do not open streams into the server.
     session.serve(async () => {
@@ -65,6 +70,7 @@ export class DeviceEndpoint {
     // Routable at once (the device already heard "welcome"); its disconnect is recorded only
     // after its connect, whatever order a remote presence store would otherwise apply them in.
     sessions.add({ uuid, sessionId, session, transport: device.transport, remoteAddress, connectedAt }, recorded);
+    session.once('close', (err?: { code?: string }) => this.deps.metrics.deviceDisconnected(err?.code ?? 'closed'));
     session.once('close', () => void recorded.then(() => registry.devices.recordStatus(uuid, { lastDisconnectedAt: Date.now() })).catch(() => undefined));
     await recorded;
     log.info({ uuid, sessionId, remoteAddress, agentVersion, clockOffsetMs }, 'device connected');

@@ -165,6 +165,7 @@ export class DeviceStreamOpener {
     let device: DeviceRecord | null = null;
     let auditId: number | undefined;
     let claimed = false;
+    const started = performance.now();
     try {
       this.claim(user);
       claimed = true;
@@ -183,7 +184,7 @@ export class DeviceStreamOpener {
       }
       const { stream, until } = connected;
       log.info({ ...fields, uuid: device.uuid }, 'stream opened');
-      this.deps.metrics.streamOpened(OpenResult.Ok);
+      this.deps.metrics.streamOpened(OpenResult.Ok, (performance.now() - started) / 1000);
       const entry: LiveStream = { user, token, device, target, stream, origin, startedAt: Date.now(), bytes: countBytes(stream) };
       this.live.add(entry);
       this.scheduleExpiry(entry, until);
@@ -215,7 +216,7 @@ export class DeviceStreamOpener {
       auditId ??= await this.auditStart(user, device?.uuid ?? (ref || '(none)'), request);
       await this.auditFinish(auditId, { bytesUp: 0, bytesDown: 0, result: refusal.result });
       log.info({ ...fields, uuid: device?.uuid, result: refusal.result, code: refusal.code, reason: refusal.message }, 'stream refused');
-      this.deps.metrics.streamOpened(refusal.result);
+      this.deps.metrics.streamOpened(refusal.result, (performance.now() - started) / 1000);
       throw refusal;
     }
   }

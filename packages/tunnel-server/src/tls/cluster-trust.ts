@@ -1,18 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClusterTrustErrorCode } from './tls-errors.js';
-import { CodedError, DEV_PKI_FILES, ensureDevPki, loadOrCreateServerIdentity, loadServerIdentity, SERVER_IDENTITY_FILE, type ServerIdentity } from '@tunnel/protocol';
-
-/** What every device pins: the CA its config trusts and the server's identity key. */
-export interface ServerTrust {
-  caPem: string;
-  identity: ServerIdentity;
-}
+import { CodedError, DEV_PKI_FILES, loadOrCreateServerIdentity, loadServerIdentity, SERVER_IDENTITY_FILE, type ServerIdentity } from '@tunnel/protocol';
 
 /**
  * The identity key of this server. Embedded (no shared registry or presence), it is created in the
  * data directory on first use, as it always was. In a cluster every node must present the same
- * identity and CA, so they are files made once (`tunnel-server ca --data DIR`) and copied to every
+ * identity and CA, so they are files made once (`tunnel-server init --data DIR`) and copied to every
  * node and admin machine: nothing here creates a second, different identity, or a CA beside it,
  * because a --data path was mistyped.
  */
@@ -24,16 +18,9 @@ export async function serverIdentity(dataDir: string, cluster: boolean): Promise
     throw new CodedError(
       ClusterTrustErrorCode.Missing,
       `no ${missing.join(', ') || SERVER_IDENTITY_FILE} in ${dataDir}: a cluster node or admin command reads the CA and identity key that ` +
-        'every device pins from --data (or TUNNEL_DATA). Create them once with `tunnel-server ca --data DIR` and copy DIR to every node ' +
+        'every device pins from --data (or TUNNEL_DATA). Create them once with `tunnel-server init --data DIR` and copy DIR to every node ' +
         'and admin machine, or point --data at that copy',
     );
   }
   return identity;
-}
-
-/** The identity and the CA that a device config pins (see serverIdentity for where they come from). */
-export async function serverTrust(dataDir: string, cluster: boolean): Promise<ServerTrust> {
-  const identity = await serverIdentity(dataDir, cluster);
-  // In a cluster the CA exists (checked above), so this only renews or makes the server certificate.
-  return { identity, caPem: (await ensureDevPki(dataDir)).caCertificatePem };
 }

@@ -130,7 +130,7 @@ function prepareFile(path: string, create: boolean, what: string): void {
     if (!create) {
       throw new RegistryError(
         RegistryErrorCode.Missing,
-        `no ${what} at ${path}: check the --data directory, or start tunnel-server once with it to create the ${what}`,
+        `no ${what} at ${path}: pass the server's data directory with --data or TUNNEL_DATA, or create one with tunnel-server init --data ${dir}`,
       );
     }
     try {

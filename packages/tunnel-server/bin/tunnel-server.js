@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The installed command: a fixed, executable entry point (tsc output is not executable).
+import '../dist/src/cli.js';
