@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { addUser, apiGet } from './support/developer.js';
 import { startServer } from './support/fixtures.js';
 import { cleanup } from './support/processes.js';
-import { hasProgram, runProgram } from './support/programs.js';
+import { runProgram } from './support/programs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RULES = path.join(root, 'packaging/prometheus/tunnel-alerts.yml');

@@ -4,7 +4,7 @@ import { addDevice, eventually, FAST_AGENT_ARGS, startAgent } from './support/fi
 import { addUser, apiGet, runClient, startTunnel, useWorld, WORLD_FLEET } from './support/developer.js';
 import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
 import { run, SERVER_CLI } from './support/processes.js';
-import { hasProgram, runProgram } from './support/programs.js';
+import { runProgram } from './support/programs.js';
 
 interface ListedDevice {
   uuid: string;

@@ -3,7 +3,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import type https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
-import { errorCode, type Logger } from '@tunnel/protocol';
+import { asError, errorCode, type Logger } from '@tunnel/protocol';
+import { TLS_CIPHERS } from './ciphers.js';
 import { loadServerTls } from './server-tls.js';
 
 /** certbot and friends write the key, the chain and a symlink one after another: wait for the last. */
@@ -34,15 +35,16 @@ export class CertificateReloader {
   async reload(reason: string): Promise<boolean> {
     try {
       const loaded = await loadServerTls(this.source);
-      const options = { key: loaded.key, cert: loaded.cert, minVersion: 'TLSv1.2' as const };
+      // The listener's suites too: a secure context set here replaces every TLS option it had.
+      const options = { key: loaded.key, cert: loaded.cert, minVersion: 'TLSv1.2' as const, ciphers: TLS_CIPHERS };
       // Throws on a key that does not match the certificate, before anything is swapped.
       tls.createSecureContext(options);
       this.server.setSecureContext(options);
       const certificate = new X509Certificate(loaded.cert);
-      this.log.info({ reason, subject: certificate.subject, notAfter: new Date(certificate.validTo).toISOString() }, 'certificate reloaded');
+      this.log.info({ reason, details: { subject: certificate.subject, notAfter: new Date(certificate.validTo).toISOString() } }, 'certificate reloaded');
       return true;
     } catch (err) {
-      this.log.error({ reason, code: errorCode(err), err: (err as Error).message }, 'certificate reload failed; keeping the current certificate');
+      this.log.error({ reason, code: errorCode(err), err: asError(err) }, 'certificate reload failed; keeping the current certificate');
       return false;
     }
   }
@@ -57,7 +59,7 @@ export class CertificateReloader {
         clearTimeout(this.timer);
         this.timer = setTimeout(() => void this.reload('file change'), SETTLE_MS);
       });
-      watcher.on('error', (err) => this.log.warn({ dir, err: err.message }, 'cannot watch the certificate directory; reload with SIGHUP'));
+      watcher.on('error', (err) => this.log.warn({ path: dir, err }, 'cannot watch the certificate directory; reload with SIGHUP'));
       watcher.unref();
       this.watchers.push(watcher);
     }
