@@ -1,19 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CodedError, DEV_PKI_FILES, loadServerIdentity, type ServerIdentity } from '@tunnel/protocol';
+import { DataDirErrorCode } from './data-dir-errors.js';
 
 /**
  * Where a system install keeps the registry, identity key and development CA: the systemd unit's
  * StateDirectory, so admin commands run on the server find what the service uses without --data.
  */
 export const DEFAULT_DATA_DIR = '/var/lib/tunnel-server';
-
-export const DataDirErrorCode = {
-  /** The data directory has no identity key: it was never initialised (or is the wrong one). */
-  IdentityMissing: 'ERR_DATA_IDENTITY_MISSING',
-  /** The data directory has no development CA (the server uses the operator's certificate). */
-  CaMissing: 'ERR_DATA_CA_MISSING',
-} as const;
 
 function remedy(dataDir: string): string {
   return `pass the server's data directory with --data or TUNNEL_DATA, or create one with tunnel-server init --data ${dataDir}`;

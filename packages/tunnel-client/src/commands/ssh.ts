@@ -3,12 +3,8 @@ import { realpathSync } from 'node:fs';
 import { CodedError, collect, parsePortArg } from '@tunnel/protocol';
 import type { Command } from 'commander';
 import type { ConnectionFlags } from '../developer/connection-settings.js';
+import { SshErrorCode } from '../developer/developer-errors.js';
 import { withConnectionOptions } from './connection-options.js';
-
-export const SshErrorCode = {
-  /** No ssh program on PATH. */
-  Missing: 'ERR_SSH_MISSING',
-} as const;
 
 /** The host OS sshd of a balena device listens here. */
 const DEVICE_SSH_PORT = 22222;

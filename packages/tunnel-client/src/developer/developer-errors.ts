@@ -37,3 +37,16 @@ export const ConnectionErrorCode = {
   BadServer: 'ERR_INVALID_SERVER',
   CaUnreadable: 'ERR_CA_UNREADABLE',
 } as const;
+
+/** `tunnel-client ssh`. */
+export const SshErrorCode = {
+  /** No ssh program on PATH. */
+  Missing: 'ERR_SSH_MISSING',
+} as const;
+
+export const TokenInputErrorCode = {
+  /** Standard input ended without a token. */
+  Empty: 'ERR_TOKEN_EMPTY',
+  /** Ctrl-C at the token prompt. */
+  Aborted: 'ERR_ABORTED',
+} as const;

@@ -1,9 +1,5 @@
 import { CodedError } from '@tunnel/protocol';
-
-export const TokenInputErrorCode = {
-  /** Standard input ended without a token. */
-  Empty: 'ERR_TOKEN_EMPTY',
-} as const;
+import { TokenInputErrorCode } from './developer-errors.js';
 
 /** Reads everything a pipe or file gives (`tunnel-client login < token.txt`). */
 async function readAll(input: NodeJS.ReadStream): Promise<string> {
@@ -30,7 +26,7 @@ function prompt(input: NodeJS.ReadStream, output: NodeJS.WriteStream, question: 
     const onData = (data: Buffer): void => {
       for (const ch of data.toString('utf8')) {
         if (ch === '\r' || ch === '\n') return done();
-        if (ch === '\u0003') return done(new CodedError('ERR_ABORTED', 'aborted'));
+        if (ch === '\u0003') return done(new CodedError(TokenInputErrorCode.Aborted, 'aborted'));
         if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
         else typed += ch;
       }
