@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './wire.js';
 export * from './yamux/index.js';
 export * from './transport/websocket-duplex.js';
 export * from './backoff.js';

@@ -6,6 +6,7 @@ import {
   formatDuration,
   OpenError,
   OpenResult,
+  parseDrainHint,
   TunnelSession,
   type BackoffSettings,
   type Logger,
@@ -98,7 +99,7 @@ export class Agent extends EventEmitter<AgentEvents> {
         const end = await this.connectOnce();
         const lasted = Date.now() - started;
         if (lasted >= this.settings.stableAfterMs) this.backoff.reset();
-        const hint = drainHint(end);
+        const hint = parseDrainHint(end.code, end.reason)?.retryAfterMs;
         delay = hint ?? this.backoff.next();
         this.emit('disconnected', end.error ?? `closed (${end.code})`);
         log.warn({ code: end.code, reason: end.reason || undefined, err: end.error, lastedMs: lasted, drain: hint !== undefined }, 'disconnected');
@@ -205,16 +206,5 @@ export class Agent extends EventEmitter<AgentEvents> {
       }
       this.wake = done;
     });
-  }
-}
-
-/** The server's restart hint: close code 1012 with {"retryAfterMs": n}. */
-function drainHint(end: SessionEnd): number | undefined {
-  if (end.code !== 1012) return undefined;
-  try {
-    const hint = JSON.parse(end.reason) as { retryAfterMs?: unknown };
-    return typeof hint.retryAfterMs === 'number' && hint.retryAfterMs >= 0 ? Math.min(hint.retryAfterMs, 10 * 60_000) : undefined;
-  } catch {
-    return undefined;
   }
 }

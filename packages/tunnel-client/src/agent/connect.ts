@@ -1,12 +1,10 @@
-import { CodedError, zeroMask } from '@tunnel/protocol';
+import { CodedError, ConnectPath, MAX_WS_PAYLOAD, zeroMask } from '@tunnel/protocol';
 import WebSocket from 'ws';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
 import { wsCreateConnectionOver } from '../net/ws-create-connection.js';
 import { deviceTrustContext, trustAnchors } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
-
-export const DEVICE_CONNECT_PATH = '/v1/device/connect';
 
 export interface DialOptions {
   timeoutMs: number;
@@ -20,7 +18,7 @@ export { trustAnchors } from './trust-context.js';
 
 export function deviceConnectUrl(config: DeviceConfig): string {
   const host = config.vpnEndpoint.includes(':') ? `[${config.vpnEndpoint}]` : config.vpnEndpoint;
-  return `wss://${host}:${config.vpnPort}${DEVICE_CONNECT_PATH}`;
+  return `wss://${host}:${config.vpnPort}${ConnectPath.Device}`;
 }
 
 /** Opens the device's WebSocket; resolves once it is open, with the server's Date header. */
@@ -39,7 +37,7 @@ export async function dialDevice(config: DeviceConfig, options: DialOptions): Pr
       // One budget for the whole dial: what TCP and the proxy used is gone from TLS and the upgrade.
       handshakeTimeout: Math.max(1000, options.timeoutMs - (Date.now() - started)),
       minVersion: 'TLSv1.2',
-      maxPayload: 16 * 1024 * 1024,
+      maxPayload: MAX_WS_PAYLOAD,
       generateMask: zeroMask,
       createConnection: wsCreateConnectionOver(socket, deviceTrustContext(config)),
     });

@@ -1,11 +1,9 @@
 import type { IncomingMessage } from 'node:http';
-import { zeroMask } from '@tunnel/protocol';
+import { ConnectPath, MAX_WS_PAYLOAD, zeroMask } from '@tunnel/protocol';
 import WebSocket, { type ClientOptions } from 'ws';
 import type { ServerConnection } from './connection-settings.js';
 import { apiError, serverTrust } from './server-api.js';
 import { explainServerError } from './server-errors.js';
-
-export const USER_CONNECT_PATH = '/v1/user/connect';
 
 export interface DialOptions {
   timeoutMs: number;
@@ -17,7 +15,7 @@ export interface DialOptions {
  */
 export function dialServer(connection: ServerConnection, options: DialOptions): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const url = new URL(USER_CONNECT_PATH, connection.server);
+    const url = new URL(ConnectPath.User, connection.server);
     url.protocol = 'wss:';
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${connection.token}` },
@@ -25,7 +23,7 @@ export function dialServer(connection: ServerConnection, options: DialOptions): 
       minVersion: 'TLSv1.2',
       perMessageDeflate: false,
       handshakeTimeout: options.timeoutMs,
-      maxPayload: 16 * 1024 * 1024,
+      maxPayload: MAX_WS_PAYLOAD,
       generateMask: zeroMask,
       // ws hands this to node:http, which also takes the callback form; ws's type only knows the sync one.
       ...(connection.createConnection ? { createConnection: connection.createConnection as unknown as ClientOptions['createConnection'] } : {}),

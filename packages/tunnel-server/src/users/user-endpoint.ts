@@ -5,8 +5,6 @@ import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
 import type { Registry, UserRecord } from '../registry/types.js';
 import { bearerToken } from './token-headers.js';
 
-export const USER_CONNECT_PATH = '/v1/user/connect';
-
 export interface UserEndpointDeps {
   registry: Registry;
   opener: DeviceStreamOpener;
