@@ -3,6 +3,7 @@ export * from './wire.js';
 export * from './yamux/index.js';
 export * from './transport/websocket-duplex.js';
 export * from './backoff.js';
+export * from './reconnect.js';
 export * from './durations.js';
 export * from './log.js';
 export * from './tunnel/join.js';

@@ -3,6 +3,7 @@ export { UserSession, type UserSessionOptions } from './developer/user-session.j
 export { loggedInConnection, resolveConnection, type ServerConnection } from './developer/connection-settings.js';
 export { lookupDevice, type RemoteDevice } from './developer/device-lookup.js';
 /** The device side, for tools that hold many device sessions from one process (the bench's simulator). */
+export { Agent, type AgentSettings } from './agent/agent.js';
 export { dialDevice } from './agent/connect.js';
 export type { DialOptions } from './net/websocket-dial.js';
 export { deviceHandshake, type DeviceHandshakeParams, type DeviceHandshakeResult } from './agent/device-handshake.js';
