@@ -1,21 +1,12 @@
-import { existsSync } from 'node:fs';
-import { checkTranscriptSignature, CodedError, collect, createLogger, deviceSigner, parseDurationArg } from '@tunnel/protocol';
+import { checkTranscriptSignature, collect, createLogger, deviceSigner, parseDurationArg } from '@tunnel/protocol';
 import { Option, type Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { HeartbeatLoop } from '../agent/heartbeat.js';
 import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
-import { readConfigEnv, readConfigFile, resolveDeviceConfig, type RawConfig } from '../agent/device-config.js';
+import { DEFAULT_CONFIG_FILE, loadAgentConfig, type AgentConfigFlags } from '../agent/agent-config.js';
 import { VERSION } from '../version.js';
 
-export const DEFAULT_CONFIG_FILE = '/mnt/boot/config.json';
-
-interface AgentFlags {
-  config?: string;
-  uuid?: string;
-  vpnEndpoint?: string;
-  vpnPort?: string;
-  apiEndpoint?: string;
-  allowTarget?: string[];
+interface AgentFlags extends AgentConfigFlags {
   proxy?: string;
   backoffBase: number;
   backoffCap: number;
@@ -25,21 +16,6 @@ interface AgentFlags {
   stableAfter: number;
   heartbeat: boolean;
   heartbeatInterval: number;
-}
-
-/** File, then TUNNEL_* environment, then flags: each layer overrides the one before. */
-export function loadAgentConfig(flags: { config?: string; uuid?: string; vpnEndpoint?: string; vpnPort?: string; apiEndpoint?: string; allowTarget?: string[] }): ReturnType<typeof resolveDeviceConfig> {
-  const file = flags.config ?? process.env['TUNNEL_CONFIG'] ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  const fromFlags: RawConfig = {};
-  if (flags.uuid) fromFlags.uuid = flags.uuid;
-  if (flags.vpnEndpoint) fromFlags.vpnEndpoint = flags.vpnEndpoint;
-  if (flags.vpnPort) fromFlags.vpnPort = flags.vpnPort;
-  if (flags.apiEndpoint) fromFlags.apiEndpoint = flags.apiEndpoint;
-  if (flags.allowTarget) fromFlags.allowedTargets = flags.allowTarget.join(';');
-  if (!file && !fromFlags.uuid && !process.env['TUNNEL_UUID']) {
-    throw new CodedError('ERR_CONFIG_MISSING', `no device configuration: pass --config FILE (the config.json printed by \`tunnel-server device add\`), or provide ${DEFAULT_CONFIG_FILE}`);
-  }
-  return resolveDeviceConfig(file ? readConfigFile(file) : {}, readConfigEnv(process.env), fromFlags);
 }
 
 export function registerAgentCommand(program: Command): void {
@@ -62,7 +38,7 @@ export function registerAgentCommand(program: Command): void {
     .addOption(new Option('--heartbeat-interval <duration>', 'send a heartbeat (HTTPS, apart from the tunnel) this often').default(60_000, '60s').argParser(parseDurationArg))
     .option('--no-heartbeat', 'send no heartbeats (another device process sends them)')
     .action(async (flags: AgentFlags) => {
-      const config = loadAgentConfig(flags);
+      const config = loadAgentConfig(flags, process.env);
       const proxy = loadProxyConfig({ proxy: flags.proxy });
       const log = createLogger({ name: 'tunnel-agent' }).child({ uuid: config.uuid });
       const signer = deviceSigner(config.deviceApiKey);
