@@ -16,3 +16,4 @@ export * from './auth/signers.js';
 export * from './auth/heartbeat-messages.js';
 export * from './trust/index.js';
 export * from './cli-args.js';
+export * from './settings-table.js';

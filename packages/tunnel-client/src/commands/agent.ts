@@ -1,9 +1,10 @@
-import { checkTranscriptSignature, collect, createLogger, deviceSigner, parseDurationArg } from '@tunnel/protocol';
-import { Option, type Command } from 'commander';
+import { checkTranscriptSignature, createLogger, deviceSigner } from '@tunnel/protocol';
+import type { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { HeartbeatLoop } from '../agent/heartbeat.js';
-import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
-import { DEFAULT_CONFIG_FILE, loadAgentConfig, type AgentConfigFlags } from '../agent/agent-config.js';
+import { loadProxyConfig } from '../net/proxy-config.js';
+import { loadAgentConfig, type AgentConfigFlags } from '../agent/agent-config.js';
+import { agentOptions } from './agent-settings.js';
 import { VERSION } from '../version.js';
 
 interface AgentFlags extends AgentConfigFlags {
@@ -19,24 +20,11 @@ interface AgentFlags extends AgentConfigFlags {
 }
 
 export function registerAgentCommand(program: Command): void {
-  program
+  const command = program
     .command('agent')
-    .description('Run the device agent: keep a tunnel to the server and serve streams to ports on this device.')
-    .option('--config <file>', `device config.json (default $TUNNEL_CONFIG or ${DEFAULT_CONFIG_FILE})`)
-    .option('--uuid <uuid>', 'override the device uuid')
-    .option('--vpn-endpoint <host>', 'override the server host (vpnEndpoint)')
-    .option('--vpn-port <port>', 'override the server port (vpnPort, 443 when absent)')
-    .option('--api-endpoint <url>', 'override the HTTPS API base URL (apiEndpoint)')
-    .option('--allow-target <host:ports>', 'also serve this target, e.g. 192.168.1.0/24:22,80 (repeatable; adds to allowedTargets)', collect)
-    .option('--proxy <url>', PROXY_OPTION_HELP)
-    .addOption(new Option('--backoff-base <duration>', 'first reconnect delay bound').default(1000, '1s').argParser(parseDurationArg))
-    .addOption(new Option('--backoff-cap <duration>', 'largest reconnect delay bound').default(60_000, '60s').argParser(parseDurationArg))
-    .addOption(new Option('--stable-after <duration>', 'a session this long resets the backoff').default(30_000, '30s').argParser(parseDurationArg))
-    .addOption(new Option('--keepalive-interval <duration>', 'ping the server this often').default(15_000, '15s').argParser(parseDurationArg))
-    .addOption(new Option('--keepalive-timeout <duration>', 'a ping unanswered this long drops the link').default(30_000, '30s').argParser(parseDurationArg))
-    .addOption(new Option('--connect-timeout <duration>', 'time for connect + TLS + upgrade, and for authentication').default(15_000, '15s').argParser(parseDurationArg))
-    .addOption(new Option('--heartbeat-interval <duration>', 'send a heartbeat (HTTPS, apart from the tunnel) this often').default(60_000, '60s').argParser(parseDurationArg))
-    .option('--no-heartbeat', 'send no heartbeats (another device process sends them)')
+    .description('Run the device agent: keep a tunnel to the server and serve streams to ports on this device.');
+  for (const option of agentOptions()) command.addOption(option);
+  command
     .action(async (flags: AgentFlags) => {
       const config = loadAgentConfig(flags, process.env);
       const proxy = loadProxyConfig({ proxy: flags.proxy });

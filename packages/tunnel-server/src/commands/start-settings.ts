@@ -1,4 +1,4 @@
-import { CodedError, collect, parseDuration, parseDurationArg } from '@tunnel/protocol';
+import { CodedError, collect, parseDuration, parseDurationArg, type SettingRow } from '@tunnel/protocol';
 import { Option } from 'commander';
 import { defaultServerSettings, type ServerSettings } from '../server.js';
 import { dataOption, parseListenPortArg } from './options.js';
@@ -6,18 +6,11 @@ import { dataOption, parseListenPortArg } from './options.js';
 /**
  * One setting of `tunnel-server start`: its key in the --config file, its flag and environment
  * variable, its default and what it does. --help, the --config help, the config file reader and
- * the docs table (docs/server-settings.md, checked by a test) all come from START_SETTINGS.
+ * the docs table (docs/configuration.md, checked by a test) all come from START_SETTINGS.
  */
-export interface StartSetting {
+export interface StartSetting extends SettingRow {
   /** Key in the --config JSON file. */
   key: string;
-  /** The flag, e.g. `--drain-grace <duration>`; absent for file-only settings. */
-  flag?: string;
-  env?: string;
-  /** The default as people read it. */
-  default: string;
-  /** What the setting does, as --help shows it. */
-  help: string;
   /** Reads the file's value into the settings; throws ERR_CONFIG_INVALID naming the key. */
   fromFile(value: unknown, settings: Partial<ServerSettings>): void;
   /** Copies a flag's parsed value into the settings. */
@@ -167,28 +160,5 @@ export function applyFlagSettings(flags: Record<string, unknown>, settings: Part
   }
 }
 
-/** The Markdown table of the settings, as docs/server-settings.md holds it. */
-export function settingsMarkdownTable(): string {
-  const cell = (text: string | undefined): string => (text ? text.replace(/\|/g, '\\|') : '');
-  const code = (text: string | undefined): string => (text ? `\`${text}\`` : '');
-  // The default has its own column; help texts that repeat it at the end leave it out here.
-  const described = (help: string): string => help.replace(/ \(default:? [^;)]*\)$/, '');
-  const rows = START_SETTINGS.map((s) => `| ${code(s.key)} | ${code(s.flag)} | ${code(s.env)} | ${cell(s.default)} | ${cell(described(s.help))} |`);
-  return ['| file key | flag | environment | default | description |', '|---|---|---|---|---|', ...rows].join('\n');
-}
-
-/** Name of the docs/configuration.md block that holds settingsMarkdownTable(). */
+/** Name of the docs/configuration.md block that holds the table. */
 export const START_SETTINGS_BLOCK = 'tunnel-server-start-settings';
-
-/**
- * `text` with the lines between `<!-- NAME -->` and `<!-- /NAME -->` replaced by `content`;
- * throws when the markers are missing, so a renamed block cannot go unchecked.
- */
-export function replaceGeneratedBlock(text: string, name: string, content: string): string {
-  const open = `<!-- ${name} -->`;
-  const close = `<!-- /${name} -->`;
-  const start = text.indexOf(open);
-  const end = text.indexOf(close);
-  if (start < 0 || end < start) throw new Error(`no ${open} ... ${close} block`);
-  return `${text.slice(0, start + open.length)}\n${content}\n${text.slice(end)}`;
-}
