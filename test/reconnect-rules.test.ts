@@ -4,7 +4,7 @@ import { checkTranscriptSignature, createLogger, deviceSigner, errorCode, type L
 import { Agent, DIRECT, readConfigFile, resolveConnection, resolveDeviceConfig, UserSession, type AgentSettings } from 'tunnel-client';
 import { addUser, deviceReady, useWorld } from './support/developer.js';
 import { addDevice, eventually, startServer, type ServerHandle } from './support/fixtures.js';
-import { cleanupServers, countingReplier, tcpServer } from './support/network.js';
+import { cleanupServers, countingReplier, sendAndReadAll, tcpServer } from './support/network.js';
 import { cleanup } from './support/processes.js';
 
 const HOUR = 3_600_000;
@@ -142,13 +142,7 @@ describe('the developer session (in process, against a real server)', function (
     expect(await back).to.equal(true);
     await deviceReady(world.server, world.device.uuid);
     const stream = await session.open({ device: 'pi-1', host: '127.0.0.1', port: replier.port });
-    const answer = new Promise<string>((resolve) => {
-      let text = '';
-      stream.on('data', (c: Buffer) => (text += c.toString()));
-      stream.once('end', () => resolve(text));
-    });
-    stream.end('back');
-    expect(await answer).to.match(/^got 4 bytes/);
+    expect(await sendAndReadAll(stream, 'back')).to.match(/^got 4 bytes/);
     session.close();
   });
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { silentLogger } from '@tunnel/protocol';
 import { loadProxyConfig, lookupDevice, resolveConnection, UserSession } from 'tunnel-client';
 import { useWorld } from './support/developer.js';
-import { countingReplier, tcpServer } from './support/network.js';
+import { countingReplier, sendAndReadAll, tcpServer } from './support/network.js';
 import { startSocks5Fixture } from './support/socks5-fixture.js';
 
 describe("the CLI's connection seam (where HTTP/SOCKS proxy support plugs in)", function () {
@@ -19,13 +19,7 @@ describe("the CLI's connection seam (where HTTP/SOCKS proxy support plugs in)", 
       const session = new UserSession({ connection, log: silentLogger() });
       await session.start();
       const stream = await session.open({ device: 'pi-1', host: '127.0.0.1', port: replier.port });
-      const answer = new Promise<string>((resolve) => {
-        let text = '';
-        stream.on('data', (c: Buffer) => (text += c.toString()));
-        stream.once('end', () => resolve(text));
-      });
-      stream.end('seam');
-      expect(await answer).to.match(/^got 4 bytes/);
+      expect(await sendAndReadAll(stream, 'seam')).to.match(/^got 4 bytes/);
       session.close();
       expect(proxy.requests.map((r) => `${r.host}:${r.port}`)).to.deep.equal([`127.0.0.1:${world.server.port}`, `127.0.0.1:${world.server.port}`]);
     } finally {
