@@ -179,8 +179,9 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
       throw new OpenError(OpenResult.AccessDenied, 'the CLI does not accept streams');
     });
     if (this.stopped) {
+      // close() came while dialling: nothing to keep up, and the loop ends on its stopped check.
       session.close();
-      throw this.unavailable();
+      return { ended: Promise.resolve({ upForMs: 0 }) };
     }
     const upAt = Date.now();
     this.session = session;
