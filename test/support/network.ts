@@ -1,7 +1,7 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 
 /** A port nobody listens on right now (the OS picks it; a short race with other processes remains). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -116,6 +116,18 @@ export function hashUntilEnd(socket: net.Socket): Promise<{ bytes: number; sha25
     socket.once('end', () => resolve({ bytes, sha256: hash.digest('hex') }));
     socket.once('error', reject);
   });
+}
+
+/** Writes `data`, ends the stream and resolves with all the text the peer sent back before its end. */
+export function sendAndReadAll(stream: Duplex, data: string): Promise<string> {
+  const answer = new Promise<string>((resolve, reject) => {
+    let text = '';
+    stream.on('data', (c: Buffer) => (text += c.toString()));
+    stream.once('end', () => resolve(text));
+    stream.once('error', reject);
+  });
+  stream.end(data);
+  return answer;
 }
 
 /** Resident memory of a process in bytes (/proc/<pid>/status VmRSS). */

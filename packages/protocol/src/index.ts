@@ -1,8 +1,10 @@
 export * from './errors.js';
+export * from './wire.js';
 export * from './yamux/index.js';
 export * from './transport/websocket-duplex.js';
 export * from './transport/transport-errors.js';
 export * from './backoff.js';
+export * from './reconnect.js';
 export * from './durations.js';
 export * from './log.js';
 export * from './log-fields.js';
@@ -21,3 +23,4 @@ export * from './cli-args.js';
 export * from './closed-pipe.js';
 export * from './cli-exit.js';
 export * from './completion.js';
+export * from './settings-table.js';

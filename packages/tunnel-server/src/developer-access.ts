@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger, YamuxConfig } from '@tunnel/protocol';
+import { ConnectPath, type Logger, type YamuxConfig } from '@tunnel/protocol';
 import type WebSocket from 'ws';
 import { deviceSubject, type AuthLimits } from './auth/auth-limits.js';
 import { registerApiRoutes } from './api/api-routes.js';
@@ -16,7 +16,7 @@ import type { Presence } from './presence/presence.js';
 import type { Registry, UserRecord } from './registry/types.js';
 import { authenticateBearer } from './users/bearer-auth.js';
 import { UserAuthenticator } from './users/user-authenticator.js';
-import { USER_CONNECT_PATH, UserEndpoint } from './users/user-endpoint.js';
+import { UserEndpoint } from './users/user-endpoint.js';
 import { mountWebTerminal } from './web-terminal/mount.js';
 import { hasRecording } from './web-terminal/recordings.js';
 import type { TerminalSettings } from './web-terminal/terminal-session.js';
@@ -63,7 +63,7 @@ export function mountDeveloperAccess(host: DeveloperAccessHost, settings: Develo
   const opener = new DeviceStreamOpener({ registry, presence, sessions, log, metrics: host.metrics, userStreamLimit: settings.userStreamLimit });
   const users = new UserEndpoint({ registry, opener, yamux: settings.yamux, log, sessionLimit: settings.userSessionLimit });
   host.onWebSocket<UserRecord>(
-    USER_CONNECT_PATH,
+    ConnectPath.User,
     (ws, req, user) => users.accept(ws, req, user),
     async (req) => users.admit(await authenticateBearer(authenticator, req)),
   );

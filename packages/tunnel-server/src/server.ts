@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { asError, checkTranscriptSignature, createLogger, defaultYamuxConfig, keyPairSigner, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
+import { asError, checkTranscriptSignature, ConnectPath, createLogger, defaultYamuxConfig, keyPairSigner, MAX_WS_PAYLOAD, type Logger, type TranscriptSigner, type YamuxConfig } from '@tunnel/protocol';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticatedRoute } from './api/authenticated-route.js';
@@ -134,7 +134,7 @@ export class TunnelServer {
     this.certificates = new CertificateReloader(this.http, settings, this.log);
     this.http.on('connection', (socket: Socket) => this.preAuth.accept(socket));
     this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err, code: err.code }, 'TLS handshake failed'));
-    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_WS_PAYLOAD });
     // Devices estimate their clock offset from it (ws sends no Date of its own).
     this.wss.on('headers', (headers) => headers.push(`Date: ${new Date().toUTCString()}`));
     this.http.on('upgrade', (req, socket: Duplex, head: Buffer) => this.guard.run(guarded('upgrade', req, () => socket.destroy()), () => this.onUpgrade(req, socket, head)));
@@ -160,7 +160,7 @@ export class TunnelServer {
         timeoutMs: settings.authTimeoutMs,
       },
     });
-    this.onWebSocket('/v1/device/connect', (ws, req) => void devices.accept(ws, req));
+    this.onWebSocket(ConnectPath.Device, (ws, req) => void devices.accept(ws, req));
     new HeartbeatEndpoint({
       registry: this.registry,
       presence: this.presence,

@@ -17,13 +17,6 @@ import { AuthError, AuthErrorCode } from './auth-errors.js';
 
 export const DEVICE_AUTH_VERSION = 1;
 
-/** WebSocket close codes used when authentication fails (4000-4999 are for applications). */
-export const AuthCloseCode = {
-  Rejected: 4401,
-  RateLimited: 4429,
-  Protocol: 4400,
-} as const;
-
 export interface HelloMessage {
   type: 'hello';
   v: number;

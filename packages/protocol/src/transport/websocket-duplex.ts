@@ -1,6 +1,7 @@
 import { Duplex, type Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { CodedError } from '../errors.js';
+import { CloseCode, isCleanClose, MAX_WS_MESSAGE_BYTES } from '../wire.js';
 import { DataFrameReader } from './websocket-data-reader.js';
 import { binaryFrameHeader } from './websocket-frames.js';
 import { WebSocketErrorCode } from './transport-errors.js';
@@ -13,10 +14,8 @@ export interface WebSocketDuplexOptions {
   highWaterMark?: number;
 }
 
-/** Largest message we send; ws's receivers refuse more than their maxPayload (16 MiB here). */
-const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Largest data frame read off the socket directly; bigger ones go to ws, which enforces its own maxPayload. */
-const MAX_DIRECT_FRAME = MAX_MESSAGE_BYTES;
+const MAX_DIRECT_FRAME = MAX_WS_MESSAGE_BYTES;
 /**
  * Writes up to this size leave as one buffer (header and payload copied together): one plain
  * write costs less than a corked writev of several pieces, and copying a few KiB costs next to nothing.
@@ -72,7 +71,7 @@ export class WebSocketDuplex extends Duplex {
   /** ws documents `url` as absent on server-side sockets: clients must mask what they send. */
   private readonly masked: boolean;
   private closedByPeer = false;
-  private closeCode = 1000;
+  private closeCode: number = CloseCode.Normal;
   private closeReason = '';
   /** ws's Receiver, for the frames the direct reader leaves to it; null: ws reads everything itself. */
   private readonly receiver: WsReceiver | null;
@@ -100,7 +99,7 @@ export class WebSocketDuplex extends Duplex {
     });
     ws.once('close', (code: number, reason: Buffer) => {
       this.closedByPeer = true;
-      if (code === 1000 || code === 1001 || code === 1005) {
+      if (isCleanClose(code)) {
         this.push(null);
         // With allowHalfOpen false the writable side ends too; make sure 'close' follows.
         this.end();
@@ -114,8 +113,8 @@ export class WebSocketDuplex extends Duplex {
   }
 
   /**
-   * Close code and reason sent when the byte stream ends, e.g. 1012 with a reconnect hint when a
-   * server drains. Default 1000 (normal).
+   * Close code and reason sent when the byte stream ends, e.g. CloseCode.Drain with a reconnect hint
+   * when a server drains. Default CloseCode.Normal.
    */
   setCloseReason(code: number, reason: string): void {
     this.closeCode = code;
@@ -202,7 +201,7 @@ export class WebSocketDuplex extends Duplex {
   }
 
   /**
-   * Everything queued leaves as one message per MAX_MESSAGE_BYTES, written straight to the socket
+   * Everything queued leaves as one message per MAX_WS_MESSAGE_BYTES, written straight to the socket
    * behind one frame header each: no concatenation, and the socket (corked) hands TLS one batch.
    * ws's own frames (pong, close) are written whole in between, never inside ours.
    */
@@ -268,18 +267,18 @@ export function zeroMask(mask: Buffer): void {
   mask.fill(0);
 }
 
-/** Cuts queued chunks into messages of at most MAX_MESSAGE_BYTES (without copying). */
+/** Cuts queued chunks into messages of at most MAX_WS_MESSAGE_BYTES (without copying). */
 function* messages(chunks: readonly Buffer[]): Generator<{ bytes: number; pieces: Buffer[] }> {
   let pieces: Buffer[] = [];
   let bytes = 0;
   for (const chunk of chunks) {
     let offset = 0;
     while (offset < chunk.length) {
-      const n = Math.min(chunk.length - offset, MAX_MESSAGE_BYTES - bytes);
+      const n = Math.min(chunk.length - offset, MAX_WS_MESSAGE_BYTES - bytes);
       pieces.push(offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n));
       bytes += n;
       offset += n;
-      if (bytes === MAX_MESSAGE_BYTES) {
+      if (bytes === MAX_WS_MESSAGE_BYTES) {
         yield { bytes, pieces };
         pieces = [];
         bytes = 0;

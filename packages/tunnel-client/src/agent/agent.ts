@@ -3,14 +3,17 @@ import {
   AuthError,
   Backoff,
   CodedError,
+  CloseCode,
   describeClockOffset,
   errorCode,
   formatDuration,
   OpenError,
   OpenResult,
+  ReconnectLoop,
+  parseDrainHint,
   TunnelSession,
-  type BackoffSettings,
   type Logger,
+  type ReconnectSettings,
   type SignatureCheck,
   type TranscriptSigner,
   type YamuxConfig,
@@ -29,9 +32,8 @@ export interface AgentSettings {
   signer: TranscriptSigner;
   verify: SignatureCheck;
   agentVersion: string;
-  backoff: BackoffSettings;
-  /** A session that lasted this long resets the backoff. Default 30 s. */
-  stableAfterMs: number;
+  /** Backoff between attempts; a session that lasted stableAfterMs (default 30 s) resets it. */
+  reconnect: ReconnectSettings;
   /** Time for TCP + TLS + WebSocket upgrade, and again for authentication. Default 15 s. */
   connectTimeoutMs: number;
   /** Time to connect to a target on the device. Default 10 s. */
@@ -65,17 +67,15 @@ interface SessionEnd {
  */
 export class Agent extends EventEmitter<AgentEvents> {
   private readonly policy: TargetPolicy;
-  private readonly backoff: Backoff;
-  private stopped = false;
+  private readonly reconnect: ReconnectLoop;
   private current: { ws: WebSocket; session: TunnelSession | null } | null = null;
-  private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private readonly proxy: ProxyConfig;
 
   constructor(private readonly settings: AgentSettings) {
     super();
     this.policy = new TargetPolicy(settings.config.allowedTargets);
-    this.backoff = new Backoff(settings.backoff);
+    this.reconnect = new ReconnectLoop(settings.reconnect);
     this.proxy = settings.proxy ?? loadProxyConfig();
   }
 
@@ -84,36 +84,31 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
+    this.reconnect.stop();
     const current = this.current;
     if (current?.session) current.session.close();
-    else current?.ws.close(1000);
+    else current?.ws.close(CloseCode.Normal);
     await this.loop;
   }
 
-  private async run(): Promise<void> {
+  private run(): Promise<void> {
     const log = this.settings.log;
-    while (!this.stopped) {
-      let delay: number;
-      const started = Date.now();
-      try {
+    return this.reconnect.run({
+      connect: async () => {
+        const started = Date.now();
         const end = await this.connectOnce();
-        const lasted = Date.now() - started;
-        if (lasted >= this.settings.stableAfterMs) this.backoff.reset();
-        const hint = drainHint(end);
-        delay = hint ?? this.backoff.next();
+        const upForMs = Date.now() - started;
+        const hint = parseDrainHint(end.code, end.reason)?.retryAfterMs;
         this.emit('disconnected', end.error ? `${errorCode(end.error) ?? end.error.name}: ${end.error.message}` : `closed (${end.code})`);
-        log.warn({ closeCode: end.code, reason: end.reason || undefined, err: end.error, lastedMs: lasted, drain: hint !== undefined }, 'disconnected');
-      } catch (err) {
-        delay = this.backoff.next();
-        if (err instanceof AuthError && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
+        log.warn({ closeCode: end.code, reason: end.reason || undefined, err: end.error, lastedMs: upForMs, drain: hint !== undefined }, 'disconnected');
+        return { upForMs, retryAfterMs: hint };
+      },
+      failed: async (err) => {
         await this.reportFailure(err);
-      }
-      if (this.stopped) break;
-      log.info({ retryInMs: delay, attempt: this.backoff.attempts }, `retrying in ${formatDuration(delay)}`);
-      await this.sleep(delay);
-    }
+        return err instanceof AuthError ? err.retryAfterMs : undefined;
+      },
+      retrying: (delay, attempt) => log.info({ retryInMs: delay, attempt }, `retrying in ${formatDuration(delay)}`),
+    });
   }
 
   /** One connection, from dial to close. Resolves when an established session ends. */
@@ -131,8 +126,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     log.info({ endpoint: `${config.vpnEndpoint}:${config.vpnPort}`, route }, 'connecting');
     const { ws } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs, proxy: this.proxy });
     this.current = { ws, session: null };
-    if (this.stopped) {
-      ws.close(1000);
+    if (this.reconnect.isStopped) {
+      ws.close(CloseCode.Normal);
       throw new Error('stopped');
     }
     const ended = new Promise<SessionEnd>((resolve) =>
@@ -198,27 +193,5 @@ export class Agent extends EventEmitter<AgentEvents> {
       stream: socket,
       onFinished: (r) => log.info({ host, port, bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, err: r.error }, 'stream closed'),
     };
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-  }
-}
-
-/** The server's restart hint: close code 1012 with {"retryAfterMs": n}. */
-function drainHint(end: SessionEnd): number | undefined {
-  if (end.code !== 1012) return undefined;
-  try {
-    const hint = JSON.parse(end.reason) as { retryAfterMs?: unknown };
-    return typeof hint.retryAfterMs === 'number' && hint.retryAfterMs >= 0 ? Math.min(hint.retryAfterMs, 10 * 60_000) : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { diagnoseTlsError, errorCode, TrustErrorCode, type ClockOffsetEstimate } from '@tunnel/protocol';
 import type { ProxyConfig } from '../net/proxy-config.js';
-import { trustAnchors } from './connect.js';
+import { trustAnchors } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
 import { readPresentedChain } from './presented-chain.js';
 import { probeServerClock } from './server-clock.js';

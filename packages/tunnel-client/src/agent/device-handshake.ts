@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  AuthCloseCode,
   AuthError,
   AuthErrorCode,
   DEVICE_AUTH_VERSION,
@@ -97,7 +98,7 @@ export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): P
     }
     function fail(err: AuthError): void {
       cleanup();
-      if (ws.readyState === ws.OPEN) ws.close(4400, err.code);
+      if (ws.readyState === ws.OPEN) ws.close(AuthCloseCode.Protocol, err.code);
       reject(err);
     }
 

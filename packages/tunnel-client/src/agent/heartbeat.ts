@@ -1,6 +1,5 @@
 import https from 'node:https';
-import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import {
   asError,
   CodedError,
@@ -15,6 +14,7 @@ import {
 } from '@tunnel/protocol';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
+import { tlsOver } from '../net/tls-over.js';
 import { deviceTrustContext } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
 import { AgentErrorCode } from './agent-errors.js';
@@ -43,7 +43,7 @@ async function callApi(s: HeartbeatSettings, method: 'GET' | 'POST', pathAndQuer
   const port = Number(url.port || 443);
   const { socket } = await dialThroughProxyIfAny(host, port, { ...(s.proxy ? { proxyConfig: s.proxy } : {}), timeoutMs });
   const overTls = (): tls.TLSSocket =>
-    tls.connect({ socket, secureContext: deviceTrustContext(config), servername: net.isIP(host) ? '' : host });
+    tlsOver(socket, host, { secureContext: deviceTrustContext(config) });
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,

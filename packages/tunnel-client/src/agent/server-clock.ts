@@ -1,9 +1,9 @@
 import https from 'node:https';
-import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { CodedError, estimateClockOffset, type ClockOffsetEstimate } from '@tunnel/protocol';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
+import { tlsOver } from '../net/tls-over.js';
 
 export interface ServerClockOptions {
   proxy: ProxyConfig;
@@ -25,7 +25,7 @@ export async function probeServerClock(host: string, port: number, options: Serv
     // Timed from the end of the TLS handshake, so the round trip is one request, not three.
     let sentAt = new Date();
     const overTls = (): tls.TLSSocket => {
-      const secure = tls.connect({ socket, servername: net.isIP(host) ? '' : host, rejectUnauthorized: false });
+      const secure = tlsOver(socket, host, { rejectUnauthorized: false });
       secure.once('secureConnect', () => (sentAt = new Date()));
       return secure;
     };

@@ -1,22 +1,14 @@
-import { existsSync } from 'node:fs';
-import { checkTranscriptSignature, CodedError, collect, createLogger, deviceSigner, parseDurationArg } from '@tunnel/protocol';
-import { Option, type Command } from 'commander';
+import { checkTranscriptSignature, createLogger, deviceSigner } from '@tunnel/protocol';
+import type { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { HeartbeatLoop } from '../agent/heartbeat.js';
-import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
-import { readConfigEnv, readConfigFile, resolveDeviceConfig, type RawConfig } from '../agent/device-config.js';
+import { loadProxyConfig } from '../net/proxy-config.js';
+import { loadAgentConfig, type AgentConfigFlags } from '../agent/agent-config.js';
+import { agentOptions } from './agent-settings.js';
 import { VERSION } from '../version.js';
 import { ConfigErrorCode } from '../agent/agent-errors.js';
 
-export const DEFAULT_CONFIG_FILE = '/mnt/boot/config.json';
-
-interface AgentFlags {
-  config?: string;
-  uuid?: string;
-  vpnEndpoint?: string;
-  vpnPort?: string;
-  apiEndpoint?: string;
-  allowTarget?: string[];
+interface AgentFlags extends AgentConfigFlags {
   proxy?: string;
   backoffBase: number;
   backoffCap: number;
@@ -28,42 +20,14 @@ interface AgentFlags {
   heartbeatInterval: number;
 }
 
-/** File, then TUNNEL_* environment, then flags: each layer overrides the one before. */
-export function loadAgentConfig(flags: { config?: string; uuid?: string; vpnEndpoint?: string; vpnPort?: string; apiEndpoint?: string; allowTarget?: string[] }): ReturnType<typeof resolveDeviceConfig> {
-  const file = flags.config ?? process.env['TUNNEL_CONFIG'] ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  const fromFlags: RawConfig = {};
-  if (flags.uuid) fromFlags.uuid = flags.uuid;
-  if (flags.vpnEndpoint) fromFlags.vpnEndpoint = flags.vpnEndpoint;
-  if (flags.vpnPort) fromFlags.vpnPort = flags.vpnPort;
-  if (flags.apiEndpoint) fromFlags.apiEndpoint = flags.apiEndpoint;
-  if (flags.allowTarget) fromFlags.allowedTargets = flags.allowTarget.join(';');
-  if (!file && !fromFlags.uuid && !process.env['TUNNEL_UUID']) {
-    throw new CodedError(ConfigErrorCode.Missing, `no device configuration: pass --config FILE (the config.json printed by \`tunnel-server device add\`), or provide ${DEFAULT_CONFIG_FILE}`);
-  }
-  return resolveDeviceConfig(file ? readConfigFile(file) : {}, readConfigEnv(process.env), fromFlags);
-}
-
 export function registerAgentCommand(program: Command): void {
-  program
+  const command = program
     .command('agent')
-    .description('Run the device agent: keep a tunnel to the server and serve streams to ports on this device.')
-    .option('--config <file>', `device config.json (default $TUNNEL_CONFIG or ${DEFAULT_CONFIG_FILE})`)
-    .option('--uuid <uuid>', 'override the device uuid')
-    .option('--vpn-endpoint <host>', 'override the server host (vpnEndpoint)')
-    .option('--vpn-port <port>', 'override the server port (vpnPort, 443 when absent)')
-    .option('--api-endpoint <url>', 'override the HTTPS API base URL (apiEndpoint)')
-    .option('--allow-target <host:ports>', 'also serve this target, e.g. 192.168.1.0/24:22,80 (repeatable; adds to allowedTargets)', collect)
-    .option('--proxy <url>', PROXY_OPTION_HELP)
-    .addOption(new Option('--backoff-base <duration>', 'first reconnect delay bound').default(1000, '1s').argParser(parseDurationArg))
-    .addOption(new Option('--backoff-cap <duration>', 'largest reconnect delay bound').default(60_000, '60s').argParser(parseDurationArg))
-    .addOption(new Option('--stable-after <duration>', 'a session this long resets the backoff').default(30_000, '30s').argParser(parseDurationArg))
-    .addOption(new Option('--keepalive-interval <duration>', 'ping the server this often').default(15_000, '15s').argParser(parseDurationArg))
-    .addOption(new Option('--keepalive-timeout <duration>', 'a ping unanswered this long drops the link').default(30_000, '30s').argParser(parseDurationArg))
-    .addOption(new Option('--connect-timeout <duration>', 'time for connect + TLS + upgrade, and for authentication').default(15_000, '15s').argParser(parseDurationArg))
-    .addOption(new Option('--heartbeat-interval <duration>', 'send a heartbeat (HTTPS, apart from the tunnel) this often').default(60_000, '60s').argParser(parseDurationArg))
-    .option('--no-heartbeat', 'send no heartbeats (another device process sends them)')
+    .description('Run the device agent: keep a tunnel to the server and serve streams to ports on this device.');
+  for (const option of agentOptions()) command.addOption(option);
+  command
     .action(async (flags: AgentFlags) => {
-      const config = loadAgentConfig(flags);
+      const config = loadAgentConfig(flags, process.env);
       const proxy = loadProxyConfig({ proxy: flags.proxy });
       const log = createLogger({ name: 'tunnel-agent' }).child({ uuid: config.uuid });
       const signer = deviceSigner(config.deviceApiKey);
@@ -72,8 +36,7 @@ export function registerAgentCommand(program: Command): void {
         signer,
         verify: checkTranscriptSignature,
         agentVersion: VERSION,
-        backoff: { baseMs: flags.backoffBase, capMs: flags.backoffCap },
-        stableAfterMs: flags.stableAfter,
+        reconnect: { backoff: { baseMs: flags.backoffBase, capMs: flags.backoffCap }, stableAfterMs: flags.stableAfter },
         connectTimeoutMs: flags.connectTimeout,
         dialTimeoutMs: 10_000,
         yamux: { keepAliveInterval: flags.keepaliveInterval, keepAliveTimeout: flags.keepaliveTimeout },

@@ -1,7 +1,6 @@
 import { createLogger, type Logger } from '@tunnel/protocol';
 import type { Command } from 'commander';
 import { loggedInConnection, type ConnectionFlags, type ServerConnection } from '../developer/connection-settings.js';
-import { proxiedCreateConnection } from '../net/proxied-create-connection.js';
 import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
 
 /** --server, --token, --ca: on every command that talks to the server; each beats env and login. */
@@ -19,7 +18,7 @@ export function serverConnection(flags: ConnectionFlags): ServerConnection {
 }
 
 export function viaProxy(connection: ServerConnection, flags: ConnectionFlags): ServerConnection {
-  return { ...connection, createConnection: proxiedCreateConnection(loadProxyConfig({ proxy: flags.proxy })) };
+  return { ...connection, proxy: loadProxyConfig({ proxy: flags.proxy }) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { runDiagnosis } from '../diagnose/run-diagnosis.js';
 import { formatCheckLine, formatSummary } from '../diagnose/report.js';
 import { PROXY_OPTION_HELP } from '../net/proxy-config.js';
-import { DEFAULT_CONFIG_FILE } from './agent.js';
+import { DEFAULT_CONFIG_FILE } from '../agent/agent-config.js';
 
 interface DiagnoseFlags {
   config?: string;

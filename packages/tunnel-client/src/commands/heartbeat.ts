@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { sendHeartbeat } from '../agent/heartbeat.js';
 import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
 import { VERSION } from '../version.js';
-import { loadAgentConfig } from './agent.js';
+import { loadAgentConfig } from '../agent/agent-config.js';
 
 export function registerHeartbeatCommand(program: Command): void {
   program
@@ -16,7 +16,7 @@ export function registerHeartbeatCommand(program: Command): void {
     .addOption(new Option('--timeout <duration>', 'give up after this long').default(15_000, '15s').argParser(parseDurationArg))
     .option('--proxy <url>', PROXY_OPTION_HELP)
     .action(async (flags: { config?: string; heartbeatInterval: number; timeout: number; proxy?: string }) => {
-      const config = loadAgentConfig(flags);
+      const config = loadAgentConfig(flags, process.env);
       const proxy = loadProxyConfig({ proxy: flags.proxy });
       const log = createLogger({ name: 'tunnel-heartbeat' }).child({ uuid: config.uuid });
       const ack = await sendHeartbeat({

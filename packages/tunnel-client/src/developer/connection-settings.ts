@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { Duplex } from 'node:stream';
-import type tls from 'node:tls';
 import { CodedError } from '@tunnel/protocol';
+import type { ProxyConfig } from '../net/proxy-config.js';
 import { credentialsFile, readCredentials, type StoredCredentials } from './credentials.js';
 import { ConnectionErrorCode } from './developer-errors.js';
-
-/**
- * How a TCP/TLS connection to the server is made, in the callback form node:http and ws accept
- * as `createConnection`. Absent: a direct connection. This is the seam where HTTP/SOCKS proxy
- * support (dialThroughProxyIfAny) plugs in: it may call `oncreate` later, after the proxy said yes.
- */
-export type CreateConnection = (options: tls.ConnectionOptions, oncreate: (err: Error | null, socket?: Duplex) => void) => Duplex | undefined;
 
 /** Where the developer commands connect and how they prove who they are. */
 export interface ServerConnection {
@@ -19,8 +11,8 @@ export interface ServerConnection {
   token: string;
   /** Extra CA certificates (PEM) to trust besides the system roots. */
   ca: string[];
-  /** Used by every request and WebSocket to the server; see CreateConnection. */
-  createConnection?: CreateConnection;
+  /** The proxy every request and WebSocket to the server leaves through (NO_PROXY applied); direct when absent. */
+  proxy?: ProxyConfig;
 }
 
 export interface ConnectionFlags {

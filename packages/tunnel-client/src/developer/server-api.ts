@@ -1,6 +1,7 @@
 import https from 'node:https';
-import { rootCertificates } from 'node:tls';
+import tls, { rootCertificates } from 'node:tls';
 import { CodedError } from '@tunnel/protocol';
+import { proxiedCreateConnection } from '../net/proxied-create-connection.js';
 import type { ServerConnection } from './connection-settings.js';
 import { explainServerError } from './server-errors.js';
 import { DeveloperErrorCode, httpStatusErrorCode } from './developer-errors.js';
@@ -22,6 +23,10 @@ export function serverTrust(connection: ServerConnection): string[] {
   return [...rootCertificates, ...connection.ca];
 }
 
+export function serverTrustContext(connection: ServerConnection): tls.SecureContext {
+  return tls.createSecureContext({ ca: serverTrust(connection), minVersion: 'TLSv1.2' });
+}
+
 /** GET a JSON document from the server's API with the token; non-2xx answers throw ApiError. */
 export function getJson<T>(connection: ServerConnection, path: string, timeoutMs = 15_000): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -32,7 +37,7 @@ export function getJson<T>(connection: ServerConnection, path: string, timeoutMs
       minVersion: 'TLSv1.2',
       headers: { authorization: `Bearer ${connection.token}`, accept: 'application/json' },
       timeout: timeoutMs,
-      ...(connection.createConnection ? { createConnection: connection.createConnection as https.RequestOptions['createConnection'] } : {}),
+      ...(connection.proxy ? { createConnection: proxiedCreateConnection(connection.proxy, timeoutMs) as https.RequestOptions['createConnection'] } : {}),
     });
     req.once('timeout', () => req.destroy(new CodedError(DeveloperErrorCode.ServerTimeout, `the tunnel server at ${connection.server.origin} did not answer within ${timeoutMs} ms`)));
     req.once('error', (err) => reject(explainServerError(err, connection.server)));

@@ -1,58 +1,36 @@
-import type { IncomingMessage } from 'node:http';
-import { zeroMask } from '@tunnel/protocol';
-import WebSocket, { type ClientOptions } from 'ws';
+import type WebSocket from 'ws';
+import { ConnectPath } from '@tunnel/protocol';
+import { DIRECT } from '../net/proxy-config.js';
+import { dialWebSocket, type DialOptions } from '../net/websocket-dial.js';
 import type { ServerConnection } from './connection-settings.js';
-import { apiError, serverTrust } from './server-api.js';
+import { apiError, serverTrustContext } from './server-api.js';
 import { explainServerError } from './server-errors.js';
-
-export const USER_CONNECT_PATH = '/v1/user/connect';
-
-export interface DialOptions {
-  timeoutMs: number;
-}
 
 /**
  * Opens the CLI's WebSocket to the server, authenticated with the token before the upgrade.
  * A refusal (401 bad token, 429) rejects with the server's own code and message.
  */
-export function dialServer(connection: ServerConnection, options: DialOptions): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(USER_CONNECT_PATH, connection.server);
-    url.protocol = 'wss:';
-    const ws = new WebSocket(url, {
+export async function dialServer(connection: ServerConnection, options: Pick<DialOptions, 'timeoutMs'>): Promise<WebSocket> {
+  const url = new URL(ConnectPath.User, connection.server);
+  url.protocol = 'wss:';
+  const { ws } = await dialWebSocket(
+    {
+      url,
+      trust: serverTrustContext(connection),
       headers: { authorization: `Bearer ${connection.token}` },
-      ca: serverTrust(connection),
-      minVersion: 'TLSv1.2',
-      perMessageDeflate: false,
-      handshakeTimeout: options.timeoutMs,
-      maxPayload: 16 * 1024 * 1024,
-      generateMask: zeroMask,
-      // ws hands this to node:http, which also takes the callback form; ws's type only knows the sync one.
-      ...(connection.createConnection ? { createConnection: connection.createConnection as unknown as ClientOptions['createConnection'] } : {}),
-    });
-    ws.once('unexpected-response', (_req, res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.once('end', () => {
-        ws.terminate();
-        let body: unknown = {};
-        try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch {
-          // Not our server's JSON; the status alone has to do.
-        }
-        reject(apiError(res.statusCode ?? 0, body));
-      });
-    });
-    ws.once('open', () => {
-      ws.removeAllListeners('error');
-      // From here errors close the session, which reports them; they must not crash the CLI.
-      ws.on('error', () => undefined);
-      resolve(ws);
-    });
-    ws.once('error', (err) => {
-      ws.on('error', () => undefined);
-      reject(explainServerError(err, connection.server));
-    });
-  });
+      refused: (status, _statusText, body) => apiError(status, parseJsonOrEmpty(body)),
+      failed: (err) => explainServerError(err, connection.server),
+    },
+    { timeoutMs: options.timeoutMs, proxy: connection.proxy ?? DIRECT },
+  );
+  return ws;
+}
+
+function parseJsonOrEmpty(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    // Not our server's JSON; the status alone has to do.
+    return {};
+  }
 }

@@ -1,16 +1,16 @@
 import { EventEmitter } from 'node:events';
 import {
-  AuthErrorCode,
-  Backoff,
   CodedError,
   errorCode,
   OpenError,
   OpenResult,
+  ReconnectLoop,
   TunnelSession,
   WebSocketDuplex,
   type BackoffSettings,
   type Logger,
   type OpenRequest,
+  type SessionEnded,
   type YamuxConfig,
   type YamuxStream,
 } from '@tunnel/protocol';
@@ -57,20 +57,43 @@ const PERMANENT = new Set<string>([AuthErrorCode.BadToken, AuthErrorCode.Missing
 export class UserSession extends EventEmitter<UserSessionEvents> {
   private session: TunnelSession | null = null;
   private lastError: CodedError | null = null;
-  private readonly backoff: Backoff;
+  private readonly reconnect: ReconnectLoop;
   private readonly waiters = new Set<() => void>();
-  private reconnecting = false;
   private stopped = false;
-  private wake: (() => void) | null = null;
 
   constructor(private readonly options: UserSessionOptions) {
     super();
-    this.backoff = new Backoff(options.backoff ?? { baseMs: 500, capMs: 10_000 });
+    // Every session that comes up resets the backoff: a developer waits on it, and the server
+    // bounds a storm of CLIs with its own auth limits.
+    this.reconnect = new ReconnectLoop({ backoff: options.backoff ?? { baseMs: 500, capMs: 10_000 }, stableAfterMs: 0 });
   }
 
-  /** The first connection; rejects with the precise reason (bad token, unreachable, untrusted). */
+  /**
+   * The first connection; rejects with the precise reason (bad token, unreachable, untrusted).
+   * Once it is up, lost sessions are replaced in the background until close().
+   */
   async start(): Promise<void> {
-    await this.connect(false);
+    let first: { ended: Promise<SessionEnded> } | null = await this.connect(false);
+    void this.reconnect.run({
+      connect: async () => {
+        const up = first ?? (await this.connect(true));
+        first = null;
+        return up.ended;
+      },
+      failed: (err) => {
+        this.lastError = err instanceof CodedError ? err : new CodedError(errorCode(err) ?? 'ERR_CONNECT', (err as Error).message);
+        return undefined;
+      },
+      retrying: (delay, attempt, failure) => {
+        const last = this.lastError;
+        if (failure !== undefined && last) {
+          this.options.log.info({ code: last.code, err: last.message, retryInMs: delay }, 'reconnect failed');
+          this.emit('retry', `${last.message} [${last.code}]`, delay);
+          this.notify();
+        }
+        this.options.log.info({ retryInMs: delay, attempt }, 'reconnecting to the server');
+      },
+    });
   }
 
   /** Opens a stream to a device target; rejects with OpenError or a coded connection error. */
@@ -88,7 +111,7 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
 
   close(): void {
     this.stopped = true;
-    this.wake?.();
+    this.reconnect.stop();
     this.session?.close();
     this.session = null;
     this.notify();
@@ -143,7 +166,8 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
     for (const w of [...this.waiters]) w();
   }
 
-  private async connect(reconnected: boolean): Promise<void> {
+  /** One session, up; `ended` settles when it closes or the server starts draining. */
+  private async connect(reconnected: boolean): Promise<{ ended: Promise<SessionEnded> }> {
     const { connection, log } = this.options;
     const ws = await dialServer(connection, { timeoutMs: this.options.connectTimeoutMs ?? 15_000 });
     const session = new TunnelSession(new WebSocketDuplex(ws), {
@@ -157,62 +181,29 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
       throw new OpenError(OpenResult.AccessDenied, 'the CLI does not accept streams');
     });
     if (this.stopped) {
+      // close() came while dialling: nothing to keep up, and the loop ends on its stopped check.
       session.close();
-      return;
+      return { ended: Promise.resolve({ upForMs: 0 }) };
     }
+    const upAt = Date.now();
     this.session = session;
     this.lastError = null;
-    this.backoff.reset();
-    session.once('close', (err) => this.lost(session, err ? `${err.code}: ${err.message}` : 'closed by the server'));
-    // A draining server takes no new streams: move to a fresh session now, old streams finish on this one.
-    session.once('goaway', () => this.lost(session, 'the server is restarting'));
+    const ended = new Promise<SessionEnded>((resolve) => {
+      const lost = (reason: string): void => {
+        resolve({ upForMs: Date.now() - upAt });
+        if (this.session !== session || this.stopped) return;
+        this.session = null;
+        log.warn({ reason }, 'lost the session to the server');
+        this.emit('down', reason);
+        this.notify();
+      };
+      session.once('close', (err) => lost(err ? `${err.code}: ${err.message}` : 'closed by the server'));
+      // A draining server takes no new streams: move to a fresh session now, old streams finish on this one.
+      session.once('goaway', () => lost('the server is restarting'));
+    });
     log.info({ server: connection.server.origin, reconnected }, 'connected to the server');
     this.emit('up', reconnected);
     this.notify();
-  }
-
-  private lost(session: TunnelSession, reason: string): void {
-    if (this.session !== session || this.stopped) return;
-    this.session = null;
-    this.options.log.warn({ reason }, 'lost the session to the server');
-    this.emit('down', reason);
-    this.notify();
-    void this.reconnect();
-  }
-
-  private async reconnect(): Promise<void> {
-    if (this.reconnecting) return;
-    this.reconnecting = true;
-    try {
-      let delay = this.backoff.next();
-      while (!this.stopped && !this.usable()) {
-        this.options.log.info({ retryInMs: delay, attempt: this.backoff.attempts }, 'reconnecting to the server');
-        await this.sleep(delay);
-        if (this.stopped) return;
-        try {
-          await this.connect(true);
-        } catch (err) {
-          this.lastError = err instanceof CodedError ? err : new CodedError(errorCode(err) ?? NetErrorCode.Connect, (err as Error).message);
-          delay = this.backoff.next();
-          this.options.log.info({ code: this.lastError.code, err: this.lastError, retryInMs: delay }, 'reconnect failed');
-          this.emit('retry', `${this.lastError.message} [${this.lastError.code}]`, delay);
-          this.notify();
-        }
-      }
-    } finally {
-      this.reconnecting = false;
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const wake = (): void => done();
-      this.wake = wake;
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
+    return { ended };
   }
 }

@@ -41,6 +41,9 @@ function firstSet(env: Readonly<Record<string, string | undefined>>, names: read
   return undefined;
 }
 
+/** No proxy: every connection leaves direct. */
+export const DIRECT: ProxyConfig = Object.freeze({ proxy: undefined, source: undefined, noProxy: new NoProxyList(undefined) });
+
 /** Reads --proxy and the environment; throws ERR_PROXY_URL_INVALID naming the setting at fault. */
 export function loadProxyConfig(settings: ProxySettings = {}): ProxyConfig {
   const env = settings.env ?? process.env;

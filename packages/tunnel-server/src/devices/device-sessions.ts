@@ -1,4 +1,4 @@
-import type { Logger, TunnelSession, WebSocketDuplex } from '@tunnel/protocol';
+import { CloseCode, encodeDrainHint, type Logger, type TunnelSession, type WebSocketDuplex } from '@tunnel/protocol';
 import type { Presence } from '../presence/presence.js';
 
 export interface LiveDevice {
@@ -8,13 +8,6 @@ export interface LiveDevice {
   transport: WebSocketDuplex;
   remoteAddress: string;
   connectedAt: number;
-}
-
-/** WebSocket close code telling a device the server is restarting; the reason carries when to return. */
-export const DRAIN_CLOSE_CODE = 1012;
-
-export interface DrainHint {
-  retryAfterMs: number;
 }
 
 /**
@@ -71,7 +64,7 @@ export class DeviceSessions {
     const device = this.live.get(uuid);
     if (!device) return;
     this.log.warn({ uuid, sessionId: device.sessionId, reason: why }, 'closing device session');
-    device.transport.setCloseReason(4403, why.slice(0, 120));
+    device.transport.setCloseReason(CloseCode.DeviceRemoved, why.slice(0, 120));
     device.session.close();
   }
 
@@ -85,8 +78,7 @@ export class DeviceSessions {
     for (const d of devices) d.session.goAway();
     await Promise.all(
       devices.map(async (d) => {
-        const hint: DrainHint = { retryAfterMs: Math.round(random() * spreadMs) };
-        d.transport.setCloseReason(DRAIN_CLOSE_CODE, JSON.stringify(hint));
+        d.transport.setCloseReason(CloseCode.Drain, encodeDrainHint({ retryAfterMs: random() * spreadMs }));
         const closed = new Promise<void>((resolve) => {
           if (d.transport.destroyed) resolve();
           else d.transport.once('close', () => resolve());

@@ -8,8 +8,6 @@ import { HttpError } from '../http/http-error.js';
 import { bearerToken } from './token-headers.js';
 import { UserSessionErrorCode } from './user-errors.js';
 
-export const USER_CONNECT_PATH = '/v1/user/connect';
-
 export interface UserEndpointDeps {
   registry: Registry;
   opener: DeviceStreamOpener;

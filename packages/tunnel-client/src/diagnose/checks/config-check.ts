@@ -1,5 +1,5 @@
 import { summarizeCertificate } from '@tunnel/protocol';
-import { loadAgentConfig } from '../../commands/agent.js';
+import { loadAgentConfig } from '../../agent/agent-config.js';
 import { loadProxyConfig, proxyRoute } from '../../net/proxy-config.js';
 import type { Check } from '../check.js';
 import { outcomeOf } from '../remedies.js';
@@ -15,7 +15,7 @@ export const configCheck: Check = {
   async run(state) {
     try {
       const configFile = state.options.configFile;
-      state.config = loadAgentConfig(configFile !== undefined ? { config: configFile } : {});
+      state.config = loadAgentConfig(configFile !== undefined ? { config: configFile } : {}, state.options.env);
       state.proxy = loadProxyConfig({ proxy: state.options.proxy, env: state.options.env });
     } catch (err) {
       return outcomeOf(err);

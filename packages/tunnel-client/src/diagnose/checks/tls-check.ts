@@ -1,5 +1,5 @@
 import { toX509List, TrustError, TrustErrorCode, verifyServerChain, type CertificateSummary } from '@tunnel/protocol';
-import { trustAnchors } from '../../agent/connect.js';
+import { trustAnchors } from '../../agent/trust-context.js';
 import type { DeviceConfig } from '../../agent/device-config.js';
 import { readPresentedChain } from '../../agent/presented-chain.js';
 import { after, given, type Check } from '../check.js';

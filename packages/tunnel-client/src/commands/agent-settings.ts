@@ -1,0 +1,61 @@
+import { collect, parseDurationArg, type SettingRow } from '@tunnel/protocol';
+import { Option } from 'commander';
+import { DEFAULT_CONFIG_FILE } from '../agent/agent-config.js';
+import { agentKeys } from '../agent/device-config.js';
+import { PROXY_OPTION_HELP } from '../net/proxy-config.js';
+
+/**
+ * One setting of `tunnel-client agent`. config.json keys, their TUNNEL_* variables (agentKeys)
+ * and the flags are one table: --help and the docs table (docs/configuration.md) come from it.
+ */
+export interface AgentSetting extends SettingRow {
+  /** Parses the flag's argument; the text as given when absent. */
+  parse?(value: string, previous: unknown): unknown;
+  /** The parsed default of the flag, when it has one (`default` is how people read it). */
+  defaultValue?: unknown;
+}
+
+function duration(flag: string, help: string, defaultValue: number, defaultText: string): AgentSetting {
+  return { flag, help, default: defaultText, defaultValue, parse: parseDurationArg };
+}
+
+export const AGENT_SETTINGS: readonly AgentSetting[] = [
+  { flag: '--config <file>', env: 'TUNNEL_CONFIG', default: DEFAULT_CONFIG_FILE, help: `device config.json (default $TUNNEL_CONFIG or ${DEFAULT_CONFIG_FILE})` },
+  { key: 'uuid', env: agentKeys.uuid, flag: '--uuid <uuid>', default: 'required', help: 'override the device uuid' },
+  { key: 'deviceApiKey', env: agentKeys.deviceApiKey, default: 'required', help: 'the device key; the server keeps only a public key derived from it' },
+  { key: 'vpnEndpoint', env: agentKeys.vpnEndpoint, flag: '--vpn-endpoint <host>', default: 'required', help: 'override the server host (vpnEndpoint)' },
+  { key: 'vpnPort', env: agentKeys.vpnPort, flag: '--vpn-port <port>', default: '443', help: 'override the server port (vpnPort, 443 when absent)' },
+  { key: 'apiEndpoint', env: agentKeys.apiEndpoint, flag: '--api-endpoint <url>', default: 'https://vpnEndpoint:vpnPort', help: 'override the HTTPS API base URL (apiEndpoint)' },
+  { key: 'serverCA', env: agentKeys.serverCA, default: 'the system roots only', help: "base64 PEM of the server's CA, trusted besides the system roots" },
+  { key: 'serverIdentityKey', env: agentKeys.serverIdentityKey, default: 'required', help: "the server's Ed25519 identity key, pinned by the device" },
+  { key: 'balenaRootCA', env: agentKeys.balenaRootCA, default: 'none', help: 'base64 PEM of a TLS-inspecting network\'s root CA' },
+  {
+    key: 'allowedTargets',
+    env: agentKeys.allowedTargets,
+    flag: '--allow-target <host:ports>',
+    default: "the device's own loopback",
+    help: 'also serve this target, e.g. 192.168.1.0/24:22,80 (repeatable; adds to allowedTargets)',
+    parse: (value, previous) => collect(value, previous as string[] | undefined),
+  },
+  { flag: '--proxy <url>', env: 'HTTPS_PROXY, ALL_PROXY, NO_PROXY', default: 'direct', help: PROXY_OPTION_HELP },
+  duration('--backoff-base <duration>', 'first reconnect delay bound', 1000, '1s'),
+  duration('--backoff-cap <duration>', 'largest reconnect delay bound', 60_000, '60s'),
+  duration('--stable-after <duration>', 'a session this long resets the backoff', 30_000, '30s'),
+  duration('--keepalive-interval <duration>', 'ping the server this often', 15_000, '15s'),
+  duration('--keepalive-timeout <duration>', 'a ping unanswered this long drops the link', 30_000, '30s'),
+  duration('--connect-timeout <duration>', 'time for connect + TLS + upgrade, and for authentication', 15_000, '15s'),
+  duration('--heartbeat-interval <duration>', 'send a heartbeat (HTTPS, apart from the tunnel) this often', 60_000, '60s'),
+  { flag: '--no-heartbeat', default: 'heartbeats on', help: 'send no heartbeats (another device process sends them)' },
+];
+
+/** Name of the docs/configuration.md block that holds the table. */
+export const AGENT_SETTINGS_BLOCK = 'tunnel-client-agent-settings';
+
+/** The commander options of `agent`, in table order. */
+export function agentOptions(): Option[] {
+  return AGENT_SETTINGS.filter((s) => s.flag !== undefined).map((s) => {
+    const option = new Option(s.flag as string, s.help);
+    if (s.defaultValue !== undefined) option.default(s.defaultValue, s.default);
+    return s.parse ? option.argParser(s.parse) : option;
+  });
+}
