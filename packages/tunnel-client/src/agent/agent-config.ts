@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { CodedError } from '@tunnel/protocol';
+import { ConfigErrorCode } from './agent-errors.js';
 import { readConfigEnv, readConfigFile, resolveDeviceConfig, type DeviceConfig, type RawConfig } from './device-config.js';
 
 /** Where a balena device keeps its config.json; used when neither --config nor TUNNEL_CONFIG names one. */
@@ -28,7 +29,7 @@ export function loadAgentConfig(flags: AgentConfigFlags, env: Readonly<Record<st
   if (flags.apiEndpoint) fromFlags.apiEndpoint = flags.apiEndpoint;
   if (flags.allowTarget) fromFlags.allowedTargets = flags.allowTarget.join(';');
   if (!file && !fromFlags.uuid && !env['TUNNEL_UUID']) {
-    throw new CodedError('ERR_CONFIG_MISSING', `no device configuration: pass --config FILE (the config.json printed by \`tunnel-server device add\`), or provide ${DEFAULT_CONFIG_FILE}`);
+    throw new CodedError(ConfigErrorCode.Missing, `no device configuration: pass --config FILE (the config.json printed by \`tunnel-server device add\`), or provide ${DEFAULT_CONFIG_FILE}`);
   }
   return resolveDeviceConfig(file ? readConfigFile(file) : {}, readConfigEnv(env), fromFlags);
 }

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
   AuthError,
-  Backoff,
   CodedError,
   CloseCode,
   describeClockOffset,

@@ -6,7 +6,6 @@ import { loadProxyConfig } from '../net/proxy-config.js';
 import { loadAgentConfig, type AgentConfigFlags } from '../agent/agent-config.js';
 import { agentOptions } from './agent-settings.js';
 import { VERSION } from '../version.js';
-import { ConfigErrorCode } from '../agent/agent-errors.js';
 
 interface AgentFlags extends AgentConfigFlags {
   proxy?: string;

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import {
+  AuthErrorCode,
   CodedError,
   errorCode,
   OpenError,
@@ -81,13 +82,13 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
         return up.ended;
       },
       failed: (err) => {
-        this.lastError = err instanceof CodedError ? err : new CodedError(errorCode(err) ?? 'ERR_CONNECT', (err as Error).message);
+        this.lastError = err instanceof CodedError ? err : new CodedError(errorCode(err) ?? NetErrorCode.Connect, (err as Error).message);
         return undefined;
       },
       retrying: (delay, attempt, failure) => {
         const last = this.lastError;
         if (failure !== undefined && last) {
-          this.options.log.info({ code: last.code, err: last.message, retryInMs: delay }, 'reconnect failed');
+          this.options.log.info({ code: last.code, err: last, retryInMs: delay }, 'reconnect failed');
           this.emit('retry', `${last.message} [${last.code}]`, delay);
           this.notify();
         }

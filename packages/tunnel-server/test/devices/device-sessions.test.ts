@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DeviceSessions, DRAIN_CLOSE_CODE } from '../../src/devices/device-sessions.js';
+import { CloseCode } from '@tunnel/protocol';
+import { DeviceSessions } from '../../src/devices/device-sessions.js';
 import { SqlitePresence } from '../../src/presence/sqlite-presence.js';
 import { capturedLogger, connectDevice, echoServer, roundTrip } from './live-device.js';
 
@@ -66,7 +67,7 @@ describe('device sessions (real WebSocket, yamux and presence file, in process)'
     stream.end();
     await drained;
     const closed = await device.closed;
-    expect(closed.code).to.equal(DRAIN_CLOSE_CODE);
+    expect(closed.code).to.equal(CloseCode.Drain);
     expect(JSON.parse(closed.reason)).to.deep.equal({ retryAfterMs: 2500 });
   });
 
