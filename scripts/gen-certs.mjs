@@ -3,7 +3,7 @@
 // without --cert does the same in its data directory by itself.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureDevPki } from '@tunnel/protocol';
+import { ensureDevPki } from '@tunnel/protocol/dev-pki';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const hostnames = process.argv.slice(2);

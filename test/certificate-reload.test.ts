@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { createServerCertificate, ensureDevPki } from '@tunnel/protocol';
+import { createServerCertificate, ensureDevPki } from '@tunnel/protocol/dev-pki';
 import { addDevice, FAST_AGENT_ARGS, startAgent, startServer } from './support/fixtures.js';
 import { cleanup, tempDir } from './support/processes.js';
 

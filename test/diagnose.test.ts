@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { DEV_PKI_FILES } from '@tunnel/protocol';
+import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
 import { fakeClockEnv } from './support/faketime.js';
 import { addDevice, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { balenaRootCA, configVariant, PROXY_ONLY_NAME, runDiagnose, writeExpiredServerCertificate, type DiagnoseRun } from './support/hostile-fixtures.js';

@@ -2,7 +2,8 @@ import { hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { DEV_PKI_FILES, DEVICE_KEY_SALT } from '@tunnel/protocol';
+import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
+import { DEVICE_KEY_SALT } from '@tunnel/protocol/trust';
 import { AdjustableClock, fakeClockEnv } from './support/faketime.js';
 import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import {

@@ -1,6 +1,8 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { checkTranscriptSignature, createLogger, deviceSigner, errorCode, type Logger } from '@tunnel/protocol';
+import { checkTranscriptSignature, deviceSigner } from '@tunnel/protocol/auth';
+import { errorCode } from '@tunnel/protocol/errors';
+import { createLogger, type Logger } from '@tunnel/protocol/log';
 import { Agent, DIRECT, readConfigFile, resolveConnection, resolveDeviceConfig, UserSession, type AgentSettings } from 'tunnel-client';
 import { addUser, deviceReady, useWorld } from './support/developer.js';
 import { addDevice, eventually, startServer, type ServerHandle } from './support/fixtures.js';

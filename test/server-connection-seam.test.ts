@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { silentLogger } from '@tunnel/protocol';
+import { silentLogger } from '@tunnel/protocol/log';
 import { loadProxyConfig, lookupDevice, resolveConnection, UserSession } from 'tunnel-client';
 import { useWorld } from './support/developer.js';
 import { countingReplier, sendAndReadAll, tcpServer } from './support/network.js';

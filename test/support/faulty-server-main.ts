@@ -4,7 +4,8 @@
  * the CONNECT handler throws, at once or later in a timer it started, depending on the target.
  * Usage: node faulty-server-main.js <dataDir>
  */
-import { createLogger, YamuxStream } from '@tunnel/protocol';
+import { createLogger } from '@tunnel/protocol/log';
+import { YamuxStream } from '@tunnel/protocol/yamux';
 import { TunnelServer } from 'tunnel-server';
 
 YamuxStream.prototype.reset = function injectedReset(): void {

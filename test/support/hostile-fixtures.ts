@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createServerCertificate, DEV_PKI_FILES, ensureDevPki, isoSeconds } from '@tunnel/protocol';
+import { createServerCertificate, DEV_PKI_FILES, ensureDevPki } from '@tunnel/protocol/dev-pki';
+import { isoSeconds } from '@tunnel/protocol/trust';
 import type { DeviceHandle } from './fixtures.js';
 import { NO_PROXY_ENV } from './network.js';
 import { CLIENT_CLI, run, tempDir } from './processes.js';

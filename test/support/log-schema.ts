@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { LOG_FIELDS, PINO_FIELDS } from '@tunnel/protocol';
+import { LOG_FIELDS, PINO_FIELDS } from '@tunnel/protocol/log';
 import type { LogLine } from './processes.js';
 
 const KNOWN = new Set<string>([...LOG_FIELDS, ...PINO_FIELDS]);

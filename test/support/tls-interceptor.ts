@@ -1,6 +1,6 @@
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { createDevCa, createServerCertificate } from '@tunnel/protocol';
+import { createDevCa, createServerCertificate } from '@tunnel/protocol/dev-pki';
 
 export const INTERCEPTOR_CA_NAME = { commonName: 'RCSI-TLS-PROTECT', organization: 'Example DPI' };
 

@@ -1,6 +1,6 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createDevCa, createServerCertificate } from '@tunnel/protocol';
+import { createDevCa, createServerCertificate } from '@tunnel/protocol/dev-pki';
 import WebSocket, { WebSocketServer } from 'ws';
 
 export interface RecordedMessage {

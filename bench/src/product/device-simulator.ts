@@ -10,7 +10,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { checkTranscriptSignature, deriveDeviceKeyPair, keyPairSigner, OpenError, OpenResult, TunnelSession, type TranscriptSigner } from '@tunnel/protocol';
+import { checkTranscriptSignature, keyPairSigner, type TranscriptSigner } from '@tunnel/protocol/auth';
+import { deriveDeviceKeyPair } from '@tunnel/protocol/trust';
+import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
 import { openRegistry } from 'tunnel-server';
 import { deviceHandshake, dialDevice, loadProxyConfig, readConfigFile, resolveDeviceConfig, type DeviceConfig } from 'tunnel-client';
 import type WebSocket from 'ws';

@@ -3,7 +3,8 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
-import { WebSocketDuplex, YamuxSession, zeroMask } from '@tunnel/protocol';
+import { WebSocketDuplex, zeroMask } from '@tunnel/protocol/transport';
+import { YamuxSession } from '@tunnel/protocol/yamux';
 
 /** The links a relay chain can be built with, each one layer more of the tunnel's data path. */
 export const LINKS = {

@@ -10,7 +10,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createDevCa, createServerCertificate, joinStreams } from '@tunnel/protocol';
+import { createDevCa, createServerCertificate } from '@tunnel/protocol/dev-pki';
+import { joinStreams } from '@tunnel/protocol/tunnel';
 import { pingPong } from '../load/ping-pong.js';
 import { summarize } from '../load/stats.js';
 import { renderTable } from '../report/text-table.js';

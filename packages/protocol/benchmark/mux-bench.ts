@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex, Readable, Transform, Writable } from 'node:stream';
 import type WebSocket from 'ws';
 import { Client, Server } from 'yamux-js';
-import { WebSocketDuplex, YamuxSession } from '../src/index.js';
+import { WebSocketDuplex } from '../src/transport/index.js';
+import { YamuxSession } from '../src/yamux/index.js';
 import { tcpPair, wsPair } from '../test/loopback.js';
 
 interface Result {

@@ -50,3 +50,4 @@ export function createLogger(settings: LoggerSettings): Logger {
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
+export * from './log-fields.js';

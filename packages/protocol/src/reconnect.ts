@@ -97,3 +97,4 @@ export class ReconnectLoop {
     });
   }
 }
+export * from './backoff.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { HEADER_SIZE, YamuxSession, type YamuxConfig, type YamuxError } from '../src/index.js';
+import { HEADER_SIZE, YamuxSession, type YamuxConfig, type YamuxError } from '../src/yamux/index.js';
 import { tcpPair } from './loopback.js';
 
 export { tcpPair, wsPair } from './loopback.js';

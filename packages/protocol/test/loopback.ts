@@ -1,7 +1,7 @@
 // Real loopback connections, shared by the tests and the benchmark.
 import net from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { zeroMask } from '../src/index.js';
+import { zeroMask } from '../src/transport/index.js';
 
 /** A connected pair of real loopback TCP sockets, Nagle off as the tunnel runs them. */
 export async function tcpPair(): Promise<[net.Socket, net.Socket]> {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { exitQuietlyWhenStdoutCloses, registerCompletionCommand, runCli } from '@tunnel/protocol';
+import { exitQuietlyWhenStdoutCloses, registerCompletionCommand, runCli } from '@tunnel/protocol/cli';
 import { registerAgentCommand } from './commands/agent.js';
 import { VERSION } from './version.js';
 

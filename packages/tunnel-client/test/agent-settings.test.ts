@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Command } from 'commander';
-import { replaceGeneratedBlock, settingsMarkdownTable } from '@tunnel/protocol';
+import { replaceGeneratedBlock, settingsMarkdownTable } from '@tunnel/protocol/cli';
 import { agentKeys } from '../src/agent/device-config.js';
 import { AGENT_SETTINGS, AGENT_SETTINGS_BLOCK, agentOptions } from '../src/commands/agent-settings.js';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { exitQuietlyWhenStdoutCloses, registerCompletionCommand, runCli } from '@tunnel/protocol';
+import { exitQuietlyWhenStdoutCloses, registerCompletionCommand, runCli } from '@tunnel/protocol/cli';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerCaCommand } from './commands/ca.js';
 import { registerDeviceCommands } from './commands/device.js';

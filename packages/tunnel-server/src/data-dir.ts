@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CodedError, DEV_PKI_FILES, loadServerIdentity, type ServerIdentity } from '@tunnel/protocol';
+import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
+import { CodedError } from '@tunnel/protocol/errors';
+import { loadServerIdentity, type ServerIdentity } from '@tunnel/protocol/trust';
 import { DataDirErrorCode } from './data-dir-errors.js';
 
 /**

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ConnectPath, type Logger, type YamuxConfig } from '@tunnel/protocol';
+import { type Logger } from '@tunnel/protocol/log';
+import { ConnectPath } from '@tunnel/protocol/wire';
+import { type YamuxConfig } from '@tunnel/protocol/yamux';
 import type WebSocket from 'ws';
 import { deviceSubject, type AuthLimits } from './auth/auth-limits.js';
 import { registerApiRoutes } from './api/api-routes.js';

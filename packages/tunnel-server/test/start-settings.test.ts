@@ -3,7 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Command } from 'commander';
-import { errorCode, replaceGeneratedBlock, settingsMarkdownTable } from '@tunnel/protocol';
+import { replaceGeneratedBlock, settingsMarkdownTable } from '@tunnel/protocol/cli';
+import { errorCode } from '@tunnel/protocol/errors';
 import {
   applyFileSettings,
   applyFlagSettings,

@@ -1,8 +1,7 @@
-export * from './config.js';
-export * from './constants.js';
-export * from './decoder.js';
-export * from './encoder.js';
-export * from './errors.js';
-export * from './frame.js';
-export * from './session.js';
-export * from './stream.js';
+export { defaultYamuxConfig, resolveYamuxConfig, type YamuxConfig } from './config.js';
+export { Flag, FrameType, GoAwayCode, HEADER_SIZE, INITIAL_STREAM_WINDOW, MAX_UINT32 } from './constants.js';
+export { FrameDecoder } from './decoder.js';
+export { YamuxError, YamuxErrorCode } from './errors.js';
+export { type FrameHeader } from './frame.js';
+export { YamuxSession } from './session.js';
+export { YamuxStream } from './stream.js';

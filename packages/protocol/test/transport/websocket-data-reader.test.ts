@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import net from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { DataFrameReader } from '../../src/transport/websocket-data-reader.js';
-import { WebSocketDuplex } from '../../src/index.js';
+import { WebSocketDuplex } from '../../src/transport/index.js';
 import { randomPayload, readAll, sha256 } from '../helpers.js';
 import { frame } from '../websocket-wire.js';
 

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type WebSocket from 'ws';
-import { WebSocketDuplex } from '../../src/index.js';
+import { WebSocketDuplex } from '../../src/transport/index.js';
 import { wsPair } from '../loopback.js';
 
 /**

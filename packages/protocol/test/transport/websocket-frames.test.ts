@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { binaryFrameHeader } from '../../src/transport/websocket-frames.js';
-import { WebSocketDuplex } from '../../src/index.js';
+import { WebSocketDuplex } from '../../src/transport/index.js';
 import { randomPayload, readAll, sha256, wsPair } from '../helpers.js';
 
 describe('binary frame headers written by the byte pipe', () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
-import { createDevCa, createTrustAnchors, decodeBalenaRootCA, TrustErrorCode, type CertificateAndKey } from '../../src/index.js';
+import { createDevCa, type CertificateAndKey } from '../../src/dev-pki.js';
+import { createTrustAnchors, decodeBalenaRootCA, TrustErrorCode } from '../../src/trust/index.js';
 
 function b64(text: string | Buffer): string {
   return Buffer.from(text).toString('base64');

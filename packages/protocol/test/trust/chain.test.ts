@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import tls from 'node:tls';
+import { createDevCa, createServerCertificate, type CertificateAndKey } from '../../src/dev-pki.js';
 import {
-  createDevCa,
-  createServerCertificate,
   createTrustAnchors,
   diagnoseTlsError,
   inspectServerChain,
@@ -11,8 +10,7 @@ import {
   summarizeCertificate,
   TrustErrorCode,
   verifyServerChain,
-  type CertificateAndKey,
-} from '../../src/index.js';
+} from '../../src/trust/index.js';
 import { connectTls, DAY_MS, startTlsServer, type RunningServer } from './helpers.js';
 
 const DPI_MESSAGE =

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { describeClockOffset, estimateClockOffset } from '../../src/index.js';
+import { describeClockOffset, estimateClockOffset } from '../../src/trust/index.js';
 
 describe('trust: clock offset from the server\'s HTTP Date', () => {
   it('estimates a device years behind, as after a boot without RTC', () => {

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDevCa, ensureDevPki, TrustErrorCode } from '../../src/index.js';
+import { createDevCa, ensureDevPki } from '../../src/dev-pki.js';
+import { TrustErrorCode } from '../../src/trust/index.js';
 import { connectTls, DAY_MS, startTlsServer, useTempDir } from './helpers.js';
 
 function mode(file: string): number {

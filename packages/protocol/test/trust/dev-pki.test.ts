@@ -1,12 +1,8 @@
 import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
-import {
-  createDevCa,
-  createServerCertificate,
-  TrustErrorCode,
-  type CertificateAndKey,
-} from '../../src/index.js';
+import { createDevCa, createServerCertificate, type CertificateAndKey } from '../../src/dev-pki.js';
+import { TrustErrorCode } from '../../src/trust/index.js';
 import { connectTls, DAY_MS, hasIpv6Loopback, startTlsServer, type RunningServer } from './helpers.js';
 
 type ForgeExtension = { name: string } & Record<string, unknown>;

@@ -12,7 +12,7 @@ import {
   sign,
   TrustErrorCode,
   verify,
-} from '../../src/index.js';
+} from '../../src/trust/index.js';
 import { useTempDir } from './helpers.js';
 
 const API_KEY = 'f3c9a1e0b2d44c7e9a6b5d8c1e2f3a4b';

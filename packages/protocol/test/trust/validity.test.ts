@@ -1,15 +1,8 @@
 import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
-import {
-  checkValidity,
-  createDevCa,
-  createServerCertificate,
-  diagnoseTlsError,
-  inspectServerChain,
-  TrustErrorCode,
-  type CertificateAndKey,
-} from '../../src/index.js';
+import { createDevCa, createServerCertificate, type CertificateAndKey } from '../../src/dev-pki.js';
+import { checkValidity, diagnoseTlsError, inspectServerChain, TrustErrorCode } from '../../src/trust/index.js';
 import { connectTls, DAY_MS, startTlsServer } from './helpers.js';
 
 describe('trust: validity window against the device clock', () => {

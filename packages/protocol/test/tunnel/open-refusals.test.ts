@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
-import { OpenError, OpenResult, TunnelSession, YamuxStream } from '../../src/index.js';
+import { OpenError, OpenResult, TunnelSession } from '../../src/tunnel/index.js';
+import { YamuxStream } from '../../src/yamux/index.js';
 import { tcpPair } from '../loopback.js';
 
 async function sessionPair(maxConcurrentStreams: number): Promise<{ server: TunnelSession; device: TunnelSession; sockets: net.Socket[] }> {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { once } from 'node:events';
-import { Flag, FrameType, INITIAL_STREAM_WINDOW, type YamuxStream } from '../../src/index.js';
+import { Flag, FrameType, INITIAL_STREAM_WINDOW, type YamuxStream } from '../../src/yamux/index.js';
 import { rawFrame, rawPeer, randomPayload, readAll, sessionPair, sha256, waitFor, waitUntil } from '../helpers.js';
 
 const CHUNK = 16 * 1024;

@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import net from 'node:net';
-import { defaultYamuxConfig, resolveYamuxConfig, YamuxErrorCode, YamuxSession, type YamuxConfig } from '../../src/index.js';
+import {
+  defaultYamuxConfig,
+  resolveYamuxConfig,
+  YamuxErrorCode,
+  YamuxSession,
+  type YamuxConfig,
+} from '../../src/yamux/index.js';
 
 const bad: [keyof YamuxConfig, unknown][] = [
   ['acceptBacklog', 0],

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Flag, FrameDecoder, FrameType, YamuxErrorCode, type FrameHeader } from '../../src/index.js';
+import { Flag, FrameDecoder, FrameType, YamuxErrorCode, type FrameHeader } from '../../src/yamux/index.js';
 import { closeOf, cutAt, rawFrame, rawPeer, waitUntil } from '../helpers.js';
 
 /** Fixed seeds: a failure names its seed and path, and reruns identically. */

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GoAwayCode, YamuxErrorCode, YamuxSession, type YamuxConfig, type YamuxStream } from '../../src/index.js';
+import { GoAwayCode, YamuxErrorCode, YamuxSession, type YamuxConfig, type YamuxStream } from '../../src/yamux/index.js';
 import { closeOf, echoConcurrently, quiet, streamError, waitFor, waitUntil } from '../helpers.js';
 
 // From packages/protocol/dist/test/yamux/ up to the repository root.

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { Flag, FrameType, GoAwayCode, INITIAL_STREAM_WINDOW, MAX_UINT32, YamuxErrorCode } from '../../src/index.js';
+import {
+  Flag,
+  FrameType,
+  GoAwayCode,
+  INITIAL_STREAM_WINDOW,
+  MAX_UINT32,
+  YamuxErrorCode,
+} from '../../src/yamux/index.js';
 import { closeOf, rawFrame, rawPeer } from '../helpers.js';
 
 const { Data, WindowUpdate, Ping, GoAway } = FrameType;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Flag, FrameType, GoAwayCode, YamuxErrorCode, type YamuxStream } from '../../src/index.js';
+import { Flag, FrameType, GoAwayCode, YamuxErrorCode, type YamuxStream } from '../../src/yamux/index.js';
 import { closeOf, echoServer, quiet, rawFrame, rawPeer, readAll, sessionPair, streamError, waitFor, waitUntil } from '../helpers.js';
 
 /** Writes, half-closes and reads the echo back. */

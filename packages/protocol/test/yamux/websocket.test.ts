@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type WebSocket from 'ws';
-import { Flag, FrameType, WebSocketDuplex, WebSocketErrorCode, YamuxErrorCode, YamuxSession, type YamuxStream } from '../../src/index.js';
+import { WebSocketDuplex, WebSocketErrorCode } from '../../src/transport/index.js';
+import { Flag, FrameType, YamuxErrorCode, YamuxSession, type YamuxStream } from '../../src/yamux/index.js';
 import { closeOf, echoConcurrently, echoServer, RawFrameReader, rawFrame, randomPayload, readAll, sha256, waitFor, waitUntil, wsPair } from '../helpers.js';
 
 /** A session on the server end of a loopback WebSocket; the test speaks raw messages from the client end. */

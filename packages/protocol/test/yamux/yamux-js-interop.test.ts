@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { Duplex, Transform } from 'node:stream';
 import type WebSocket from 'ws';
 import { Client, Server } from 'yamux-js';
-import { WebSocketDuplex, YamuxErrorCode, YamuxSession, type YamuxStream } from '../../src/index.js';
+import { WebSocketDuplex } from '../../src/transport/index.js';
+import { YamuxErrorCode, YamuxSession, type YamuxStream } from '../../src/yamux/index.js';
 import { quiet, randomPayload, sha256, streamError, waitFor, waitUntil, wsPair } from '../helpers.js';
 
 // yamux-js drops a frame split across two reads and ignores FIN (it tests for SYN where it means

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import { ConfigErrorCode } from './agent-errors.js';
 import { readConfigEnv, readConfigFile, resolveDeviceConfig, type DeviceConfig, type RawConfig } from './device-config.js';
 

@@ -1,22 +1,13 @@
 import { EventEmitter } from 'node:events';
-import {
-  AuthError,
-  CodedError,
-  CloseCode,
-  describeClockOffset,
-  errorCode,
-  formatDuration,
-  OpenError,
-  OpenResult,
-  ReconnectLoop,
-  parseDrainHint,
-  TunnelSession,
-  type Logger,
-  type ReconnectSettings,
-  type SignatureCheck,
-  type TranscriptSigner,
-  type YamuxConfig,
-} from '@tunnel/protocol';
+import { AuthError, type SignatureCheck, type TranscriptSigner } from '@tunnel/protocol/auth';
+import { formatDuration } from '@tunnel/protocol/cli';
+import { CodedError, errorCode } from '@tunnel/protocol/errors';
+import { type Logger } from '@tunnel/protocol/log';
+import { ReconnectLoop, type ReconnectSettings } from '@tunnel/protocol/reconnect';
+import { describeClockOffset } from '@tunnel/protocol/trust';
+import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
+import { CloseCode, parseDrainHint } from '@tunnel/protocol/wire';
+import { type YamuxConfig } from '@tunnel/protocol/yamux';
 import type WebSocket from 'ws';
 import { loadProxyConfig, proxyRoute, type ProxyConfig } from '../net/proxy-config.js';
 import { dialDevice } from './connect.js';

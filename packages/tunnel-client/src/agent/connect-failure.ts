@@ -1,4 +1,5 @@
-import { diagnoseTlsError, errorCode, TrustErrorCode, type ClockOffsetEstimate } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
+import { diagnoseTlsError, TrustErrorCode, type ClockOffsetEstimate } from '@tunnel/protocol/trust';
 import type { ProxyConfig } from '../net/proxy-config.js';
 import { trustAnchors } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';

@@ -1,4 +1,5 @@
-import { CodedError, ConnectPath } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
+import { ConnectPath } from '@tunnel/protocol/wire';
 import { dialWebSocket, type DialedWebSocket, type DialOptions } from '../net/websocket-dial.js';
 import { deviceTrustContext } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { CodedError, decodeBalenaRootCA } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
+import { decodeBalenaRootCA } from '@tunnel/protocol/trust';
 import { ConfigErrorCode } from './agent-errors.js';
 
 /** Everything the agent needs, after the file, the environment and the flags are merged and checked. */

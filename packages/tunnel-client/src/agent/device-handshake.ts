@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import {
-  AuthCloseCode,
   AuthError,
   AuthErrorCode,
   DEVICE_AUTH_VERSION,
   parseJson,
   parseServerMessage,
   transcript,
-  WebSocketDuplex,
   type HelloMessage,
   type ProofMessage,
   type SignatureCheck,
   type TranscriptSigner,
-} from '@tunnel/protocol';
+} from '@tunnel/protocol/auth';
+import { WebSocketDuplex } from '@tunnel/protocol/transport';
+import { AuthCloseCode } from '@tunnel/protocol/wire';
 import type WebSocket from 'ws';
 
 export interface DeviceHandshakeParams {

@@ -1,17 +1,16 @@
 import https from 'node:https';
 import type tls from 'node:tls';
 import {
-  asError,
-  CodedError,
-  formatDuration,
   HEARTBEAT_CHALLENGE_PATH,
   HEARTBEAT_PATH,
   heartbeatTranscript,
   type HeartbeatChallenge,
   type HeartbeatReport,
-  type Logger,
   type TranscriptSigner,
-} from '@tunnel/protocol';
+} from '@tunnel/protocol/auth';
+import { formatDuration } from '@tunnel/protocol/cli';
+import { CodedError } from '@tunnel/protocol/errors';
+import { asError, type Logger } from '@tunnel/protocol/log';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
 import { tlsOver } from '../net/tls-over.js';

@@ -1,4 +1,4 @@
-import { inspectServerChain, type ServerChainInspection } from '@tunnel/protocol';
+import { inspectServerChain, type ServerChainInspection } from '@tunnel/protocol/trust';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
 

@@ -1,6 +1,7 @@
 import https from 'node:https';
 import type tls from 'node:tls';
-import { CodedError, estimateClockOffset, type ClockOffsetEstimate } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
+import { estimateClockOffset, type ClockOffsetEstimate } from '@tunnel/protocol/trust';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
 import { tlsOver } from '../net/tls-over.js';

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { OpenError, OpenResult } from '@tunnel/protocol';
+import { OpenError, OpenResult } from '@tunnel/protocol/tunnel';
 
 /**
  * Connects to a target on the device side and turns each failure into the precise result the

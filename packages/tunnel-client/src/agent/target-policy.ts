@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import { ConfigErrorCode } from './agent-errors.js';
 
 /** One allowedTargets entry: an address, a CIDR block or a host name, and the ports on it. */

@@ -1,4 +1,4 @@
-import { collect, parseDurationArg, type SettingRow } from '@tunnel/protocol';
+import { collect, parseDurationArg, type SettingRow } from '@tunnel/protocol/cli';
 import { Option } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../agent/agent-config.js';
 import { agentKeys } from '../agent/device-config.js';

@@ -1,4 +1,5 @@
-import { checkTranscriptSignature, createLogger, deviceSigner } from '@tunnel/protocol';
+import { checkTranscriptSignature, deviceSigner } from '@tunnel/protocol/auth';
+import { createLogger } from '@tunnel/protocol/log';
 import type { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { HeartbeatLoop } from '../agent/heartbeat.js';

@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from '@tunnel/protocol';
+import { createLogger, type Logger } from '@tunnel/protocol/log';
 import type { Command } from 'commander';
 import { loggedInConnection, type ConnectionFlags, type ServerConnection } from '../developer/connection-settings.js';
 import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';

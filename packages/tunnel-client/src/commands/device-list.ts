@@ -1,4 +1,4 @@
-import { deviceRef } from '@tunnel/protocol';
+import { deviceRef } from '@tunnel/protocol/tunnel';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ConnectionFlags } from '../developer/connection-settings.js';
 import { lookupDevice } from '../developer/device-lookup.js';

@@ -1,4 +1,6 @@
-import { CodedError, deviceRef, errorCode, parsePortArg } from '@tunnel/protocol';
+import { parsePortArg } from '@tunnel/protocol/cli';
+import { CodedError, errorCode } from '@tunnel/protocol/errors';
+import { deviceRef } from '@tunnel/protocol/tunnel';
 import type { Command } from 'commander';
 import type { ConnectionFlags } from '../developer/connection-settings.js';
 import { describeFailure } from '../developer/failure-text.js';

@@ -1,5 +1,6 @@
 import type { Server } from 'node:net';
-import { CodedError, collect, errorCode, formatDuration, parseDurationArg } from '@tunnel/protocol';
+import { collect, formatDuration, parseDurationArg } from '@tunnel/protocol/cli';
+import { CodedError, errorCode } from '@tunnel/protocol/errors';
 import { Option, type Command } from 'commander';
 import type { ConnectionFlags } from '../developer/connection-settings.js';
 import { lookupDevice, offlineText, shortName, waitUntilOnline } from '../developer/device-lookup.js';

@@ -1,4 +1,4 @@
-import { parseDurationArg } from '@tunnel/protocol';
+import { parseDurationArg } from '@tunnel/protocol/cli';
 import { Option, type Command } from 'commander';
 import { runDiagnosis } from '../diagnose/run-diagnosis.js';
 import { formatCheckLine, formatSummary } from '../diagnose/report.js';

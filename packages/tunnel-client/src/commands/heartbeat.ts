@@ -1,4 +1,6 @@
-import { createLogger, deviceSigner, parseDurationArg } from '@tunnel/protocol';
+import { deviceSigner } from '@tunnel/protocol/auth';
+import { parseDurationArg } from '@tunnel/protocol/cli';
+import { createLogger } from '@tunnel/protocol/log';
 import { Option, type Command } from 'commander';
 import { sendHeartbeat } from '../agent/heartbeat.js';
 import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';

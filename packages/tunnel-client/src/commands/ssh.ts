@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
-import { CodedError, collect, parsePortArg } from '@tunnel/protocol';
+import { collect, parsePortArg } from '@tunnel/protocol/cli';
+import { CodedError } from '@tunnel/protocol/errors';
 import type { Command } from 'commander';
 import type { ConnectionFlags } from '../developer/connection-settings.js';
 import { SshErrorCode } from '../developer/developer-errors.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import type { ProxyConfig } from '../net/proxy-config.js';
 import { credentialsFile, readCredentials, type StoredCredentials } from './credentials.js';
 import { ConnectionErrorCode } from './developer-errors.js';

@@ -1,4 +1,4 @@
-import { CodedError, errorCode } from '@tunnel/protocol';
+import { CodedError, errorCode } from '@tunnel/protocol/errors';
 import type { ServerConnection } from './connection-settings.js';
 import { ApiError, getJson } from './server-api.js';
 import { ServerErrorCode } from './server-errors.js';

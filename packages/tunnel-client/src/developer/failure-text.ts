@@ -1,4 +1,5 @@
-import { errorCode, OpenError, OpenResult } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
+import { OpenError, OpenResult } from '@tunnel/protocol/tunnel';
 
 /**
  * The cause of a refused open in a few words, ahead of the detailed message: a developer must

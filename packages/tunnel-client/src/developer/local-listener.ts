@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import { formatHostPort, type PortMapping } from './mapping.js';
 import { listenErrorCode } from './developer-errors.js';
 

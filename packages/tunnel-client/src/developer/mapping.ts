@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import { DeveloperErrorCode } from './developer-errors.js';
 
 /** One `-p` of `device tunnel`: a local listener forwarding to a port on the device. */

@@ -1,5 +1,8 @@
 import type net from 'node:net';
-import { asError, errorCode, formatDuration, joinStreams, type Logger } from '@tunnel/protocol';
+import { formatDuration } from '@tunnel/protocol/cli';
+import { errorCode } from '@tunnel/protocol/errors';
+import { asError, type Logger } from '@tunnel/protocol/log';
+import { joinStreams } from '@tunnel/protocol/tunnel';
 import { codeSuffix, describeFailure, formatBytes } from './failure-text.js';
 import { formatHostPort } from './mapping.js';
 import type { UserSession } from './user-session.js';

@@ -1,4 +1,4 @@
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import { TokenInputErrorCode } from './developer-errors.js';
 
 /** Reads everything a pipe or file gives (`tunnel-client login < token.txt`). */

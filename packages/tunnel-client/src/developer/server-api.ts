@@ -1,6 +1,6 @@
 import https from 'node:https';
 import tls, { rootCertificates } from 'node:tls';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import { proxiedCreateConnection } from '../net/proxied-create-connection.js';
 import type { ServerConnection } from './connection-settings.js';
 import { explainServerError } from './server-errors.js';

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { ConnectPath } from '@tunnel/protocol';
+import { ConnectPath } from '@tunnel/protocol/wire';
 import { DIRECT } from '../net/proxy-config.js';
 import { dialWebSocket, type DialOptions } from '../net/websocket-dial.js';
 import type { ServerConnection } from './connection-settings.js';

@@ -1,4 +1,4 @@
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 
 export const ServerErrorCode = {
   Unreachable: 'ERR_SERVER_UNREACHABLE',

@@ -1,20 +1,11 @@
 import { EventEmitter } from 'node:events';
-import {
-  AuthErrorCode,
-  CodedError,
-  errorCode,
-  OpenError,
-  OpenResult,
-  ReconnectLoop,
-  TunnelSession,
-  WebSocketDuplex,
-  type BackoffSettings,
-  type Logger,
-  type OpenRequest,
-  type SessionEnded,
-  type YamuxConfig,
-  type YamuxStream,
-} from '@tunnel/protocol';
+import { AuthErrorCode } from '@tunnel/protocol/auth';
+import { CodedError, errorCode } from '@tunnel/protocol/errors';
+import { type Logger } from '@tunnel/protocol/log';
+import { ReconnectLoop, type BackoffSettings, type SessionEnded } from '@tunnel/protocol/reconnect';
+import { WebSocketDuplex } from '@tunnel/protocol/transport';
+import { OpenError, OpenResult, TunnelSession, type OpenRequest } from '@tunnel/protocol/tunnel';
+import { type YamuxConfig, type YamuxStream } from '@tunnel/protocol/yamux';
 import type { ServerConnection } from './connection-settings.js';
 import { dialServer } from './server-dial.js';
 import { ServerErrorCode } from './server-errors.js';

@@ -1,4 +1,4 @@
-import type { ServerChainInspection, ServerChainVerification } from '@tunnel/protocol';
+import type { ServerChainInspection, ServerChainVerification } from '@tunnel/protocol/trust';
 import type WebSocket from 'ws';
 import type { DeviceConfig } from '../agent/device-config.js';
 import type { DeviceHandshakeResult } from '../agent/device-handshake.js';

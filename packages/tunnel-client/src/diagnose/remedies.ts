@@ -1,4 +1,6 @@
-import { AuthErrorCode, errorCode, TrustErrorCode } from '@tunnel/protocol';
+import { AuthErrorCode } from '@tunnel/protocol/auth';
+import { errorCode } from '@tunnel/protocol/errors';
+import { TrustErrorCode } from '@tunnel/protocol/trust';
 import { AgentErrorCode, ConfigErrorCode } from '../agent/agent-errors.js';
 import { ProxyErrorCode } from '../net/proxy-errors.js';
 import { DiagnoseErrorCode } from './diagnose-errors.js';

@@ -1,4 +1,4 @@
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 
 /**
  * Stable codes for everything that can go wrong on the way through a proxy. Each names who

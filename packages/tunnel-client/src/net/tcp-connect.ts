@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import { NetErrorCode } from './net-errors.js';
 
 export interface TcpTarget {

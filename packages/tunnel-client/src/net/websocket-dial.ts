@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type tls from 'node:tls';
-import { MAX_WS_PAYLOAD, zeroMask } from '@tunnel/protocol';
+import { zeroMask } from '@tunnel/protocol/transport';
+import { MAX_WS_PAYLOAD } from '@tunnel/protocol/wire';
 import WebSocket, { type ClientOptions } from 'ws';
 import { dialThroughProxyIfAny } from './dial-through-proxy.js';
 import type { ProxyConfig } from './proxy-config.js';

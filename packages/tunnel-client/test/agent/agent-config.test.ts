@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { errorCode } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
 import { loadAgentConfig } from '../../src/agent/agent-config.js';
 
 const device = {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { errorCode } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
 import { loggedInConnection, parseServerUrl } from '../../src/developer/connection-settings.js';
 import { credentialsFile, readCredentials, writeCredentials } from '../../src/developer/credentials.js';
 

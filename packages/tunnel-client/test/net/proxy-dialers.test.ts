@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { expect } from 'chai';
-import { errorCode } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
 import { dialThroughProxyIfAny } from '../../src/net/dial-through-proxy.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { deviceRef, openErrorCode, OpenResult } from '@tunnel/protocol';
+import { deviceRef, openErrorCode, OpenResult } from '@tunnel/protocol/tunnel';
 import { authorize } from '../access/authorize.js';
 import { visibleTo } from '../access/visibility.js';
 import { DeviceRefErrorCode } from '../devices/device-errors.js';

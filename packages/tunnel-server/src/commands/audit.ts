@@ -1,4 +1,4 @@
-import { parseDuration } from '@tunnel/protocol';
+import { parseDuration } from '@tunnel/protocol/cli';
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolveDevice } from '../devices/resolve-device.js';
 import { auditView } from '../views/audit-view.js';

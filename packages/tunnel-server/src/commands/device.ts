@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CodedError, devicePublicKey } from '@tunnel/protocol';
+import { devicePublicKey } from '@tunnel/protocol/auth';
+import { CodedError } from '@tunnel/protocol/errors';
 import type { Command } from 'commander';
 import { openConfiguredPresence } from '../presence/open-presence.js';
 import { resolveDevice } from '../devices/resolve-device.js';

@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { collect, ensureDevPki, loadOrCreateServerIdentity } from '@tunnel/protocol';
+import { collect } from '@tunnel/protocol/cli';
+import { ensureDevPki } from '@tunnel/protocol/dev-pki';
+import { loadOrCreateServerIdentity } from '@tunnel/protocol/trust';
 import type { Command } from 'commander';
 import { openRegistry } from '../registry/index.js';
 import { dataOption } from './options.js';

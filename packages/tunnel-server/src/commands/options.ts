@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { parsePortArg } from '@tunnel/protocol';
+import { parsePortArg } from '@tunnel/protocol/cli';
 import { DEFAULT_DATA_DIR } from '../data-dir.js';
 
 /** --data, shared by every command that touches the server's state. */

@@ -1,4 +1,12 @@
-import { CodedError, collect, parseCountArg, parseDuration, parseDurationArg, parsePortArg, type SettingRow } from '@tunnel/protocol';
+import {
+  collect,
+  parseCountArg,
+  parseDuration,
+  parseDurationArg,
+  parsePortArg,
+  type SettingRow,
+} from '@tunnel/protocol/cli';
+import { CodedError } from '@tunnel/protocol/errors';
 import { InvalidArgumentError, Option } from 'commander';
 import { defaultServerSettings, type ServerSettings } from '../server.js';
 import type { TerminalSettings } from '../web-terminal/terminal-session.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { CodedError, createLogger } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
+import { createLogger } from '@tunnel/protocol/log';
 import type { Command } from 'commander';
 import { TunnelServer, type ServerSettings } from '../server.js';
 import { applyFileSettings, applyFlagSettings, CONFIG_OPTION_HELP, startOptions } from './start-settings.js';

@@ -1,4 +1,5 @@
-import { CodedError, parseDuration } from '@tunnel/protocol';
+import { parseDuration } from '@tunnel/protocol/cli';
+import { CodedError } from '@tunnel/protocol/errors';
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolveDevice } from '../devices/resolve-device.js';
 import type { GrantScope, Registry } from '../registry/types.js';

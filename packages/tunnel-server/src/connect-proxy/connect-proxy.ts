@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errorCode, joinStreams, OpenError, OpenResult, type Logger } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
+import { type Logger } from '@tunnel/protocol/log';
+import { joinStreams, OpenError, OpenResult } from '@tunnel/protocol/tunnel';
 import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
 import { writeRawError } from '../http/raw-response.js';
 import type { UserRecord } from '../registry/types.js';

@@ -1,4 +1,5 @@
-import { CodedError, DEVICE_HOST_SUFFIXES, deviceRefFromHost } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
+import { DEVICE_HOST_SUFFIXES, deviceRefFromHost } from '@tunnel/protocol/tunnel';
 import { ConnectProxyErrorCode } from './connect-errors.js';
 
 export interface ConnectTarget {

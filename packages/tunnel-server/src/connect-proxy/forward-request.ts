@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { deviceRefFromHost, OpenError, OpenResult, type Logger } from '@tunnel/protocol';
+import { type Logger } from '@tunnel/protocol/log';
+import { deviceRefFromHost, OpenError, OpenResult } from '@tunnel/protocol/tunnel';
 import type { DeviceStreamOpener, OpenedDeviceStream } from '../forwarding/device-stream-opener.js';
 import { sendError } from '../http/router.js';
 import type { UserRecord } from '../registry/types.js';

@@ -1,4 +1,4 @@
-import { OpenResult } from '@tunnel/protocol';
+import { OpenResult } from '@tunnel/protocol/tunnel';
 
 /**
  * HTTP status of each refused open, as a CONNECT client sees it. Tools print the status line,

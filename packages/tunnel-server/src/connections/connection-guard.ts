@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { asError, type Logger } from '@tunnel/protocol';
+import { asError, type Logger } from '@tunnel/protocol/log';
 import { ConnectionErrorCode } from './errors.js';
 
 /** What the guard needs to know of a connection to blame and close it. */

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Logger } from '@tunnel/protocol';
+import type { Logger } from '@tunnel/protocol/log';
 import { ConnectionErrorCode } from './errors.js';
 import { Tally } from './tally.js';
 

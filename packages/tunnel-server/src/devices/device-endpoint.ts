@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { asError, AuthErrorCode, OpenError, OpenResult, TunnelSession, type Logger, type YamuxConfig } from '@tunnel/protocol';
+import { AuthErrorCode } from '@tunnel/protocol/auth';
+import { asError, type Logger } from '@tunnel/protocol/log';
+import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
+import { type YamuxConfig } from '@tunnel/protocol/yamux';
 import type WebSocket from 'ws';
 import type { DeviceSessionSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';

@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import {
-  AuthCloseCode,
   AuthError,
   AuthErrorCode,
   parseHello,
   parseJson,
   parseProof,
   transcript,
-  WebSocketDuplex,
   type AuthErrorMessage,
   type ChallengeMessage,
   type HelloMessage,
   type SignatureCheck,
   type TranscriptSigner,
   type WelcomeMessage,
-} from '@tunnel/protocol';
+} from '@tunnel/protocol/auth';
+import { WebSocketDuplex } from '@tunnel/protocol/transport';
+import { AuthCloseCode } from '@tunnel/protocol/wire';
 import type WebSocket from 'ws';
 import { deviceSubject, type AuthLimits } from '../auth/auth-limits.js';
 

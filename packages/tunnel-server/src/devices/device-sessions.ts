@@ -1,4 +1,7 @@
-import { CloseCode, encodeDrainHint, type Logger, type TunnelSession, type WebSocketDuplex } from '@tunnel/protocol';
+import { type Logger } from '@tunnel/protocol/log';
+import { type WebSocketDuplex } from '@tunnel/protocol/transport';
+import { type TunnelSession } from '@tunnel/protocol/tunnel';
+import { CloseCode, encodeDrainHint } from '@tunnel/protocol/wire';
 import type { Presence } from '../presence/presence.js';
 
 export interface LiveDevice {

@@ -6,10 +6,10 @@ import {
   HEARTBEAT_PATH,
   heartbeatTranscript,
   parseHeartbeatReport,
-  type Logger,
   type SignatureCheck,
   type TranscriptSigner,
-} from '@tunnel/protocol';
+} from '@tunnel/protocol/auth';
+import { type Logger } from '@tunnel/protocol/log';
 import { deviceSubject, type AuthLimits } from '../auth/auth-limits.js';
 import { readJsonBody, remoteAddressOf } from '../http/body.js';
 import { sendError, sendJson, type Router } from '../http/router.js';

@@ -1,4 +1,4 @@
-import { asError, type Logger } from '@tunnel/protocol';
+import { asError, type Logger } from '@tunnel/protocol/log';
 import type { Presence } from '../presence/presence.js';
 import type { Registry } from '../registry/types.js';
 import type { DeviceSessions } from './device-sessions.js';

@@ -1,4 +1,4 @@
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import type { DeviceRecord, Registry } from '../registry/types.js';
 import { MIN_UUID_PREFIX } from '../registry/validate.js';
 import { DeviceRefErrorCode } from './device-errors.js';

@@ -1,14 +1,8 @@
-import {
-  asError,
-  deviceRef,
-  errorCode,
-  formatDuration,
-  OpenError,
-  OpenResult,
-  type Logger,
-  type OpenRequest,
-  type YamuxStream,
-} from '@tunnel/protocol';
+import { formatDuration } from '@tunnel/protocol/cli';
+import { errorCode } from '@tunnel/protocol/errors';
+import { asError, type Logger } from '@tunnel/protocol/log';
+import { deviceRef, OpenError, OpenResult, type OpenRequest } from '@tunnel/protocol/tunnel';
+import { type YamuxStream } from '@tunnel/protocol/yamux';
 import { authorize, type AccessTarget } from '../access/authorize.js';
 import { Tally } from '../connections/tally.js';
 import type { DeviceSessions } from '../devices/device-sessions.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import { HttpErrorCode } from './http-error.js';
 
 /** Reads a JSON request body of at most maxBytes; a bigger or malformed body is a coded 400. */

@@ -1,4 +1,4 @@
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 
 /** Codes of the server's generic HTTP answers (routes add their own). */
 export const HttpErrorCode = {

@@ -1,5 +1,5 @@
 import type { Server } from 'node:net';
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 import { ListenErrorCode } from './http-error.js';
 
 /**

@@ -1,4 +1,4 @@
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 
 /** Stable codes for what a presence backend can fail with. */
 export const PresenceErrorCode = {

@@ -1,4 +1,4 @@
-import { CodedError } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
 
 /** Stable codes for everything the registry can fail with, whatever the backend. */
 export const RegistryErrorCode = {

@@ -3,7 +3,8 @@ import { watch, type FSWatcher } from 'node:fs';
 import type https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
-import { asError, errorCode, type Logger } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
+import { asError, type Logger } from '@tunnel/protocol/log';
 import { TLS_CIPHERS } from './ciphers.js';
 import { loadServerTls } from './server-tls.js';
 

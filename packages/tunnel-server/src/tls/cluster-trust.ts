@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClusterTrustErrorCode } from './tls-errors.js';
-import { CodedError, DEV_PKI_FILES, loadOrCreateServerIdentity, loadServerIdentity, SERVER_IDENTITY_FILE, type ServerIdentity } from '@tunnel/protocol';
+import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
+import { CodedError } from '@tunnel/protocol/errors';
+import {
+  loadOrCreateServerIdentity,
+  loadServerIdentity,
+  SERVER_IDENTITY_FILE,
+  type ServerIdentity,
+} from '@tunnel/protocol/trust';
 
 /**
  * The identity key of this server. Embedded (no shared registry or presence), it is created in the

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { CodedError, ensureDevPki } from '@tunnel/protocol';
+import { ensureDevPki } from '@tunnel/protocol/dev-pki';
+import { CodedError } from '@tunnel/protocol/errors';
 import { ServerTlsErrorCode } from './tls-errors.js';
 
 export interface ServerTls {

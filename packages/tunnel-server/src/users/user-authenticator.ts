@@ -1,4 +1,6 @@
-import { AuthErrorCode, CodedError, type Logger } from '@tunnel/protocol';
+import { AuthErrorCode } from '@tunnel/protocol/auth';
+import { CodedError } from '@tunnel/protocol/errors';
+import { type Logger } from '@tunnel/protocol/log';
 import type { AuthLimits } from '../auth/auth-limits.js';
 import type { AuthFailureSink } from '../metrics/server-metrics.js';
 import type { Registry, UserRecord } from '../registry/types.js';

@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { OpenError, OpenResult, TunnelSession, WebSocketDuplex, type Logger, type YamuxConfig } from '@tunnel/protocol';
+import { type Logger } from '@tunnel/protocol/log';
+import { WebSocketDuplex } from '@tunnel/protocol/transport';
+import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
+import { type YamuxConfig } from '@tunnel/protocol/yamux';
 import type WebSocket from 'ws';
 import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
 import type { Registry, UserRecord } from '../registry/types.js';

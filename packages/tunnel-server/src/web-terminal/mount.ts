@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Logger } from '@tunnel/protocol';
+import type { Logger } from '@tunnel/protocol/log';
 import type WebSocket from 'ws';
 import { authenticatedRoute } from '../api/authenticated-route.js';
 import { visibleDevice } from '../api/visible-device.js';

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
-import { errorCode, type Logger } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
+import { type Logger } from '@tunnel/protocol/log';
 import ssh2, { type ClientChannel } from 'ssh2';
 import type WebSocket from 'ws';
 import type { DeviceStreamOpener, OpenedDeviceStream } from '../forwarding/device-stream-opener.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import net from 'node:net';
-import { silentLogger } from '@tunnel/protocol';
+import { silentLogger } from '@tunnel/protocol/log';
 import { PreAuthGate } from '../../src/connections/pre-auth-gate.js';
 
 /** A listener whose every connection goes through the gate, as the server's does. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CloseCode } from '@tunnel/protocol';
+import { CloseCode } from '@tunnel/protocol/wire';
 import { DeviceSessions } from '../../src/devices/device-sessions.js';
 import { SqlitePresence } from '../../src/presence/sqlite-presence.js';
 import { capturedLogger, connectDevice, echoServer, roundTrip } from './live-device.js';

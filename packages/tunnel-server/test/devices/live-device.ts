@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { Writable, type Duplex } from 'node:stream';
-import { createLogger, OpenError, OpenResult, TunnelSession, WebSocketDuplex, zeroMask, type Logger } from '@tunnel/protocol';
+import { createLogger, type Logger } from '@tunnel/protocol/log';
+import { WebSocketDuplex, zeroMask } from '@tunnel/protocol/transport';
+import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { LiveDevice } from '../../src/devices/device-sessions.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { errorCode } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
 import { DeviceRefError, resolveDevice } from '../../src/devices/resolve-device.js';
 import { useRegistry } from '../registry/helpers.js';
 

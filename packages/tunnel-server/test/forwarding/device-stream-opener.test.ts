@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { OpenError, OpenResult } from '@tunnel/protocol';
+import { OpenError, OpenResult } from '@tunnel/protocol/tunnel';
 import { DeviceSessions } from '../../src/devices/device-sessions.js';
 import { ACCESS_REVOKED, DeviceStreamOpener, type OpenedDeviceStream } from '../../src/forwarding/device-stream-opener.js';
 import { SqlitePresence } from '../../src/presence/sqlite-presence.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { errorCode } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
 import { existsSync, readFileSync } from 'node:fs';
 import { REGISTRY_FILE, SqliteRegistry, type Registry, type SqliteRegistryOptions } from '../../src/registry/index.js';
 import { PgRegistry } from '../../src/registry/postgres/registry.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { errorCode } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
 import { REGISTRY_FILE, SCHEMA_VERSION, SqliteRegistry, openRegistry } from '../../src/registry/index.js';
 import { translateSqliteError } from '../../src/registry/sqlite/connection.js';
 import { expectCode, fakePublicKey, useRegistry } from './helpers.js';

@@ -1,4 +1,4 @@
-import { checkTranscriptSignature, deviceSigner } from '@tunnel/protocol';
+import { checkTranscriptSignature, deviceSigner } from '@tunnel/protocol/auth';
 import { deviceHandshake } from '../../agent/device-handshake.js';
 import { VERSION } from '../../version.js';
 import { after, given, type Check } from '../check.js';

@@ -1,4 +1,4 @@
-import { describeClockOffset, isoSeconds, type ClockOffsetEstimate } from '@tunnel/protocol';
+import { describeClockOffset, isoSeconds, type ClockOffsetEstimate } from '@tunnel/protocol/trust';
 import { probeServerClock } from '../../agent/server-clock.js';
 import { given, type Check } from '../check.js';
 import { outcomeOf } from '../remedies.js';

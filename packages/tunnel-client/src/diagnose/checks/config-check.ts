@@ -1,4 +1,4 @@
-import { summarizeCertificate } from '@tunnel/protocol';
+import { summarizeCertificate } from '@tunnel/protocol/trust';
 import { loadAgentConfig } from '../../agent/agent-config.js';
 import { loadProxyConfig, proxyRoute } from '../../net/proxy-config.js';
 import type { Check } from '../check.js';

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
-import { CodedError, errorCode } from '@tunnel/protocol';
+import { CodedError, errorCode } from '@tunnel/protocol/errors';
 import { proxyRoute } from '../../net/proxy-config.js';
 import { after, given, type Check } from '../check.js';
 import { outcomeOf } from '../remedies.js';

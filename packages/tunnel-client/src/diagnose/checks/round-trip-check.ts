@@ -1,4 +1,6 @@
-import { CodedError, OpenError, OpenResult, silentLogger, TunnelSession } from '@tunnel/protocol';
+import { CodedError } from '@tunnel/protocol/errors';
+import { silentLogger } from '@tunnel/protocol/log';
+import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
 import { after, given, type Check } from '../check.js';
 import { outcomeOf } from '../remedies.js';
 import { serverOf } from './server.js';

@@ -1,4 +1,10 @@
-import { toX509List, TrustError, TrustErrorCode, verifyServerChain, type CertificateSummary } from '@tunnel/protocol';
+import {
+  toX509List,
+  TrustError,
+  TrustErrorCode,
+  verifyServerChain,
+  type CertificateSummary,
+} from '@tunnel/protocol/trust';
 import { trustAnchors } from '../../agent/trust-context.js';
 import type { DeviceConfig } from '../../agent/device-config.js';
 import { readPresentedChain } from '../../agent/presented-chain.js';

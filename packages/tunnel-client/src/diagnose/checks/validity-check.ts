@@ -1,4 +1,4 @@
-import { isoSeconds, TrustErrorCode } from '@tunnel/protocol';
+import { isoSeconds, TrustErrorCode } from '@tunnel/protocol/trust';
 import { given, type Check } from '../check.js';
 import { outcomeOf } from '../remedies.js';
 import { serverOf } from './server.js';

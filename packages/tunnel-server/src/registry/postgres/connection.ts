@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { errorCode } from '@tunnel/protocol';
+import { errorCode } from '@tunnel/protocol/errors';
 import { maskPassword } from '../../mask-password.js';
 import { RegistryError, RegistryErrorCode } from '../errors.js';
 

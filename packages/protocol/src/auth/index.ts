@@ -1,0 +1,25 @@
+export { AuthError, AuthErrorCode } from './auth-errors.js';
+export {
+  type AuthErrorMessage,
+  type ChallengeMessage,
+  DEVICE_AUTH_VERSION,
+  type HelloMessage,
+  parseHello,
+  parseJson,
+  parseProof,
+  parseServerMessage,
+  type ProofMessage,
+  type SignatureCheck,
+  transcript,
+  type TranscriptSigner,
+  type WelcomeMessage,
+} from './device-auth-messages.js';
+export {
+  HEARTBEAT_CHALLENGE_PATH,
+  HEARTBEAT_PATH,
+  type HeartbeatChallenge,
+  type HeartbeatReport,
+  heartbeatTranscript,
+  parseHeartbeatReport,
+} from './heartbeat-messages.js';
+export { checkTranscriptSignature, devicePublicKey, deviceSigner, keyPairSigner } from './signers.js';
