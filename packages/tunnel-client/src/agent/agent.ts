@@ -5,7 +5,7 @@ import { CodedError, errorCode } from '@tunnel/protocol/errors';
 import { type Logger } from '@tunnel/protocol/log';
 import { ReconnectLoop, type ReconnectSettings } from '@tunnel/protocol/reconnect';
 import { describeClockOffset } from '@tunnel/protocol/trust';
-import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
+import { OpenError, OpenResult, TunnelSession, type JoinResult } from '@tunnel/protocol/tunnel';
 import { CloseCode, parseDrainHint } from '@tunnel/protocol/wire';
 import { type YamuxConfig } from '@tunnel/protocol/yamux';
 import type WebSocket from 'ws';
@@ -171,7 +171,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     }
   }
 
-  private async openTarget(host: string, port: number): Promise<{ stream: import('node:net').Socket; onFinished: (r: import('@tunnel/protocol').JoinResult) => void }> {
+  private async openTarget(host: string, port: number): Promise<{ stream: import('node:net').Socket; onFinished: (r: JoinResult) => void }> {
     const log = this.settings.log;
     if (!this.policy.allows(host, port)) {
       log.warn({ host, port }, 'refused a stream to a target outside this device\'s policy');
