@@ -53,10 +53,10 @@ export function productLaunch(certificate?: (context: TunnelLaunchContext) => Pr
     server: (c, cert) =>
       node(SERVER_CLI, ['start', '--data', c.dataDir, '--host', '127.0.0.1', '--port', String(c.serverPort), ...(cert === undefined ? [] : ['--cert', cert.cert, '--key', cert.key])], c),
     provisionDevice: (c, name) => deviceAdd(c, name),
-    prepare: (c) => [
+    prepare: (c, cert) => [
       deviceAdd(c, 'bench-device'),
       oneShot(SERVER_CLI, ['user', 'add', 'bench', '--role', 'admin', '--data', c.dataDir], c, c.files.token),
-      oneShot(SERVER_CLI, ['ca', '--data', c.dataDir], c, c.files.ca),
+      ...(cert === undefined ? [oneShot(SERVER_CLI, ['ca', '--data', c.dataDir], c, c.files.ca)] : []),
     ],
     // The targets listen on 127.0.0.1, which the device's default policy allows.
     agent: (c) => node(DEVICE_AGENT, ['agent', '--config', c.files.deviceConfig], c),

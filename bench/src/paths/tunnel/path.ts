@@ -124,7 +124,7 @@ async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext
     log(`tunnel: server on 127.0.0.1:${context.serverPort}, work dir ${workDir}`);
     await unlessExited(waitListening({ host: '127.0.0.1', port: context.serverPort }, READY_MS), server, 'tunnel-server', serverLog);
 
-    for (const step of launch.prepare?.(context) ?? []) await runStep(step);
+    for (const step of launch.prepare?.(context, certificate) ?? []) await runStep(step);
     if (certificate !== undefined) trustBroughtCertificate(context, certificate);
 
     const agent = await startAgent(launch, context, 'agent');

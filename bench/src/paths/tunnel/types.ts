@@ -49,8 +49,11 @@ export interface TunnelLaunchCommands {
   /** Certificate and key for the server, made before it starts; absent: the development CA. */
   certificate?(context: TunnelLaunchContext): Promise<ServerCertificate | undefined>;
   server(context: TunnelLaunchContext, certificate: ServerCertificate | undefined): LaunchCommand;
-  /** One-shot steps run in order after the server listens (provisioning, login). */
-  prepare?(context: TunnelLaunchContext): readonly LaunchCommand[];
+  /**
+   * One-shot steps run in order after the server listens (provisioning, login). With a brought
+   * certificate there is no development CA for `ca` to print: the bench trusts the brought CA.
+   */
+  prepare?(context: TunnelLaunchContext, certificate: ServerCertificate | undefined): readonly LaunchCommand[];
   /** One more device: writes its config.json to context.files.deviceConfig. */
   provisionDevice(context: TunnelLaunchContext, name: string): LaunchCommand;
   agent(context: TunnelLaunchContext): LaunchCommand;
