@@ -70,6 +70,6 @@ describe('certificate reload without a restart', function () {
     expect(agent.logs.filter((l) => l.msg === 'connected')).to.have.length(1);
     expect(agent.logs.some((l) => l.msg === 'disconnected')).to.equal(false);
     expect(server.proc.logs.some((l) => l.msg === 'device disconnected')).to.equal(false);
-    expect(connected['session']).to.be.a('string');
+    expect(connected['sessionId']).to.be.a('string');
   });
 });

@@ -51,6 +51,6 @@ describe('installing the commands', function () {
     const device = await addDevice(server.dataDir, server.port);
     const agent = new Proc(command, ['agent', '--config', device.file], { cwd: elsewhere });
     const connected = await agent.waitForLog((l) => l.msg === 'connected');
-    expect(connected['session']).to.be.a('string');
+    expect(connected['sessionId']).to.be.a('string');
   });
 });
