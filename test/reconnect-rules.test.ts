@@ -64,7 +64,7 @@ describe('reconnect rules of the agent (in process, against a real server)', fun
     await up;
     await server.proc.kill('SIGTERM');
     const disconnected = await eventually(() => lines.find((l) => l.msg === 'disconnected'), 60_000, 'disconnected');
-    expect(disconnected['code']).to.equal(1012);
+    expect(disconnected['closeCode']).to.equal(1012);
     expect(disconnected['drain']).to.equal(true);
     const retry = await eventually(() => lines.find((l) => l.msg?.startsWith('retrying in')), 10_000, 'retrying');
     expect(retry['retryInMs']).to.be.within(1, 600_000);
