@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { resolveDevice } from '../devices/resolve-device.js';
 import { auditView } from '../views/audit-view.js';
 import { formatTable } from '../views/device-view.js';
-import { dataOption, registryOption, type StateFlags } from './options.js';
+import { stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 import { recordingFile } from '../web-terminal/cast-recorder.js';
 import { hasRecording } from '../web-terminal/recordings.js';
@@ -23,10 +23,7 @@ function parseLimit(text: string): number {
 }
 
 export function registerAuditCommand(program: Command): void {
-  program
-    .command('audit')
-    .description('Show who opened which stream to which device and port, when, bytes each way, the result, and the recording of a browser terminal session (an asciinema v2 cast: asciinema play FILE).')
-    .addOption(dataOption()).addOption(registryOption())
+  stateCommand(program, 'audit', 'Show who opened which stream to which device and port, when, bytes each way, the result, and the recording of a browser terminal session (an asciinema v2 cast: asciinema play FILE).')
     .option('--device <device>', 'only this device (uuid, 7+ character prefix or name)')
     .option('--user <name>', 'only this user')
     .option('--since <time>', 'only streams started since then: a time, or a duration back from now (2h)', (v) => parseSince(v))

@@ -6,7 +6,7 @@ import { openConfiguredPresence } from '../presence/open-presence.js';
 import { resolveDevice } from '../devices/resolve-device.js';
 import { readDevCaCertificate, requireServerIdentity } from '../data-dir.js';
 import { deviceView, formatTable } from '../views/device-view.js';
-import { dataOption, presenceOption, registryOption, type StateFlags } from './options.js';
+import { presenceOption, stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 import { CommandErrorCode } from './command-errors.js';
 
@@ -23,10 +23,7 @@ export function parseEndpoint(text: string): { host: string; port: number } {
 export function registerDeviceCommands(program: Command): void {
   const device = program.command('device').description('Provision, list and remove devices.');
 
-  device
-    .command('add')
-    .description("Register a device and print its config.json (uuid, deviceApiKey, endpoint, the server's CA and identity key).")
-    .addOption(dataOption()).addOption(registryOption())
+  stateCommand(device, 'add', "Register a device and print its config.json (uuid, deviceApiKey, endpoint, the server's CA and identity key).")
     .option('--name <name>', 'device name (default: device-<uuid prefix>)')
     .option('--fleet <fleet>', 'fleet the device belongs to')
     .requiredOption('--endpoint <host[:port]>', 'address devices use to reach this server (port 443 when absent)')
@@ -56,10 +53,7 @@ export function registerDeviceCommands(program: Command): void {
       process.stderr.write(`Registered device ${record.name} (${record.uuid}). Keep this config.json secret: it holds the device key, which is not stored on the server.\n`);
     });
 
-  device
-    .command('list')
-    .description('List devices with their status (online, heartbeat-only, vpn-only, offline).')
-    .addOption(dataOption()).addOption(registryOption()).addOption(presenceOption())
+  stateCommand(device, 'list', 'List devices with their status (online, heartbeat-only, vpn-only, offline).').addOption(presenceOption())
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: StateFlags & { json?: boolean }) => {
       // The registry first: it refuses a directory that was never initialised, which opening
@@ -85,11 +79,8 @@ export function registerDeviceCommands(program: Command): void {
       }
     });
 
-  device
-    .command('rm')
-    .description('Remove a device: its key stops working at once and a running server closes its session.')
+  stateCommand(device, 'rm', 'Remove a device: its key stops working at once and a running server closes its session.')
     .argument('<uuid>', 'device uuid, unique prefix (7+ characters) or name')
-    .addOption(dataOption()).addOption(registryOption())
     .action(async (ref: string, flags: StateFlags) => {
       const removed = await withRegistry(flags, async (registry) => {
         const device = await resolveDevice(registry, ref);

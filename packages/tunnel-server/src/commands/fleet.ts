@@ -1,35 +1,26 @@
 import type { Command } from 'commander';
 import { formatTable } from '../views/device-view.js';
-import { dataOption, registryOption, type StateFlags } from './options.js';
+import { stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 
 export function registerFleetCommands(program: Command): void {
   const fleet = program.command('fleet').description('Group devices into fleets and give developers access to them.');
 
-  fleet
-    .command('add')
-    .description('Create a fleet (then: device add --fleet NAME, fleet member add NAME USER).')
+  stateCommand(fleet, 'add', 'Create a fleet (then: device add --fleet NAME, fleet member add NAME USER).')
     .argument('<name>', 'fleet name')
-    .addOption(dataOption()).addOption(registryOption())
     .action(async (name: string, flags: StateFlags) => {
       await withRegistry(flags, (r) => r.fleets.create(name));
       process.stderr.write(`Created fleet ${name}.\n`);
     });
 
-  fleet
-    .command('rm')
-    .description('Remove a fleet that no device belongs to any more (its memberships and support grants go with it).')
+  stateCommand(fleet, 'rm', 'Remove a fleet that no device belongs to any more (its memberships and support grants go with it).')
     .argument('<name>', 'fleet name')
-    .addOption(dataOption()).addOption(registryOption())
     .action(async (name: string, flags: StateFlags) => {
       await withRegistry(flags, (r) => r.fleets.remove(name));
       process.stderr.write(`Removed fleet ${name}.\n`);
     });
 
-  fleet
-    .command('list')
-    .description('List fleets with their device and member counts.')
-    .addOption(dataOption()).addOption(registryOption())
+  stateCommand(fleet, 'list', 'List fleets with their device and member counts.')
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: StateFlags & { json?: boolean }) => {
       const rows = await withRegistry(flags, async (r) =>
@@ -47,22 +38,16 @@ export function registerFleetCommands(program: Command): void {
     });
 
   const member = fleet.command('member').description("Manage who may reach a fleet's devices (developers reach the fleets they are members of).");
-  member
-    .command('add')
-    .description('Make a user a member of a fleet.')
+  stateCommand(member, 'add', 'Make a user a member of a fleet.')
     .argument('<fleet>', 'fleet name')
     .argument('<user>', 'user name')
-    .addOption(dataOption()).addOption(registryOption())
     .action(async (fleetName: string, user: string, flags: StateFlags) => {
       await withRegistry(flags, (r) => r.fleets.addMember(fleetName, user));
       process.stderr.write(`${user} is now a member of fleet ${fleetName}.\n`);
     });
-  member
-    .command('rm')
-    .description('Remove a user from a fleet; their live streams to its devices are closed within a second.')
+  stateCommand(member, 'rm', 'Remove a user from a fleet; their live streams to its devices are closed within a second.')
     .argument('<fleet>', 'fleet name')
     .argument('<user>', 'user name')
-    .addOption(dataOption()).addOption(registryOption())
     .action(async (fleetName: string, user: string, flags: StateFlags) => {
       await withRegistry(flags, (r) => r.fleets.removeMember(fleetName, user));
       process.stderr.write(`${user} is no longer a member of fleet ${fleetName}.\n`);

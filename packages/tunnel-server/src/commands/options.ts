@@ -1,4 +1,4 @@
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { parsePortArg } from '@tunnel/protocol/cli';
 import { DEFAULT_DATA_DIR } from '../data-dir.js';
 
@@ -10,6 +10,14 @@ export function dataOption(): Option {
 /** --registry: the cluster's shared registry instead of the data directory's SQLite file. */
 export function registryOption(): Option {
   return new Option('--registry <url>', 'shared registry of a cluster (postgres://...) instead of SQLite in --data').env('TUNNEL_REGISTRY');
+}
+
+/**
+ * A subcommand that reads or changes the server's state: every such command must accept the same
+ * --data and --registry, or an operator's cluster settings would silently not apply to some.
+ */
+export function stateCommand(parent: Command, name: string, description: string): Command {
+  return parent.command(name).description(description).addOption(dataOption()).addOption(registryOption());
 }
 
 /** --presence: the cluster's shared presence instead of the data directory's SQLite file. */

@@ -5,7 +5,7 @@ import { resolveDevice } from '../devices/resolve-device.js';
 import type { GrantScope, Registry } from '../registry/types.js';
 import { formatTable } from '../views/device-view.js';
 import { grantView, scopeText } from '../views/grant-view.js';
-import { dataOption, registryOption, type StateFlags } from './options.js';
+import { stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 import { CommandErrorCode } from './command-errors.js';
 
@@ -54,10 +54,7 @@ export function registerSupportCommands(program: Command): void {
     .command('support')
     .description('Grant support users time-limited access to devices or whole fleets (checked on every stream; live streams end with the grant).');
 
-  support
-    .command('enable')
-    .description('Grant support access for a while (default 24 h) to ports (default 22222) of devices or of a fleet.')
-    .addOption(dataOption()).addOption(registryOption())
+  stateCommand(support, 'enable', 'Grant support access for a while (default 24 h) to ports (default 22222) of devices or of a fleet.')
     .option('--device <uuids>', 'devices: uuids, 7+ character prefixes or names, comma-separated')
     .option('--fleet <name>', 'every device of this fleet')
     .option('--duration <duration>', 'how long from now, e.g. 30m, 12h, 7d', parseGrantDuration, 24 * 3_600_000)
@@ -75,10 +72,7 @@ export function registerSupportCommands(program: Command): void {
       }
     });
 
-  support
-    .command('disable')
-    .description("Revoke support access to devices or a fleet now; support users' live streams there are closed within a second.")
-    .addOption(dataOption()).addOption(registryOption())
+  stateCommand(support, 'disable', "Revoke support access to devices or a fleet now; support users' live streams there are closed within a second.")
     .option('--device <uuids>', 'devices: uuids, 7+ character prefixes or names, comma-separated')
     .option('--fleet <name>', 'the fleet')
     .action(async (flags: TargetFlags) => {
@@ -91,10 +85,7 @@ export function registerSupportCommands(program: Command): void {
       process.stdout.write(revoked.length === 0 ? 'No active support access there; nothing to revoke.\n' : revoked.map((g) => `Revoked support access #${g.id} to ${scopeText(g.scope)}\n`).join(''));
     });
 
-  support
-    .command('list')
-    .description('List support grants (active ones; --all for expired and revoked too).')
-    .addOption(dataOption()).addOption(registryOption())
+  stateCommand(support, 'list', 'List support grants (active ones; --all for expired and revoked too).')
     .option('--all', 'include expired and revoked grants')
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: StateFlags & { all?: boolean; json?: boolean }) => {

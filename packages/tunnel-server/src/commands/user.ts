@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ROLES, checkRole, type IssuedToken } from '../registry/index.js';
 import { formatUserTable, issuedTokenView, userView } from '../views/user-view.js';
-import { dataOption, registryOption, type StateFlags } from './options.js';
+import { dataOption, registryOption, stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 
 interface JsonFlag extends StateFlags {
@@ -37,31 +37,22 @@ export function registerUserCommands(program: Command): void {
       printIssued(issued, flags.json, 'Created user');
     });
 
-  user
-    .command('list')
-    .description('List users and their roles (never tokens).')
-    .addOption(dataOption()).addOption(registryOption())
+  stateCommand(user, 'list', 'List users and their roles (never tokens).')
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: JsonFlag) => {
       const users = await withRegistry(flags, (registry) => registry.users.list());
       process.stdout.write(flags.json ? JSON.stringify(users.map(userView), null, 2) + '\n' : formatUserTable(users));
     });
 
-  user
-    .command('rm')
-    .description('Remove a user: their token stops working at once, for new sessions and for new streams of open ones.')
+  stateCommand(user, 'rm', 'Remove a user: their token stops working at once, for new sessions and for new streams of open ones.')
     .argument('<name>', 'user name')
-    .addOption(dataOption()).addOption(registryOption())
     .action(async (name: string, flags: StateFlags) => {
       await withRegistry(flags, (registry) => registry.users.remove(name));
       process.stderr.write(`Removed user ${name}.\n`);
     });
 
-  user
-    .command('token')
-    .description("Rotate a user's API token: print a new one; the old one stops working at once.")
+  stateCommand(user, 'token', "Rotate a user's API token: print a new one; the old one stops working at once.")
     .argument('<name>', 'user name')
-    .addOption(dataOption()).addOption(registryOption())
     .option('--json', 'print the user and token as JSON')
     .action(async (name: string, flags: JsonFlag) => {
       const issued = await withRegistry(flags, (registry) => registry.users.rotateToken(name));
