@@ -67,7 +67,7 @@ describe('status API, device list/status commands and /metrics (real processes)'
     const json = await runClient(root, ['device', 'list', '--status', 'offline', '--json']);
     expect((JSON.parse(json.stdout) as ListedDevice[]).map((d) => d.name)).to.deep.equal(['elsewhere']);
     const bad = await runClient(root, ['device', 'list', '--status', 'sleepy']);
-    expect(bad.code).to.equal(1);
+    expect(bad.code, 'a bad option value is a usage error').to.equal(2);
     expect(bad.stderr).to.contain('must be one of online, heartbeat-only, vpn-only, offline');
   });
 
