@@ -82,9 +82,12 @@ describe('streams torn down from the device side never take the server down (rea
   it('survives `diagnose` on the device replacing the agent session', async () => {
     const streams = await openAll();
     const from = server.proc.logs.length;
+    const agentFrom = agent.logs.length;
     await run(CLIENT_CLI, ['diagnose', '--config', device.file, '--json'], { timeoutMs: 60_000 });
     await expectAllClosed(streams, 'diagnose');
-    await deviceReady(server, device.uuid, from);
+    // The server logs diagnose's own session as a device connection too: wait for the agent's.
+    const back = await agent.waitForLog((l) => l.msg === 'connected', 60_000, agentFrom);
+    await server.proc.waitForLog((l) => l.msg === 'device connected' && l['sessionId'] === back['sessionId'], 30_000, from);
     await expectServerServes();
   });
 
