@@ -2,7 +2,7 @@ import { parseDuration } from '@tunnel/protocol/cli';
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolveDevice } from '../devices/resolve-device.js';
 import { auditView } from '../views/audit-view.js';
-import { formatTable } from '../views/device-view.js';
+import { printListing } from '../views/listing.js';
 import { stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 import { recordingFile } from '../web-terminal/cast-recorder.js';
@@ -41,15 +41,16 @@ export function registerAuditCommand(program: Command): void {
         // A browser terminal session's recording sits beside the registry, named by the entry's id.
         return records.map((a) => ({ ...auditView(a), recording: hasRecording(flags.data, a.id) ? recordingFile(flags.data, a.id) : null }));
       });
-      if (flags.json) {
-        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-        return;
-      }
-      process.stdout.write(
-        formatTable(
-          ['STARTED', 'USER', 'DEVICE', 'TARGET', 'RESULT', 'UP', 'DOWN', 'DURATION', 'RECORDING'],
-          rows.map((a) => [a.startedAt, a.user, a.device.slice(0, 7), a.target, a.result ?? 'open', String(a.bytesUp), String(a.bytesDown), a.durationMs === null ? '-' : `${a.durationMs} ms`, a.recording ?? '-']),
-        ),
-      );
+      printListing(rows, flags.json, [
+        ['STARTED', (a) => a.startedAt],
+        ['USER', (a) => a.user],
+        ['DEVICE', (a) => a.device.slice(0, 7)],
+        ['TARGET', (a) => a.target],
+        ['RESULT', (a) => a.result ?? 'open'],
+        ['UP', (a) => String(a.bytesUp)],
+        ['DOWN', (a) => String(a.bytesDown)],
+        ['DURATION', (a) => (a.durationMs === null ? '-' : `${a.durationMs} ms`)],
+        ['RECORDING', (a) => a.recording ?? '-'],
+      ]);
     });
 }

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { openConfiguredPresence } from '../presence/open-presence.js';
 import { resolveDevice } from '../devices/resolve-device.js';
 import { readDevCaCertificate, requireServerIdentity } from '../data-dir.js';
-import { deviceView, formatTable } from '../views/device-view.js';
+import { deviceView } from '../views/device-view.js';
+import { printListing } from '../views/listing.js';
 import { presenceOption, stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 import { CommandErrorCode } from './command-errors.js';
@@ -64,16 +65,14 @@ export function registerDeviceCommands(program: Command): void {
         const now = Date.now();
         const byUuid = new Map((await presence.list()).map((p) => [p.uuid, p]));
         const views = devices.map((d) => deviceView(d, byUuid.get(d.uuid) ?? null, now));
-        if (flags.json) {
-          process.stdout.write(JSON.stringify(views, null, 2) + '\n');
-          return;
-        }
-        process.stdout.write(
-          formatTable(
-            ['UUID', 'NAME', 'FLEET', 'STATUS', 'CONNECTED SINCE', 'LAST HEARTBEAT'],
-            views.map((v) => [v.uuid.slice(0, 7), v.name, v.fleet ?? '-', v.statusLabel, v.vpn.connectedAt ?? '-', v.lastHeartbeatAt ?? '-']),
-          ),
-        );
+        printListing(views, flags.json, [
+          ['UUID', (v) => v.uuid.slice(0, 7)],
+          ['NAME', (v) => v.name],
+          ['FLEET', (v) => v.fleet ?? '-'],
+          ['STATUS', (v) => v.statusLabel],
+          ['CONNECTED SINCE', (v) => v.vpn.connectedAt ?? '-'],
+          ['LAST HEARTBEAT', (v) => v.lastHeartbeatAt ?? '-'],
+        ]);
       } finally {
         await presence.close();
       }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatTable } from '../views/device-view.js';
+import { printListing } from '../views/listing.js';
 import { stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 
@@ -33,8 +33,12 @@ export function registerFleetCommands(program: Command): void {
           })),
         ),
       );
-      if (flags.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-      else process.stdout.write(formatTable(['FLEET', 'DEVICES', 'MEMBERS', 'CREATED'], rows.map((f) => [f.name, String(f.devices), f.members.join(', ') || '-', f.createdAt])));
+      printListing(rows, flags.json, [
+        ['FLEET', (f) => f.name],
+        ['DEVICES', (f) => String(f.devices)],
+        ['MEMBERS', (f) => f.members.join(', ') || '-'],
+        ['CREATED', (f) => f.createdAt],
+      ]);
     });
 
   const member = fleet.command('member').description("Manage who may reach a fleet's devices (developers reach the fleets they are members of).");

@@ -3,7 +3,7 @@ import { CodedError } from '@tunnel/protocol/errors';
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolveDevice } from '../devices/resolve-device.js';
 import type { GrantScope, Registry } from '../registry/types.js';
-import { formatTable } from '../views/device-view.js';
+import { printListing } from '../views/listing.js';
 import { grantView, scopeText } from '../views/grant-view.js';
 import { stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
@@ -92,15 +92,13 @@ export function registerSupportCommands(program: Command): void {
       const now = Date.now();
       const grants = await withRegistry(flags, (r) => r.grants.list({ includeInactive: flags.all ?? false, at: now }));
       const rows = grants.map((g) => grantView(g, now));
-      if (flags.json) {
-        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-        return;
-      }
-      process.stdout.write(
-        formatTable(
-          ['ID', 'SCOPE', 'PORTS', 'STATE', 'EXPIRES', 'BY'],
-          rows.map((g) => [String(g.id), scopeText(g.scope, true), g.ports.join(','), g.state, g.expiresAt, g.createdBy]),
-        ),
-      );
+      printListing(rows, flags.json, [
+        ['ID', (g) => String(g.id)],
+        ['SCOPE', (g) => scopeText(g.scope, true)],
+        ['PORTS', (g) => g.ports.join(',')],
+        ['STATE', (g) => g.state],
+        ['EXPIRES', (g) => g.expiresAt],
+        ['BY', (g) => g.createdBy],
+      ]);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ROLES, checkRole, type IssuedToken } from '../registry/index.js';
-import { formatUserTable, issuedTokenView, userView } from '../views/user-view.js';
+import { issuedTokenView, userView } from '../views/user-view.js';
+import { printListing } from '../views/listing.js';
 import { dataOption, registryOption, stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
 
@@ -41,7 +42,11 @@ export function registerUserCommands(program: Command): void {
     .option('--json', 'print JSON instead of a table')
     .action(async (flags: JsonFlag) => {
       const users = await withRegistry(flags, (registry) => registry.users.list());
-      process.stdout.write(flags.json ? JSON.stringify(users.map(userView), null, 2) + '\n' : formatUserTable(users));
+      printListing(users.map(userView), flags.json, [
+        ['NAME', (u) => u.name],
+        ['ROLE', (u) => u.role],
+        ['CREATED', (u) => u.createdAt],
+      ]);
     });
 
   stateCommand(user, 'rm', 'Remove a user: their token stops working at once, for new sessions and for new streams of open ones.')

@@ -74,10 +74,3 @@ function statusSince(status: DeviceStatus, d: DeviceRecord, p: DevicePresence | 
       return latest(vpnDownSince, staleSince);
   }
 }
-
-/** Fixed-width text table for terminals. */
-export function formatTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
-}

@@ -1,5 +1,4 @@
 import type { IssuedToken, UserRecord } from '../registry/types.js';
-import { formatTable } from './device-view.js';
 
 /** A user as admin commands print it; never a token hash. */
 export interface UserView {
@@ -15,8 +14,4 @@ export function userView(u: UserRecord): UserView {
 /** The one moment a token is shown: the new token with its user. */
 export function issuedTokenView(issued: IssuedToken): UserView & { token: string } {
   return { ...userView(issued.user), token: issued.token };
-}
-
-export function formatUserTable(users: readonly UserRecord[]): string {
-  return formatTable(['NAME', 'ROLE', 'CREATED'], users.map(userView).map((u) => [u.name, u.role, u.createdAt]));
 }
