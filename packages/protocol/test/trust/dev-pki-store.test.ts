@@ -97,22 +97,19 @@ describe('trust: ensureDevPki in a data directory', () => {
     expect(mode(path.join(tmp.dir, 'server.key'))).to.equal(0o600);
   });
 
-  it('fails with ERR_TRUST_PEM_INVALID on a corrupt ca.pem, saying what to do', async () => {
-    await ensureDevPki(tmp.dir);
-    writeFileSync(path.join(tmp.dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n');
-    const err = await codeOf(ensureDevPki(tmp.dir));
-    expect(err.code).to.equal(TrustErrorCode.PemInvalid);
-    expect(err.message).to.contain(path.join(tmp.dir, 'ca.pem'));
-    expect(err.message).to.contain('restore it from a backup, or delete');
-  });
-
-  it('fails with ERR_TRUST_PEM_INVALID on a corrupt ca.key', async () => {
-    await ensureDevPki(tmp.dir);
-    writeFileSync(path.join(tmp.dir, 'ca.key'), 'nonsense');
-    const err = await codeOf(ensureDevPki(tmp.dir));
-    expect(err.code).to.equal(TrustErrorCode.PemInvalid);
-    expect(err.message).to.contain(path.join(tmp.dir, 'ca.key'));
-  });
+  for (const [file, corrupt] of [
+    ['ca.pem', '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n'],
+    ['ca.key', 'nonsense'],
+  ] as const) {
+    it(`fails with ERR_TRUST_PEM_INVALID on a corrupt ${file}, naming it and saying what to do`, async () => {
+      await ensureDevPki(tmp.dir);
+      writeFileSync(path.join(tmp.dir, file), corrupt);
+      const err = await codeOf(ensureDevPki(tmp.dir));
+      expect(err.code).to.equal(TrustErrorCode.PemInvalid);
+      expect(err.message).to.contain(path.join(tmp.dir, file));
+      expect(err.message).to.contain('restore it from a backup, or delete');
+    });
+  }
 
   it('refuses to replace half a CA (ERR_TRUST_PKI_INCOMPLETE)', async () => {
     await ensureDevPki(tmp.dir);
