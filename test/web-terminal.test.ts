@@ -57,7 +57,9 @@ describe('web terminal and device page in a real browser (Chromium, real sshd th
 
   before(async () => {
     sshd = await startSshd();
-    server = await startServer({ args: ['--terminal-ssh-port', String(sshd.port), '--terminal-ssh-user', sshd.user] });
+    // The server's defaults (22222, root) fit no device here: the fleet names the user and the
+    // device its own port, as an operator does for a fleet whose sshd is not balenaOS's.
+    server = await startServer();
     // The device's setup of docs/ssh.md: the server's public key goes into authorized_keys.
     serverKey = (await run(SERVER_CLI, ['ssh-key', '--data', server.dataDir])).stdout;
     expect(serverKey).to.match(/^ssh-ed25519 \S+ tunnel-server web terminal\n$/);
@@ -66,6 +68,10 @@ describe('web terminal and device page in a real browser (Chromium, real sshd th
     device = await addDevice(server.dataDir, server.port, { name: 'greenhouse', extraArgs: ['--fleet', WORLD_FLEET] });
     await addDevice(server.dataDir, server.port, { name: 'boiler-room', extraArgs: ['--fleet', WORLD_FLEET] });
     for (const name of ['pump-1', 'pump-2', 'gate']) await addDevice(server.dataDir, server.port, { name, extraArgs: ['--fleet', WORLD_FLEET] });
+    const fleetLogin = await run(SERVER_CLI, ['fleet', 'terminal', WORLD_FLEET, '--ssh-user', sshd.user, '--ssh-port', '1', '--data', server.dataDir]);
+    expect(fleetLogin.stdout).to.equal(`fleet ${WORLD_FLEET}: browser terminal logs in on port 1 as ${sshd.user}\n`);
+    const deviceLogin = await run(SERVER_CLI, ['device', 'terminal', 'greenhouse', '--ssh-port', String(sshd.port), '--json', '--data', server.dataDir]);
+    expect(JSON.parse(deviceLogin.stdout)).to.deep.equal({ sshPort: sshd.port, sshUser: null });
     admin = await addUser(server, 'operator', 'admin');
     startAgent(device.file, [...FAST_AGENT_ARGS, '--heartbeat-interval', '2s']);
     await deviceReady(server, device.uuid);

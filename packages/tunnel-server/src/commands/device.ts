@@ -8,6 +8,7 @@ import { readDevCaCertificate, requireServerIdentity } from '../data-dir.js';
 import { deviceView } from '../views/device-view.js';
 import { printListing } from '../views/listing.js';
 import { presenceOption, stateCommand, type StateFlags } from './options.js';
+import { registerTerminalLoginCommand } from './terminal-login-command.js';
 import { withRegistry } from './with-registry.js';
 import { CommandErrorCode } from './command-errors.js';
 
@@ -88,4 +89,9 @@ export function registerDeviceCommands(program: Command): void {
       });
       process.stderr.write(`Removed device ${removed.name} (${removed.uuid}).\n`);
     });
+
+  registerTerminalLoginCommand(device, 'one device (over its fleet\'s)', 'device uuid, unique prefix (7+ characters) or name', async (registry, ref) => {
+    const found = await resolveDevice(registry, ref);
+    return { scope: { kind: 'device', deviceUuid: found.uuid }, label: `device ${found.name}` };
+  });
 }

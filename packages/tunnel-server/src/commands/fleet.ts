@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { printListing } from '../views/listing.js';
 import { stateCommand, type StateFlags } from './options.js';
+import { registerTerminalLoginCommand } from './terminal-login-command.js';
 import { withRegistry } from './with-registry.js';
 
 export function registerFleetCommands(program: Command): void {
@@ -40,6 +41,8 @@ export function registerFleetCommands(program: Command): void {
         ['CREATED', (f) => f.createdAt],
       ]);
     });
+
+  registerTerminalLoginCommand(fleet, "a fleet's devices", 'fleet name', async (_registry, name) => ({ scope: { kind: 'fleet', fleet: name }, label: `fleet ${name}` }));
 
   const member = fleet.command('member').description("Manage who may reach a fleet's devices (developers reach the fleets they are members of).");
   stateCommand(member, 'add', 'Make a user a member of a fleet.')

@@ -3,8 +3,8 @@
  * records the interface speaks in, so neither backend can drift in what it hands out.
  */
 import { RegistryError, RegistryErrorCode } from './errors.js';
-import type { AuditFilter, AuditRecord, DeviceRecord, DeviceStatusFacts, FleetRecord, GrantScope, Role, SupportGrantRecord, UserRecord } from './types.js';
-import { checkAuditLimit, checkNonEmpty, checkTimestamp } from './validate.js';
+import type { AuditFilter, AuditRecord, DeviceRecord, DeviceStatusFacts, FleetRecord, GrantScope, Role, SupportGrantRecord, TerminalLogin, UserRecord } from './types.js';
+import { checkAuditLimit, checkNonEmpty, checkPort, checkSshUser, checkTimestamp } from './validate.js';
 
 export interface DeviceRow {
   uuid: string;
@@ -121,6 +121,33 @@ export function toGrantRecord(row: GrantRow): SupportGrantRecord {
     revokedAt: row.revoked_at,
   };
 }
+
+export interface TerminalLoginRow {
+  device_uuid: string | null;
+  ssh_port: number | null;
+  ssh_user: string | null;
+}
+
+/** A scope's login and the login its rows give it: the device's own row first, then its fleet's. */
+export function mergeTerminalLogins(rows: readonly TerminalLoginRow[]): TerminalLogin {
+  const ordered = [...rows].sort((a, b) => Number(b.device_uuid !== null) - Number(a.device_uuid !== null));
+  return {
+    sshPort: ordered.find((r) => r.ssh_port !== null)?.ssh_port ?? null,
+    sshUser: ordered.find((r) => r.ssh_user !== null)?.ssh_user ?? null,
+  };
+}
+
+/** `current` with the fields of `changes` applied, after checking them. */
+export function changedTerminalLogin(current: TerminalLogin, changes: Partial<TerminalLogin>): TerminalLogin {
+  const sshPort = changes.sshPort === undefined ? current.sshPort : changes.sshPort === null ? null : checkPort(changes.sshPort);
+  const sshUser = changes.sshUser === undefined ? current.sshUser : changes.sshUser === null ? null : checkSshUser(changes.sshUser);
+  return { sshPort, sshUser };
+}
+
+export const TERMINAL_LOGIN_SELECT = 'SELECT t.device_uuid, t.ssh_port, t.ssh_user FROM terminal_logins t';
+
+/** The rows that make a device's login: its own and its fleet's. */
+export const TERMINAL_LOGIN_OF_DEVICE = '(t.device_uuid = @device OR t.fleet_id = (SELECT fleet_id FROM devices WHERE uuid = @device))';
 
 export interface FleetRow {
   name: string;

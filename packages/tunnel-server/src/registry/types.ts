@@ -247,12 +247,33 @@ export interface AuditRegistry {
 /** Result of an audit entry whose stream was cut by a crash of the server that carried it. */
 export const AUDIT_INTERRUPTED = 'interrupted';
 
+/**
+ * How the browser terminal logs in to a device's sshd, set on a fleet or on one device. A null
+ * field inherits: a device's from its fleet's, a fleet's from the server's --terminal-ssh-* flags.
+ */
+export interface TerminalLogin {
+  sshPort: number | null;
+  sshUser: string | null;
+}
+
+export const INHERITED_LOGIN: TerminalLogin = { sshPort: null, sshUser: null };
+
+export interface TerminalLoginRegistry {
+  /** The scope's own setting (INHERITED_LOGIN when it has none). */
+  get(scope: GrantScope): Promise<TerminalLogin>;
+  /** Changes the fields present in `changes`; null makes a field inherit again. */
+  set(scope: GrantScope, changes: Partial<TerminalLogin>): Promise<TerminalLogin>;
+  /** The device's own fields, where null its fleet's. An unknown device inherits everything. */
+  forDevice(deviceUuid: string): Promise<TerminalLogin>;
+}
+
 export interface Registry {
   readonly devices: DeviceRegistry;
   readonly users: UserRegistry;
   readonly fleets: FleetRegistry;
   readonly grants: SupportGrantRegistry;
   readonly audit: AuditRegistry;
+  readonly terminalLogins: TerminalLoginRegistry;
   /** Idempotent. Any later call fails with ERR_REGISTRY_CLOSED. */
   close(): Promise<void>;
 }

@@ -60,6 +60,14 @@ export function checkPort(port: number): number {
 }
 
 /** Sorted and without repeats, so equal port sets compare and display the same. */
+/** A login name for ssh: what OpenSSH accepts for a user, without spaces or shell characters. */
+export function checkSshUser(user: string): string {
+  if (!/^[a-z_][a-z0-9_.-]{0,31}$/i.test(user)) {
+    throw new RegistryError(RegistryErrorCode.InvalidName, `ssh user ${JSON.stringify(user)} is invalid: use 1 to 32 letters, digits, '_', '.' or '-', starting with a letter or '_'`);
+  }
+  return user;
+}
+
 export function checkPorts(ports: readonly number[]): number[] {
   if (ports.length === 0) throw new RegistryError(RegistryErrorCode.InvalidPort, 'a support grant needs at least one port');
   return [...new Set(ports.map(checkPort))].sort((a, b) => a - b);

@@ -38,6 +38,7 @@ interface Admitted {
   deviceUuid: string;
   cols: number;
   rows: number;
+  settings: TerminalSettings;
 }
 
 /**
@@ -77,7 +78,7 @@ export function mountWebTerminal(host: WebTerminalHost, deps: WebTerminalDeps): 
     TERMINAL_PATH,
     (ws, req, admitted) => {
       ws.on('error', (err) => log.debug({ err }, 'terminal websocket error'));
-      void runTerminalSession(ws, { ...admitted, remoteAddress: req.socket.remoteAddress ?? 'unknown' }, { opener: deps.opener, key, settings: deps.settings, dataDir: deps.dataDir, log }).catch((err: Error) => {
+      void runTerminalSession(ws, { ...admitted, remoteAddress: req.socket.remoteAddress ?? 'unknown' }, { opener: deps.opener, key, settings: admitted.settings, dataDir: deps.dataDir, log }).catch((err: Error) => {
         log.error({ err }, 'web terminal failed');
         ws.close(1011);
       });
@@ -92,7 +93,10 @@ export function mountWebTerminal(host: WebTerminalHost, deps: WebTerminalDeps): 
       // The user may have been removed, or the token rotated, since the ticket was issued.
       const user = await registry.users.authenticate(grant.token);
       if (user === null) throw new HttpError(401, TerminalErrorCode.BadTicket, `the API token of ${grant.user} was rotated or the user removed; log in again`);
-      return { user, token: grant.token, deviceUuid: grant.deviceUuid, cols, rows };
+      // A fleet or device may run its sshd elsewhere than the server's default (`fleet terminal`).
+      const login = await registry.terminalLogins.forDevice(grant.deviceUuid);
+      const settings = { ...deps.settings, sshPort: login.sshPort ?? deps.settings.sshPort, sshUser: login.sshUser ?? deps.settings.sshUser };
+      return { user, token: grant.token, deviceUuid: grant.deviceUuid, cols, rows, settings };
     },
   );
 }

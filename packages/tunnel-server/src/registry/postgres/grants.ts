@@ -1,9 +1,9 @@
 import { notFound } from '../errors.js';
 import { GRANT_ACTIVE as ACTIVE, GRANT_APPLIES_TO_DEVICE as APPLIES_TO_DEVICE, GRANT_SELECT as SELECT, toGrantRecord, type GrantRow } from '../rows.js';
-import type { EpochMs, GrantFilter, GrantScope, GrantTarget, NewSupportGrant, SupportGrantRecord, SupportGrantRegistry } from '../types.js';
+import type { EpochMs, GrantFilter, GrantTarget, NewSupportGrant, SupportGrantRecord, SupportGrantRegistry } from '../types.js';
 import { checkDeviceUuid, checkExpiry, checkNewGrant, checkPort } from '../validate.js';
 import type { PgConnection, PgValue, Queryable } from './connection.js';
-import { fleetId, requireDevice } from './lookup.js';
+import { fleetId, requireDevice, scopeKeys } from './lookup.js';
 
 export class PgGrants implements SupportGrantRegistry {
   constructor(private readonly db: PgConnection) {}
@@ -73,13 +73,6 @@ export class PgGrants implements SupportGrantRegistry {
     );
     return rows.map(toGrantRecord);
   }
-}
-
-/** The device_uuid and fleet_id columns for a scope, after checking that its target exists. */
-async function scopeKeys(db: Queryable, scope: GrantScope): Promise<[string | null, number | null]> {
-  if (scope.kind === 'fleet') return [null, await fleetId(db, scope.fleet)];
-  await requireDevice(db, checkDeviceUuid(scope.deviceUuid));
-  return [scope.deviceUuid, null];
 }
 
 async function activeIds(db: Queryable, condition: string, params: Record<string, PgValue>): Promise<number[]> {

@@ -1,5 +1,6 @@
 import type { Registry } from '../types.js';
 import { PgAudit } from './audit.js';
+import { PgTerminalLogins } from './terminal-logins.js';
 import { PgConnection } from './connection.js';
 import { PgDevices } from './devices.js';
 import { PgFleets } from './fleets.js';
@@ -24,6 +25,7 @@ export class PgRegistry implements Registry {
   readonly fleets: PgFleets;
   readonly grants: PgGrants;
   readonly audit: PgAudit;
+  readonly terminalLogins: PgTerminalLogins;
 
   private constructor(private readonly connection: PgConnection) {
     this.devices = new PgDevices(connection);
@@ -31,6 +33,7 @@ export class PgRegistry implements Registry {
     this.fleets = new PgFleets(connection);
     this.grants = new PgGrants(connection);
     this.audit = new PgAudit(connection);
+    this.terminalLogins = new PgTerminalLogins(connection);
   }
 
   static async open(url: string, options: PgRegistryOptions = {}): Promise<PgRegistry> {

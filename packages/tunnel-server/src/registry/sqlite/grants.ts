@@ -1,8 +1,8 @@
 import { notFound } from '../errors.js';
-import type { EpochMs, GrantFilter, GrantScope, GrantTarget, NewSupportGrant, SupportGrantRecord, SupportGrantRegistry } from '../types.js';
+import type { EpochMs, GrantFilter, GrantTarget, NewSupportGrant, SupportGrantRecord, SupportGrantRegistry } from '../types.js';
 import { checkDeviceUuid, checkExpiry, checkNewGrant, checkPort } from '../validate.js';
 import type { Connection, SqlValue } from './connection.js';
-import { fleetId, requireDevice } from './lookup.js';
+import { fleetId, requireDevice, scopeKeys } from './lookup.js';
 import { GRANT_ACTIVE as ACTIVE, GRANT_APPLIES_TO_DEVICE as APPLIES_TO_DEVICE, GRANT_SELECT as SELECT, toGrantRecord, type GrantRow } from '../rows.js';
 
 export class SqliteGrants implements SupportGrantRegistry {
@@ -13,7 +13,7 @@ export class SqliteGrants implements SupportGrantRegistry {
     return this.db.write(() => {
       const now = this.db.now();
       checkExpiry(grant.expiresAt, now);
-      const [deviceUuid, fleet] = this.scopeKeys(grant.scope);
+      const [deviceUuid, fleet] = scopeKeys(this.db, grant.scope);
       const { lastId } = this.db.run(
         'INSERT INTO support_grants (device_uuid, fleet_id, ports, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
         [deviceUuid, fleet, JSON.stringify(ports), grant.createdBy, now, grant.expiresAt],
@@ -75,12 +75,6 @@ export class SqliteGrants implements SupportGrantRegistry {
   }
 
   /** The device_uuid and fleet_id columns for a scope, after checking that its target exists. */
-  private scopeKeys(scope: GrantScope): [string | null, number | null] {
-    if (scope.kind === 'fleet') return [null, fleetId(this.db, scope.fleet)];
-    requireDevice(this.db, checkDeviceUuid(scope.deviceUuid));
-    return [scope.deviceUuid, null];
-  }
-
   private activeIds(condition: string, params: Record<string, SqlValue>): number[] {
     return this.db.all<{ id: number }>(`SELECT g.id FROM support_grants g WHERE ${condition} AND ${ACTIVE}`, params).map((row) => row.id);
   }

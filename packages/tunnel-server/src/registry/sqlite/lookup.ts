@@ -1,4 +1,6 @@
 import { notFound } from '../errors.js';
+import type { GrantScope } from '../types.js';
+import { checkDeviceUuid } from '../validate.js';
 import type { Connection } from './connection.js';
 
 /** Internal ids behind the names the interface speaks in; each throws NOT_FOUND naming the key. */
@@ -13,6 +15,13 @@ export function userId(db: Connection, user: string): number {
 
 export function requireDevice(db: Connection, uuid: string): void {
   if (db.get('SELECT 1 FROM devices WHERE uuid = ?', [uuid]) === undefined) throw notFound('device', uuid);
+}
+
+/** The device_uuid and fleet_id columns for a scope, after checking that its target exists. */
+export function scopeKeys(db: Connection, scope: GrantScope): [string | null, number | null] {
+  if (scope.kind === 'fleet') return [null, fleetId(db, scope.fleet)];
+  requireDevice(db, checkDeviceUuid(scope.deviceUuid));
+  return [scope.deviceUuid, null];
 }
 
 function idOf(db: Connection, sql: string, what: string, key: string): number {

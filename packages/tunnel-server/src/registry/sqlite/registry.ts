@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Registry } from '../types.js';
 import { SqliteAudit } from './audit.js';
+import { SqliteTerminalLogins } from './terminal-logins.js';
 import { Connection } from './connection.js';
 import { SqliteDevices } from './devices.js';
 import { REGISTRY_SCHEMA } from './migrations.js';
@@ -43,6 +44,7 @@ export class SqliteRegistry implements Registry {
   readonly fleets: SqliteFleets;
   readonly grants: SqliteGrants;
   readonly audit: SqliteAudit;
+  readonly terminalLogins: SqliteTerminalLogins;
 
   private constructor(private readonly connection: Connection) {
     this.devices = new SqliteDevices(connection);
@@ -50,6 +52,7 @@ export class SqliteRegistry implements Registry {
     this.fleets = new SqliteFleets(connection);
     this.grants = new SqliteGrants(connection);
     this.audit = new SqliteAudit(connection);
+    this.terminalLogins = new SqliteTerminalLogins(connection);
   }
 
   /** Opens (and creates or migrates) the database file at `path`. */
