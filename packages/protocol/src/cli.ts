@@ -3,4 +3,4 @@ export { runCli } from './cli-exit.js';
 export { exitQuietlyWhenStdoutCloses } from './closed-pipe.js';
 export { registerCompletionCommand } from './completion.js';
 export { formatDuration, parseDuration } from './durations.js';
-export { replaceGeneratedBlock, type SettingRow, settingsMarkdownTable } from './settings-table.js';
+export { durationSetting, replaceGeneratedBlock, settingOptions, settingsMarkdownTable, type OptionSetting, type SettingRow } from './settings-table.js';

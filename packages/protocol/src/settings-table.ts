@@ -1,3 +1,6 @@
+import { Option } from 'commander';
+import { parseDurationArg } from './cli-args.js';
+
 /**
  * A row of a program's settings table: where a setting comes from (config file key, flag,
  * environment variable), its default and what it does. Each program keeps one such table and
@@ -14,6 +17,29 @@ export interface SettingRow {
   default: string;
   /** What the setting does, as --help shows it. */
   help: string;
+}
+
+/** A setting that is also a flag: how its argument parses and what it is when not given. */
+export interface OptionSetting extends SettingRow {
+  /** Parses the flag's argument; the text as given when absent. */
+  parse?(value: string, previous: unknown): unknown;
+  /** The parsed default of the flag, when it has one (`default` is how people read it). */
+  defaultValue?: unknown;
+}
+
+/** A flag that takes a duration such as 15s or 2m. */
+export function durationSetting(flag: string, help: string, defaultValue: number, defaultText: string): OptionSetting {
+  return { flag, help, default: defaultText, defaultValue, parse: parseDurationArg };
+}
+
+/** The commander options of a settings table's flag rows, in table order. */
+export function settingOptions(rows: readonly OptionSetting[]): Option[] {
+  return rows.flatMap((s) => {
+    if (s.flag === undefined) return [];
+    const option = new Option(s.flag, s.help);
+    if (s.defaultValue !== undefined) option.default(s.defaultValue, s.default);
+    return [s.parse ? option.argParser(s.parse) : option];
+  });
 }
 
 /** The Markdown table of a settings table, as the docs hold it. */

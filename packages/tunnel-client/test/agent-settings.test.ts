@@ -6,13 +6,43 @@ import { Command } from 'commander';
 import { replaceGeneratedBlock, settingsMarkdownTable } from '@tunnel/protocol/cli';
 import { agentKeys } from '../src/agent/device-config.js';
 import { AGENT_SETTINGS, AGENT_SETTINGS_BLOCK, agentOptions } from '../src/commands/agent-settings.js';
+import { CONNECTION_SETTINGS, CONNECTION_SETTINGS_BLOCK } from '../src/commands/connection-options.js';
+import { registerDeviceCommands } from '../src/commands/device.js';
+import { registerDiagnoseCommand } from '../src/commands/diagnose.js';
+import { registerHeartbeatCommand } from '../src/commands/heartbeat.js';
+import { registerSshCommand } from '../src/commands/ssh.js';
+import { DIAGNOSE_SETTINGS, DIAGNOSE_SETTINGS_BLOCK, HEARTBEAT_SETTINGS, HEARTBEAT_SETTINGS_BLOCK } from '../src/commands/device-tool-settings.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 describe('tunnel-client agent: one settings table', () => {
-  it('docs/configuration.md holds the table generated from it (npm run docs:settings)', () => {
+  it('docs/configuration.md holds the tables generated from it and from the other commands\' tables (npm run docs:settings)', () => {
     const doc = readFileSync(path.join(root, 'docs/configuration.md'), 'utf8');
-    expect(replaceGeneratedBlock(doc, AGENT_SETTINGS_BLOCK, settingsMarkdownTable(AGENT_SETTINGS)), 'docs/configuration.md is out of date: run npm run docs:settings').to.equal(doc);
+    for (const [block, rows] of [
+      [AGENT_SETTINGS_BLOCK, AGENT_SETTINGS],
+      [HEARTBEAT_SETTINGS_BLOCK, HEARTBEAT_SETTINGS],
+      [DIAGNOSE_SETTINGS_BLOCK, DIAGNOSE_SETTINGS],
+      [CONNECTION_SETTINGS_BLOCK, CONNECTION_SETTINGS],
+    ] as const) {
+      expect(replaceGeneratedBlock(doc, block, settingsMarkdownTable(rows)), `docs/configuration.md block ${block} is out of date: run npm run docs:settings`).to.equal(doc);
+    }
+  });
+
+  it('builds every flag of heartbeat, diagnose and the developer commands from their tables', () => {
+    const program = new Command();
+    registerHeartbeatCommand(program);
+    registerDiagnoseCommand(program);
+    registerDeviceCommands(program);
+    registerSshCommand(program);
+    for (const [path, rows] of [
+      [['heartbeat'], HEARTBEAT_SETTINGS],
+      [['diagnose'], DIAGNOSE_SETTINGS],
+      [['device', 'tunnel'], CONNECTION_SETTINGS],
+      [['ssh'], CONNECTION_SETTINGS],
+    ] as const) {
+      const command = path.reduce((c: Command, name) => c.commands.find((s) => s.name() === name)!, program);
+      expect(command.options.map((o) => o.flags), path.join(' ')).to.include.members(rows.map((r) => r.flag));
+    }
   });
 
   it('has a row for every config.json key the agent reads, with its environment variable', () => {

@@ -1,26 +1,30 @@
-import { collect, parseDurationArg, type SettingRow } from '@tunnel/protocol/cli';
-import { Option } from 'commander';
+import { collect, durationSetting, settingOptions, type OptionSetting } from '@tunnel/protocol/cli';
+import type { Option } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../agent/agent-config.js';
 import { agentKeys } from '../agent/device-config.js';
 import { PROXY_OPTION_HELP } from '../net/proxy-config.js';
 
 /**
- * One setting of `tunnel-client agent`. config.json keys, their TUNNEL_* variables (agentKeys)
- * and the flags are one table: --help and the docs table (docs/configuration.md) come from it.
+ * `tunnel-client agent`'s settings: config.json keys, their TUNNEL_* variables (agentKeys) and the
+ * flags are one table; --help and the docs table (docs/configuration.md) come from it.
  */
-export interface AgentSetting extends SettingRow {
-  /** Parses the flag's argument; the text as given when absent. */
-  parse?(value: string, previous: unknown): unknown;
-  /** The parsed default of the flag, when it has one (`default` is how people read it). */
-  defaultValue?: unknown;
-}
+export type AgentSetting = OptionSetting;
 
-function duration(flag: string, help: string, defaultValue: number, defaultText: string): AgentSetting {
-  return { flag, help, default: defaultText, defaultValue, parse: parseDurationArg };
-}
+const duration = durationSetting;
+
+/** The device's config.json: every program that acts as the device reads it. */
+export const CONFIG_FILE_SETTING: OptionSetting = {
+  flag: '--config <file>',
+  env: 'TUNNEL_CONFIG',
+  default: DEFAULT_CONFIG_FILE,
+  help: `device config.json (default $TUNNEL_CONFIG or ${DEFAULT_CONFIG_FILE})`,
+};
+
+/** The proxy every connection to the server leaves through. */
+export const PROXY_SETTING: OptionSetting = { flag: '--proxy <url>', env: 'HTTPS_PROXY, ALL_PROXY, NO_PROXY', default: 'direct', help: PROXY_OPTION_HELP };
 
 export const AGENT_SETTINGS: readonly AgentSetting[] = [
-  { flag: '--config <file>', env: 'TUNNEL_CONFIG', default: DEFAULT_CONFIG_FILE, help: `device config.json (default $TUNNEL_CONFIG or ${DEFAULT_CONFIG_FILE})` },
+  CONFIG_FILE_SETTING,
   { key: 'uuid', env: agentKeys.uuid, flag: '--uuid <uuid>', default: 'required', help: 'override the device uuid' },
   { key: 'deviceApiKey', env: agentKeys.deviceApiKey, default: 'required', help: 'the device key; the server keeps only a public key derived from it' },
   { key: 'vpnEndpoint', env: agentKeys.vpnEndpoint, flag: '--vpn-endpoint <host>', default: 'required', help: 'override the server host (vpnEndpoint)' },
@@ -37,7 +41,7 @@ export const AGENT_SETTINGS: readonly AgentSetting[] = [
     help: 'also serve this target, e.g. 192.168.1.0/24:22,80 (repeatable; adds to allowedTargets)',
     parse: (value, previous) => collect(value, previous as string[] | undefined),
   },
-  { flag: '--proxy <url>', env: 'HTTPS_PROXY, ALL_PROXY, NO_PROXY', default: 'direct', help: PROXY_OPTION_HELP },
+  PROXY_SETTING,
   duration('--backoff-base <duration>', 'first reconnect delay bound', 1000, '1s'),
   duration('--backoff-cap <duration>', 'largest reconnect delay bound', 60_000, '60s'),
   duration('--stable-after <duration>', 'a session this long resets the backoff', 30_000, '30s'),
@@ -53,9 +57,5 @@ export const AGENT_SETTINGS_BLOCK = 'tunnel-client-agent-settings';
 
 /** The commander options of `agent`, in table order. */
 export function agentOptions(): Option[] {
-  return AGENT_SETTINGS.filter((s) => s.flag !== undefined).map((s) => {
-    const option = new Option(s.flag as string, s.help);
-    if (s.defaultValue !== undefined) option.default(s.defaultValue, s.default);
-    return s.parse ? option.argParser(s.parse) : option;
-  });
+  return settingOptions(AGENT_SETTINGS);
 }

@@ -1,15 +1,32 @@
 import { createLogger, type Logger } from '@tunnel/protocol/log';
+import { settingOptions, type OptionSetting } from '@tunnel/protocol/cli';
 import type { Command } from 'commander';
 import { loggedInConnection, type ConnectionFlags, type ServerConnection } from '../developer/connection-settings.js';
-import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
+import { loadProxyConfig } from '../net/proxy-config.js';
+import { PROXY_SETTING } from './agent-settings.js';
 
-/** --server, --token, --ca: on every command that talks to the server; each beats env and login. */
+/**
+ * The settings of every developer command that talks to the server (`device ...`, `ssh`,
+ * `login`): a flag beats its environment variable, which beats what `login` stored (the file key).
+ */
+export const CONNECTION_SETTINGS: readonly OptionSetting[] = [
+  { key: 'server', flag: '--server <url>', env: 'TUNNEL_SERVER', default: 'what login stored', help: 'tunnel server, https://HOST[:PORT] (default: $TUNNEL_SERVER, then what login stored)' },
+  { key: 'token', flag: '--token <token>', env: 'TUNNEL_TOKEN', default: 'what login stored', help: 'API token (default: $TUNNEL_TOKEN, then what login stored)' },
+  {
+    key: 'ca',
+    flag: '--ca <file>',
+    env: 'TUNNEL_CA',
+    default: 'what login stored, else the system roots',
+    help: "PEM file of the server's CA, trusted besides the system roots (default: $TUNNEL_CA, then what login stored)",
+  },
+  PROXY_SETTING,
+];
+
+export const CONNECTION_SETTINGS_BLOCK = 'tunnel-client-connection-settings';
+
 export function withConnectionOptions(command: Command): Command {
-  return command
-    .option('--server <url>', 'tunnel server, https://HOST[:PORT] (default: $TUNNEL_SERVER, then what login stored)')
-    .option('--token <token>', 'API token (default: $TUNNEL_TOKEN, then what login stored)')
-    .option('--ca <file>', "PEM file of the server's CA, trusted besides the system roots (default: $TUNNEL_CA, then what login stored)")
-    .option('--proxy <url>', PROXY_OPTION_HELP);
+  for (const option of settingOptions(CONNECTION_SETTINGS)) command.addOption(option);
+  return command;
 }
 
 /** The stored or given connection, leaving through --proxy / HTTPS_PROXY unless NO_PROXY says otherwise. */

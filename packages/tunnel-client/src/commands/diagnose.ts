@@ -1,9 +1,8 @@
-import { parseDurationArg } from '@tunnel/protocol/cli';
-import { Option, type Command } from 'commander';
+import { settingOptions } from '@tunnel/protocol/cli';
+import type { Command } from 'commander';
 import { runDiagnosis } from '../diagnose/run-diagnosis.js';
 import { formatCheckLine, formatSummary } from '../diagnose/report.js';
-import { PROXY_OPTION_HELP } from '../net/proxy-config.js';
-import { DEFAULT_CONFIG_FILE } from '../agent/agent-config.js';
+import { DIAGNOSE_SETTINGS } from './device-tool-settings.js';
 
 interface DiagnoseFlags {
   config?: string;
@@ -13,8 +12,9 @@ interface DiagnoseFlags {
 }
 
 export function registerDiagnoseCommand(program: Command): void {
-  program
-    .command('diagnose')
+  const command = program.command('diagnose');
+  for (const option of settingOptions(DIAGNOSE_SETTINGS)) command.addOption(option);
+  command
     .summary("Check this device's network path to the server, one line per check with the remedy.")
     .description(
       "Check this device's path to the server step by step: config, DNS, TCP (through the proxy when set), TLS chain and issuer, " +
@@ -22,10 +22,6 @@ export function registerDiagnoseCommand(program: Command): void {
         'One line per check with PASS, WARN, FAIL or SKIP and what to do; exits 1 when any check fails. ' +
         "The authentication check opens a real session as the device, so a running agent's session is replaced for a moment (it reconnects by itself).",
     )
-    .option('--config <file>', `device config.json (default $TUNNEL_CONFIG or ${DEFAULT_CONFIG_FILE})`)
-    .option('--json', 'print a JSON array of checks {name, status, detail, remedy, code, durationMs} instead of lines')
-    .option('--proxy <url>', PROXY_OPTION_HELP)
-    .addOption(new Option('--timeout <duration>', 'time each network check may take').default(10_000, '10s').argParser(parseDurationArg))
     .action(async (flags: DiagnoseFlags) => {
       const options = {
         ...(flags.config !== undefined ? { configFile: flags.config } : {}),
