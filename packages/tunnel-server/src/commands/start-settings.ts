@@ -180,6 +180,22 @@ export const START_SETTINGS: readonly StartSetting[] = [
     fromFile: (v, s) => (s.nodeId = str('nodeId', v)),
     fromFlag: (v, s) => (s.nodeId = v as string),
   },
+  {
+    key: 'clusterListen',
+    flag: '--cluster-listen <host:port>',
+    default: 'off',
+    help: 'take streams relayed by the other nodes of a cluster on this address (mutual TLS with the cluster CA; needs --presence); port 0 picks a free port. Without it the node relays nothing',
+    fromFile: (v, s) => (s.clusterListen = str('clusterListen', v)),
+    fromFlag: (v, s) => (s.clusterListen = v as string),
+  },
+  {
+    key: 'clusterAdvertise',
+    flag: '--cluster-advertise <host:port>',
+    default: 'the --cluster-listen address',
+    help: 'the address the other nodes dial for --cluster-listen (needed when that binds 0.0.0.0 or ::), published in presence',
+    fromFile: (v, s) => (s.clusterAdvertise = str('clusterAdvertise', v)),
+    fromFlag: (v, s) => (s.clusterAdvertise = v as string),
+  },
   duration('drainGrace', '--drain-grace <duration>', 'on SIGTERM, time for streams in flight after GoAway (default 10s)', '10s', (ms, s) => (s.drainGraceMs = ms)),
   duration('drainSpread', '--drain-spread <duration>', 'devices are told to reconnect at a random moment within this window (default 30s)', '30s', (ms, s) => (s.drainSpreadMs = ms)),
   {
