@@ -154,9 +154,13 @@ describe('cluster: streams relayed to the node that holds the device (three real
     const tempToken = (await admin(node(3), ['user', 'add', 'temp', '--role', 'admin'])).trim();
     const live = await openLive('tunnel', node(2), developer(node(2), tempToken, 'temp'), device.uuid, service.port);
     const removedAt = Date.now();
+    const from = node(2).proc.logs.length;
     await admin(node(3), ['user', 'rm', 'temp']);
     await live.closed;
     expect(Date.now() - removedAt).to.be.lessThan(10_000);
+    // Node 2 heard of it over Redis pub/sub, not only through its once-a-second poll.
+    await node(2).proc.waitForLog((l) => l.msg === 'access withdrawn in the cluster: re-checking live streams' && l['reason'] === 'user temp removed', 10_000, from);
+    expect(node(2).proc.logs.slice(from).some((l) => l.msg === 'access ended: closing a live stream' && l['user'] === 'temp')).to.equal(true);
     await eventually(() => (service.held() === 0 ? true : undefined), 10_000, 'the device side of the stream closed');
     await live.proc?.kill();
   });

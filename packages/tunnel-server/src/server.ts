@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticatedRoute } from './api/authenticated-route.js';
 import { ClusterLinkErrorCode } from './cluster/cluster-errors.js';
+import { AccessEvents } from './cluster/access-events.js';
 import { ClusterRelay } from './cluster/cluster-relay.js';
 import { authenticateBearer } from './users/bearer-auth.js';
 import { bearerToken } from './users/token-headers.js';
@@ -124,6 +125,8 @@ export class TunnelServer {
   private stopping: Promise<void> | null = null;
   private readonly developerAccess: DeveloperAccess;
   private readonly relay: ClusterRelay | undefined;
+  /** Announcements from admin commands anywhere in the cluster that access was withdrawn. */
+  private accessEvents: AccessEvents | undefined;
 
   private constructor(
     readonly settings: ServerSettings,
@@ -245,6 +248,7 @@ export class TunnelServer {
     });
     const server = new TunnelServer(settings, { log, registry, presence, sessions, relay, tls, identity });
     await listen(server.http, settings.host, settings.port);
+    if (settings.presenceUrl !== undefined) server.accessEvents = await AccessEvents.subscribe(settings.presenceUrl, (what) => server.accessWithdrawn(what));
     server.removals.start();
     server.certificates.watch();
     log.info(
@@ -321,12 +325,21 @@ export class TunnelServer {
       for (const client of this.wss.clients) client.terminate();
       this.http.closeAllConnections();
       await this.relay?.close();
+      await this.accessEvents?.close();
       await this.presence.clearNode(this.settings.nodeId, Date.now());
       await this.presence.close();
       await this.registry.close();
       this.log.info('stopped');
     })();
     return this.stopping;
+  }
+
+  /** Cuts, now, the live streams a change made elsewhere in the cluster no longer allows. */
+  private accessWithdrawn(what: string): void {
+    const { opener } = this.developerAccess;
+    this.log.info({ reason: what }, 'access withdrawn in the cluster: re-checking live streams');
+    // A re-check already running may have read the registry before the change: run one after it.
+    void opener.recheck().then(() => opener.recheck());
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
