@@ -11,6 +11,8 @@ import { eventually, FAST_AGENT_ARGS, startAgent, startServer, type DeviceConfig
 import { bannerService, openLive } from './support/live-streams.js';
 import { cleanupServers, connectUntilClosed, exchange, countingReplier, freePort, hashUntilEnd, noise, tcpServer } from './support/network.js';
 import { cleanup, run, SERVER_CLI, tempDir, type Proc } from './support/processes.js';
+import { runProgram } from './support/programs.js';
+import { startSshd } from './support/sshd.js';
 
 const MiB = 1024 * 1024;
 
@@ -127,6 +129,17 @@ describe('cluster: streams relayed to the node that holds the device (three real
 
     // One link per node pair, reused: node 2 dialled node 1 once for both streams.
     expect(node(2).proc.logs.filter((l) => l.msg === 'cluster link up' && l['nodeId'] === 'node-1')).to.have.length(1);
+  });
+
+  it('runs ssh through the hop: a developer on node 2, the device sshd behind node 1', async () => {
+    const sshd = await startSshd();
+    const local = await freePort();
+    const tunnel = await startTunnel(developer(node(2), token), device.uuid, ['-p', `${sshd.port}:${local}`]);
+    const ssh = await runProgram('ssh', [...sshd.clientOptions, '-p', String(local), `${sshd.user}@127.0.0.1`, 'echo through-the-hop; uname -n']);
+    expect(ssh.code, ssh.stderr).to.equal(0);
+    expect(ssh.stdout).to.contain('through-the-hop');
+    await tunnel.kill();
+    await sshd.proc.kill();
   });
 
   it('gives the same precise result across the hop as on the node that holds the device', async () => {
