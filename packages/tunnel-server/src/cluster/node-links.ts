@@ -111,6 +111,10 @@ export class NodeLinks {
     // Two nodes that dialled each other at once keep both links; new streams take the first.
     const current = this.links.get(peer);
     if (current === undefined || current.closed) this.links.set(peer, session);
+    // A peer that is stopping takes no new streams on this link: the next stream dials again.
+    session.on('goaway', () => {
+      if (this.links.get(peer) === session) this.links.delete(peer);
+    });
     session.on('close', (err) => {
       this.all.delete(session);
       if (this.links.get(peer) === session) this.links.delete(peer);
