@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
+import { createDevCa, createServerCertificate } from '@tunnel/protocol/dev-pki';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { connectVia } from './support/connect-client.js';
@@ -140,6 +142,50 @@ describe('cluster: streams relayed to the node that holds the device (three real
     expect(ssh.stdout).to.contain('through-the-hop');
     await tunnel.kill();
     await sshd.proc.kill();
+  });
+
+  it('takes links only from peers holding the cluster CA and a link certificate of their own', async () => {
+    const linkPort = Number(String(node(1).proc.logs.find((l) => l.msg === 'tunnel server listening')?.['link']).split(':')[1]);
+    const ca = readFileSync(path.join(trust, 'ca.pem'), 'utf8');
+    const other = await createDevCa({ commonName: 'Some other CA' });
+    const fromOtherCa = await createServerCertificate(other, { commonName: 'tunnel-cluster-node:node-2', clientAuth: true });
+    // Issued by the cluster CA, but no link certificate (no node name): what the public listener uses.
+    const notALink = await createServerCertificate({ certificatePem: ca, privateKeyPem: readFileSync(path.join(trust, 'ca.key'), 'utf8') }, { commonName: 'localhost', clientAuth: true });
+    const attempts: [string, { cert?: string; key?: string }][] = [
+      ['no client certificate', {}],
+      ['a certificate of another CA', { cert: fromOtherCa.certificatePem, key: fromOtherCa.privateKeyPem }],
+      ['a cluster CA certificate that names no node', { cert: notALink.certificatePem, key: notALink.privateKeyPem }],
+    ];
+    const from = node(1).proc.logs.length;
+    for (const [what, credentials] of attempts) {
+      // The node hangs up on each (in TLS 1.3 it judges the client's certificate after the client's Finished).
+      const ended = await new Promise<boolean>((resolve) => {
+        const socket = tls.connect({ host: '127.0.0.1', port: linkPort, ca, ...credentials, checkServerIdentity: () => undefined });
+        socket.on('error', () => undefined);
+        socket.once('close', () => resolve(true));
+        setTimeout(() => resolve(false), 15_000).unref();
+      });
+      expect(ended, `${what}: the node hung up`).to.equal(true);
+    }
+    const refusals = await eventually(() => {
+      const lines = node(1).proc.logs.slice(from).filter((l) => String(l.msg).startsWith('cluster link refused'));
+      return lines.length >= 3 ? lines : undefined;
+    }, 10_000, 'three refusals logged');
+    expect(refusals.filter((l) => l.msg === 'cluster link refused: TLS handshake failed')).to.have.length(2);
+    expect(JSON.stringify(refusals.find((l) => l.msg === 'cluster link refused'))).to.contain('is not a cluster link certificate');
+    expect(node(1).proc.logs.slice(from).some((l) => l.msg === 'cluster link up')).to.equal(false);
+  });
+
+  it('refuses --cluster-listen without the cluster presence, and a wildcard address without --cluster-advertise', async () => {
+    const dataDir = tempDir('tunnel-node-');
+    cpSync(trust, dataDir, { recursive: true });
+    const base = ['start', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--registry', stores.registryUrl];
+    const alone = await run(SERVER_CLI, [...base, '--cluster-listen', '127.0.0.1:0']);
+    expect(alone.code).to.equal(1);
+    expect(alone.stderr).to.contain('ERR_CLUSTER_LINK_SETTINGS').and.contain('--presence');
+    const wildcard = await run(SERVER_CLI, [...base, '--presence', stores.presenceUrl, '--cluster-listen', '0.0.0.0:0', '--node-id', 'node-x']);
+    expect(wildcard.code).to.equal(1);
+    expect(wildcard.stderr).to.contain('ERR_CLUSTER_LINK_SETTINGS').and.contain('--cluster-advertise');
   });
 
   it('gives the same precise result across the hop as on the node that holds the device', async () => {
