@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
+import { Redis } from 'ioredis';
 import { createDevCa, createServerCertificate } from '@tunnel/protocol/dev-pki';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -206,6 +207,21 @@ describe('cluster: streams relayed to the node that holds the device (three real
     expect(offline.rest.toString()).to.contain('ERR_OPEN_DEVICE_OFFLINE').and.contain('is offline (it has never connected)');
     const unknown = await connectVia(node(2).port, path.join(trust, 'ca.pem'), `${'f'.repeat(32)}.balena:22222`, { token });
     expect(unknown.rest.toString()).to.contain('ERR_OPEN_UNKNOWN_DEVICE');
+
+    // A stale presence entry: pi-idle "on node 3", which holds no session for it. Node 3 answers
+    // offline from its own sessions and never relays the request on.
+    const presenceUrl = new URL(stores.presenceUrl);
+    const prefix = presenceUrl.searchParams.get('prefix') ?? '';
+    presenceUrl.search = '';
+    const redis = new Redis(presenceUrl.toString());
+    try {
+      await redis.hset(`${prefix}sess:${idle.uuid}`, 'session', 'stale-session', 'node', 'node-3', 'epoch', '1');
+    } finally {
+      redis.disconnect();
+    }
+    const stale = await connectVia(node(2).port, path.join(trust, 'ca.pem'), `${idle.uuid}.balena:22222`, { token });
+    expect(stale.status).to.equal(503);
+    expect(stale.rest.toString()).to.contain('ERR_OPEN_DEVICE_OFFLINE').and.contain(`is no longer connected to node node-3`);
   });
 
   it("cuts a user's relayed stream on node 2 within seconds when the user is removed on node 3", async () => {
