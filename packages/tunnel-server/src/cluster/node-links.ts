@@ -5,6 +5,7 @@ import { asError, type Logger } from '@tunnel/protocol/log';
 import { TunnelSession, type OpenRequest } from '@tunnel/protocol/tunnel';
 import type { YamuxConfig, YamuxStream } from '@tunnel/protocol/yamux';
 import { listen } from '../http/listen.js';
+import { TLS_CIPHERS } from '../tls/ciphers.js';
 import { ClusterLinkErrorCode } from './cluster-errors.js';
 import { linkPeerNodeId, type LinkTls } from './link-tls.js';
 
@@ -35,7 +36,7 @@ export class NodeLinks {
 
   constructor(private readonly options: NodeLinksOptions) {
     const { ca, cert, key } = options.tls;
-    this.server = tls.createServer({ ca, cert, key, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' }, (socket) => this.accepted(socket));
+    this.server = tls.createServer({ ca, cert, key, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3', ciphers: TLS_CIPHERS }, (socket) => this.accepted(socket));
     this.server.on('tlsClientError', (err: Error & { code?: string }) => options.log.warn({ err, code: err.code }, 'cluster link refused: TLS handshake failed'));
   }
 
@@ -74,7 +75,8 @@ export class NodeLinks {
     const { ca, cert, key } = this.options.tls;
     const socket = await new Promise<TLSSocket>((resolve, reject) => {
       // The peer is known by its link certificate's node name, checked below, not by a DNS name.
-      const s = tls.connect({ host, port, ca, cert, key, minVersion: 'TLSv1.3', checkServerIdentity: () => undefined });
+      // AES-128-GCM first, as on the public listener: every relayed byte is encrypted once more.
+      const s = tls.connect({ host, port, ca, cert, key, minVersion: 'TLSv1.3', ciphers: TLS_CIPHERS, checkServerIdentity: () => undefined });
       s.setTimeout(DIAL_TIMEOUT_MS, () => s.destroy(new Error(`no TLS handshake within ${DIAL_TIMEOUT_MS} ms`)));
       s.once('secureConnect', () => {
         s.setTimeout(0);
