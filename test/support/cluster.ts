@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 
 /**
  * The PostgreSQL and Redis a cluster test shares (CI starts both, see .ci/run). A test that
@@ -51,4 +52,46 @@ export async function createClusterStores(): Promise<ClusterStores> {
       }
     },
   };
+}
+
+/**
+ * What a device dials in a cluster test: a TCP forwarder standing in for the load balancer, so the
+ * test decides which node a device's next connection lands on (`target`) and can cut the ones it
+ * carries (`dropAll`, as a node or balancer failing would).
+ */
+export interface FrontDoor {
+  port: number;
+  target: number;
+  dropAll(): void;
+  close(): Promise<void>;
+}
+
+export async function startFrontDoor(target: number): Promise<FrontDoor> {
+  const held = new Set<net.Socket>();
+  const hold = (s: net.Socket): void => {
+    held.add(s);
+    s.once('close', () => held.delete(s));
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(door.target, '127.0.0.1');
+    hold(client);
+    hold(upstream);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const door: FrontDoor = {
+    port: (server.address() as net.AddressInfo).port,
+    target,
+    dropAll() {
+      for (const s of held) s.destroy();
+    },
+    close() {
+      door.dropAll();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+  return door;
 }

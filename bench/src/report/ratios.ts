@@ -1,4 +1,4 @@
-import { BASTIONS, FLOOR } from '../paths/index.js';
+import { BASTIONS, CROSS_NODE, FLOOR } from '../paths/index.js';
 import type { Scenario } from '../scenarios.js';
 import type { ScenarioRun } from './types.js';
 
@@ -29,6 +29,7 @@ export function ratioColumns(paths: readonly string[]): RatioColumn[] {
       if (path !== FLOOR && !BASTIONS.includes(path)) columns.push({ path, baseline });
     }
   }
+  if (paths.includes(CROSS_NODE.path) && paths.includes(CROSS_NODE.baseline)) columns.push(CROSS_NODE);
   return columns;
 }
 

@@ -10,7 +10,7 @@ import { registerDeviceOverviewRoute } from './api/device-overview.js';
 import { ConnectProxy } from './connect-proxy/connect-proxy.js';
 import { ForwardRequestProxy } from './connect-proxy/forward-request.js';
 import type { DeviceSessions } from './devices/device-sessions.js';
-import { DeviceStreamOpener } from './forwarding/device-stream-opener.js';
+import { DeviceStreamOpener, type StreamRelay } from './forwarding/device-stream-opener.js';
 import type { PreAuthGate } from './connections/pre-auth-gate.js';
 import type { Router } from './http/router.js';
 import type { ServerMetrics } from './metrics/server-metrics.js';
@@ -44,6 +44,8 @@ export interface DeveloperAccessSettings {
   userSessionLimit: number;
   dataDir: string;
   terminal: TerminalSettings;
+  /** Streams to devices of other cluster nodes; absent when this node relays none. */
+  relay: StreamRelay | undefined;
 }
 
 /**
@@ -62,7 +64,7 @@ const RECHECK_INTERVAL_MS = 1_000;
 export function mountDeveloperAccess(host: DeveloperAccessHost, settings: DeveloperAccessSettings): DeveloperAccess {
   const { registry, presence, sessions, log } = host;
   const authenticator = new UserAuthenticator({ registry, limits: host.authLimits, failureDelayMs: settings.authFailureDelayMs, log, metrics: host.metrics });
-  const opener = new DeviceStreamOpener({ registry, presence, sessions, log, metrics: host.metrics, userStreamLimit: settings.userStreamLimit });
+  const opener = new DeviceStreamOpener({ registry, presence, sessions, log, metrics: host.metrics, userStreamLimit: settings.userStreamLimit, ...(settings.relay ? { relay: settings.relay } : {}) });
   const users = new UserEndpoint({ registry, opener, yamux: settings.yamux, log, sessionLimit: settings.userSessionLimit });
   host.onWebSocket<UserRecord>(
     ConnectPath.User,

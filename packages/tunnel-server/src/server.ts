@@ -5,10 +5,14 @@ import type { Duplex } from 'node:stream';
 import { checkTranscriptSignature, keyPairSigner, type TranscriptSigner } from '@tunnel/protocol/auth';
 import { asError, createLogger, type Logger } from '@tunnel/protocol/log';
 import { ConnectPath, MAX_WS_PAYLOAD } from '@tunnel/protocol/wire';
+import { CodedError } from '@tunnel/protocol/errors';
 import { defaultYamuxConfig, type YamuxConfig } from '@tunnel/protocol/yamux';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticatedRoute } from './api/authenticated-route.js';
+import { ClusterLinkErrorCode } from './cluster/cluster-errors.js';
+import { AccessEvents } from './cluster/access-events.js';
+import { ClusterRelay } from './cluster/cluster-relay.js';
 import { authenticateBearer } from './users/bearer-auth.js';
 import { bearerToken } from './users/token-headers.js';
 import { AuthLimits } from './auth/auth-limits.js';
@@ -52,6 +56,10 @@ export interface ServerSettings {
   presenceUrl?: string;
   /** Name of this node in presence; the host name by default. Unique within a cluster. */
   nodeId: string;
+  /** host:port of the listener for links from the other nodes; no relaying between nodes when absent. */
+  clusterListen?: string;
+  /** host:port the other nodes dial to reach clusterListen, when that binds every interface. */
+  clusterAdvertise?: string;
   /** On shutdown, time given to streams in flight after GoAway. Default 10 s. */
   drainGraceMs: number;
   /** Devices are told to come back at a random moment within this window. Default 30 s. */
@@ -116,17 +124,21 @@ export class TunnelServer {
   private proxyRequestHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | null = null;
   private stopping: Promise<void> | null = null;
   private readonly developerAccess: DeveloperAccess;
+  private readonly relay: ClusterRelay | undefined;
+  /** Announcements from admin commands anywhere in the cluster that access was withdrawn. */
+  private accessEvents: AccessEvents | undefined;
 
   private constructor(
     readonly settings: ServerSettings,
-    parts: { log: Logger; registry: Registry; presence: Presence; tls: ServerTls; identity: TranscriptSigner },
+    parts: { log: Logger; registry: Registry; presence: Presence; sessions: DeviceSessions; relay: ClusterRelay | undefined; tls: ServerTls; identity: TranscriptSigner },
   ) {
     this.log = parts.log;
     this.registry = parts.registry;
     this.presence = parts.presence;
     this.tls = parts.tls;
     this.identity = parts.identity;
-    this.sessions = new DeviceSessions(this.presence, this.log);
+    this.sessions = parts.sessions;
+    this.relay = parts.relay;
     this.metrics = new ServerMetrics({ registry: this.registry, presence: this.presence, connectedDevices: () => this.sessions.size });
     this.removals = new RemovalWatcher(this.registry, this.presence, this.sessions, settings.removalPollMs, this.log);
 
@@ -181,6 +193,7 @@ export class TunnelServer {
       userSessionLimit: settings.userSessionLimit,
       dataDir: settings.dataDir,
       terminal: settings.terminal,
+      relay: this.relay,
     });
     registerDashboardRoutes(this.router);
     this.router.on(
@@ -227,8 +240,15 @@ export class TunnelServer {
     }
     const tls = await loadServerTls(settings);
     const identity = keyPairSigner(ownIdentity);
-    const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
+    const sessions = new DeviceSessions(presence, log);
+    const relay = await startRelay(settings, { presence, sessions, log }, ttlMs).catch(async (err: unknown) => {
+      await presence.close();
+      await registry.close();
+      throw err;
+    });
+    const server = new TunnelServer(settings, { log, registry, presence, sessions, relay, tls, identity });
     await listen(server.http, settings.host, settings.port);
+    if (settings.presenceUrl !== undefined) server.accessEvents = await AccessEvents.subscribe(settings.presenceUrl, (what) => server.accessWithdrawn(what));
     server.removals.start();
     server.certificates.watch();
     log.info(
@@ -240,6 +260,7 @@ export class TunnelServer {
         tls: tls.source,
         registry: settings.registryUrl === undefined ? 'sqlite' : maskPassword(settings.registryUrl),
         presence: settings.presenceUrl === undefined ? 'sqlite' : maskPassword(settings.presenceUrl),
+        link: relay?.address,
       },
       'tunnel server listening',
     );
@@ -303,12 +324,22 @@ export class TunnelServer {
       await this.sessions.drainAll(this.settings.drainGraceMs, this.settings.drainSpreadMs);
       for (const client of this.wss.clients) client.terminate();
       this.http.closeAllConnections();
+      await this.relay?.close();
+      await this.accessEvents?.close();
       await this.presence.clearNode(this.settings.nodeId, Date.now());
       await this.presence.close();
       await this.registry.close();
       this.log.info('stopped');
     })();
     return this.stopping;
+  }
+
+  /** Cuts, now, the live streams a change made elsewhere in the cluster no longer allows. */
+  private accessWithdrawn(what: string): void {
+    const { opener } = this.developerAccess;
+    this.log.info({ reason: what }, 'access withdrawn in the cluster: re-checking live streams');
+    // A re-check already running may have read the registry before the change: run one after it.
+    void opener.recheck().then(() => opener.recheck());
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -347,6 +378,19 @@ export class TunnelServer {
     else if (!this.connectHandler) writeRawError(socket, 405, HttpErrorCode.Method, 'this server does not take CONNECT');
     else this.connectHandler(req, socket, head);
   }
+}
+
+/** The links to the other nodes, with --cluster-listen (which needs the cluster's shared presence). */
+async function startRelay(settings: ServerSettings, deps: Parameters<typeof ClusterRelay.start>[1], ttlMs: number): Promise<ClusterRelay | undefined> {
+  const { clusterListen: listen, clusterAdvertise: advertise, presenceUrl } = settings;
+  if (listen === undefined) {
+    if (advertise !== undefined) throw new CodedError(ClusterLinkErrorCode.Settings, '--cluster-advertise needs --cluster-listen, the link listener it names');
+    return undefined;
+  }
+  if (presenceUrl === undefined) {
+    throw new CodedError(ClusterLinkErrorCode.Settings, '--cluster-listen needs --presence redis://...: nodes find each other and the devices they hold there');
+  }
+  return ClusterRelay.start({ nodeId: settings.nodeId, dataDir: settings.dataDir, presenceUrl, listen, advertise, ttlMs, yamux: settings.yamux }, deps);
 }
 
 function guarded(kind: GuardedConnection['kind'], req: IncomingMessage, close: () => void): GuardedConnection {

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { repoRoot } from '../../repo.js';
 import type { LaunchCommand, ServerCertificate, TunnelLaunchCommands, TunnelLaunchContext } from './types.js';
 
-const SERVER_CLI = 'packages/tunnel-server/dist/src/cli.js';
-const CLIENT_CLI = 'packages/tunnel-client/dist/src/cli.js';
+export const SERVER_CLI = 'packages/tunnel-server/dist/src/cli.js';
+export const CLIENT_CLI = 'packages/tunnel-client/dist/src/cli.js';
 /**
  * The agent as devices get it (`npm run bundle`, which `npm run bench` runs first): one file, no
  * node_modules. Loading the same code as ~60 separate modules costs the agent ~9 MB more RSS.
  */
-const DEVICE_AGENT = 'packages/tunnel-client/bundle/tunnel-client.mjs';
+export const DEVICE_AGENT = 'packages/tunnel-client/bundle/tunnel-client.mjs';
 
 /**
  * Proxy settings of whoever runs the bench must not route loopback traffic elsewhere, and a
@@ -34,11 +34,11 @@ function nodeArgs(): string[] {
   return (process.env['BENCH_PRODUCT_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 }
 
-function node(script: string, args: readonly string[], context: TunnelLaunchContext, extraEnv: Record<string, string> = {}): LaunchCommand {
+export function node(script: string, args: readonly string[], context: TunnelLaunchContext, extraEnv: Record<string, string> = {}): LaunchCommand {
   return { command: process.execPath, args: [...nodeArgs(), path.join(repoRoot(), script), ...args], env: { ...productEnv(context), ...extraEnv } };
 }
 
-function oneShot(script: string, args: readonly string[], context: TunnelLaunchContext, stdoutFile: string): LaunchCommand {
+export function oneShot(script: string, args: readonly string[], context: TunnelLaunchContext, stdoutFile: string): LaunchCommand {
   return { command: process.execPath, args: [path.join(repoRoot(), script), ...args], env: productEnv(context), stdoutFile };
 }
 

@@ -21,7 +21,7 @@ import { waitForLogLine } from './log-watch.js';
 
 const READY_MS = 20_000;
 
-function start(command: LaunchCommand, label: string, logFile: string): ChildProcess {
+export function start(command: LaunchCommand, label: string, logFile: string): ChildProcess {
   const log = fs.openSync(logFile, 'a');
   try {
     return spawnTracked(command.command, command.args, {
@@ -36,7 +36,7 @@ function start(command: LaunchCommand, label: string, logFile: string): ChildPro
 }
 
 /** Runs a one-shot step to completion; its stdout goes to stdoutFile when one is named. */
-function runStep(command: LaunchCommand): Promise<void> {
+export function runStep(command: LaunchCommand): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(
       command.command,

@@ -54,6 +54,8 @@ export interface CreateServerCertificateOptions extends ValidityOptions {
   /** Defaults to the first extra hostname, else `localhost`. */
   commonName?: string;
   keyBits?: number;
+  /** Also valid as a TLS client certificate (a cluster node presents it on links it dials). */
+  clientAuth?: boolean;
 }
 
 interface RsaKeys {
@@ -202,7 +204,7 @@ export async function createServerCertificate(
     extensions: [
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'extKeyUsage', serverAuth: true, clientAuth: options.clientAuth === true },
       {
         name: 'subjectAltName',
         altNames: names.map((name) => (net.isIP(name) !== 0 ? { type: 7, ip: name } : { type: 2, value: name })),

@@ -45,7 +45,16 @@ export interface OpenRequest {
   /** Target host as seen from the device; 127.0.0.1 when absent. */
   host: string;
   port: number;
+  /**
+   * Server nodes the request has already crossed (a relay between cluster nodes sets it). A node
+   * never relays a request that has made CLUSTER_HOP_LIMIT hops, so a stale presence entry ends
+   * as "offline" instead of a loop.
+   */
+  hops?: number;
 }
+
+/** A request is relayed between server nodes at most this often. */
+export const CLUSTER_HOP_LIMIT = 1;
 
 export interface OpenResponse {
   result: OpenResult;
@@ -75,7 +84,13 @@ export function parseOpenRequest(raw: unknown): OpenRequest {
   if (device !== undefined && (typeof device !== 'string' || device.length === 0 || device.length > 128)) {
     throw new OpenError(OpenResult.BadRequest, 'open request device must be a device uuid or name');
   }
-  return device === undefined ? { host, port } : { device, host, port };
+  const hops = r['hops'];
+  if (hops !== undefined && (typeof hops !== 'number' || !Number.isInteger(hops) || hops < 0 || hops > CLUSTER_HOP_LIMIT)) {
+    throw new OpenError(OpenResult.BadRequest, `open request crossed ${String(hops)} server nodes; at most ${CLUSTER_HOP_LIMIT} relay hop is allowed`);
+  }
+  const request: OpenRequest = device === undefined ? { host, port } : { device, host, port };
+  if (hops !== undefined) request.hops = hops;
+  return request;
 }
 
 export function parseOpenResponse(raw: unknown): OpenResponse {

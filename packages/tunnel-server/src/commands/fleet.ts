@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { printListing } from '../views/listing.js';
-import { stateCommand, type StateFlags } from './options.js';
+import { revokingCommand, stateCommand, type StateFlags } from './options.js';
 import { registerTerminalLoginCommand } from './terminal-login-command.js';
+import { withdrawAccess } from './withdraw-access.js';
 import { withRegistry } from './with-registry.js';
 
 export function registerFleetCommands(program: Command): void {
@@ -14,10 +15,10 @@ export function registerFleetCommands(program: Command): void {
       process.stderr.write(`Created fleet ${name}.\n`);
     });
 
-  stateCommand(fleet, 'rm', 'Remove a fleet that no device belongs to any more (its memberships and support grants go with it).')
+  revokingCommand(fleet, 'rm', 'Remove a fleet that no device belongs to any more (its memberships and support grants go with it).')
     .argument('<name>', 'fleet name')
     .action(async (name: string, flags: StateFlags) => {
-      await withRegistry(flags, (r) => r.fleets.remove(name));
+      await withdrawAccess(flags, `fleet ${name} removed`, (r) => r.fleets.remove(name));
       process.stderr.write(`Removed fleet ${name}.\n`);
     });
 
@@ -52,11 +53,11 @@ export function registerFleetCommands(program: Command): void {
       await withRegistry(flags, (r) => r.fleets.addMember(fleetName, user));
       process.stderr.write(`${user} is now a member of fleet ${fleetName}.\n`);
     });
-  stateCommand(member, 'rm', 'Remove a user from a fleet; their live streams to its devices are closed within a second.')
+  revokingCommand(member, 'rm', 'Remove a user from a fleet; their live streams to its devices are closed within a second.')
     .argument('<fleet>', 'fleet name')
     .argument('<user>', 'user name')
     .action(async (fleetName: string, user: string, flags: StateFlags) => {
-      await withRegistry(flags, (r) => r.fleets.removeMember(fleetName, user));
+      await withdrawAccess(flags, `${user} left fleet ${fleetName}`, (r) => r.fleets.removeMember(fleetName, user));
       process.stderr.write(`${user} is no longer a member of fleet ${fleetName}.\n`);
     });
 }

@@ -36,3 +36,8 @@ export interface StateFlags {
 export function parseListenPortArg(value: string): number {
   return value === '0' ? 0 : parsePortArg(value);
 }
+
+/** A state command that can take access away: with --presence it tells the running nodes at once. */
+export function revokingCommand(parent: Command, name: string, description: string): Command {
+  return stateCommand(parent, name, description).addOption(presenceOption());
+}

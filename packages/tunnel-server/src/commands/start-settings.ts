@@ -52,6 +52,11 @@ function duration(key: string, flag: string, help: string, defaultText: string, 
   };
 }
 
+/** A setting that is one non-empty string, the same from the file and the flag. */
+function text(key: string, flag: string, defaultText: string, help: string, set: (v: string, s: Partial<ServerSettings>) => void): StartSetting {
+  return { key, flag, default: defaultText, help, fromFile: (v, s) => set(str(key, v), s), fromFlag: (v, s) => set(v as string, s) };
+}
+
 const keepAlive = (field: 'keepAliveInterval' | 'keepAliveTimeout') => (ms: number, s: Partial<ServerSettings>) => (s.yamux = { ...s.yamux, [field]: ms });
 
 /** A flag's parser applied to a config file value, its complaint naming the key. */
@@ -124,22 +129,8 @@ export const START_SETTINGS: readonly StartSetting[] = [
     fromFile: (v, s) => (s.dataDir = str('data', v)),
     option: dataOption,
   },
-  {
-    key: 'cert',
-    flag: '--cert <file>',
-    default: 'a development CA in the data directory',
-    help: 'PEM certificate chain of this server (without it a development CA is generated in the data directory)',
-    fromFile: (v, s) => (s.certFile = str('cert', v)),
-    fromFlag: (v, s) => (s.certFile = v as string),
-  },
-  {
-    key: 'key',
-    flag: '--key <file>',
-    default: 'with --cert',
-    help: 'PEM private key matching --cert',
-    fromFile: (v, s) => (s.keyFile = str('key', v)),
-    fromFlag: (v, s) => (s.keyFile = v as string),
-  },
+  text('cert', '--cert <file>', 'a development CA in the data directory', 'PEM certificate chain of this server (without it a development CA is generated in the data directory)', (v, s) => (s.certFile = v)),
+  text('key', '--key <file>', 'with --cert', 'PEM private key matching --cert', (v, s) => (s.keyFile = v)),
   {
     key: 'hostnames',
     flag: '--hostname <name>',
@@ -180,6 +171,20 @@ export const START_SETTINGS: readonly StartSetting[] = [
     fromFile: (v, s) => (s.nodeId = str('nodeId', v)),
     fromFlag: (v, s) => (s.nodeId = v as string),
   },
+  text(
+    'clusterListen',
+    '--cluster-listen <host:port>',
+    'off',
+    'take streams relayed by the other nodes of a cluster on this address (mutual TLS with the cluster CA; needs --presence); port 0 picks a free port. Without it the node relays nothing',
+    (v, s) => (s.clusterListen = v),
+  ),
+  text(
+    'clusterAdvertise',
+    '--cluster-advertise <host:port>',
+    'the --cluster-listen address',
+    'the address the other nodes dial for --cluster-listen (needed when that binds 0.0.0.0 or ::), published in presence',
+    (v, s) => (s.clusterAdvertise = v),
+  ),
   duration('drainGrace', '--drain-grace <duration>', 'on SIGTERM, time for streams in flight after GoAway (default 10s)', '10s', (ms, s) => (s.drainGraceMs = ms)),
   duration('drainSpread', '--drain-spread <duration>', 'devices are told to reconnect at a random moment within this window (default 30s)', '30s', (ms, s) => (s.drainSpreadMs = ms)),
   {

@@ -5,7 +5,8 @@ import { resolveDevice } from '../devices/resolve-device.js';
 import type { GrantScope, Registry } from '../registry/types.js';
 import { printListing } from '../views/listing.js';
 import { grantView, scopeText } from '../views/grant-view.js';
-import { stateCommand, type StateFlags } from './options.js';
+import { revokingCommand, stateCommand, type StateFlags } from './options.js';
+import { withdrawAccess } from './withdraw-access.js';
 import { withRegistry } from './with-registry.js';
 import { CommandErrorCode } from './command-errors.js';
 
@@ -72,11 +73,11 @@ export function registerSupportCommands(program: Command): void {
       }
     });
 
-  stateCommand(support, 'disable', "Revoke support access to devices or a fleet now; support users' live streams there are closed within a second.")
+  revokingCommand(support, 'disable', "Revoke support access to devices or a fleet now; support users' live streams there are closed within a second.")
     .option('--device <uuids>', 'devices: uuids, 7+ character prefixes or names, comma-separated')
     .option('--fleet <name>', 'the fleet')
     .action(async (flags: TargetFlags) => {
-      const revoked = await withRegistry(flags, async (registry) => {
+      const revoked = await withdrawAccess(flags, 'support access revoked', async (registry) => {
         const scopes = await grantScopes(registry, flags);
         const fleet = scopes.find((s) => s.kind === 'fleet');
         if (fleet?.kind === 'fleet') return registry.grants.revoke({ fleet: fleet.fleet });

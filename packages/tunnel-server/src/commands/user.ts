@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { ROLES, checkRole, type IssuedToken } from '../registry/index.js';
 import { issuedTokenView, userView } from '../views/user-view.js';
 import { printListing } from '../views/listing.js';
-import { dataOption, registryOption, stateCommand, type StateFlags } from './options.js';
+import { dataOption, registryOption, revokingCommand, stateCommand, type StateFlags } from './options.js';
+import { withdrawAccess } from './withdraw-access.js';
 import { withRegistry } from './with-registry.js';
 
 interface JsonFlag extends StateFlags {
@@ -49,18 +50,18 @@ export function registerUserCommands(program: Command): void {
       ]);
     });
 
-  stateCommand(user, 'rm', 'Remove a user: their token stops working at once, for new sessions and for new streams of open ones.')
+  revokingCommand(user, 'rm', 'Remove a user: their token stops working at once, for new sessions and for new streams of open ones.')
     .argument('<name>', 'user name')
     .action(async (name: string, flags: StateFlags) => {
-      await withRegistry(flags, (registry) => registry.users.remove(name));
+      await withdrawAccess(flags, `user ${name} removed`, (registry) => registry.users.remove(name));
       process.stderr.write(`Removed user ${name}.\n`);
     });
 
-  stateCommand(user, 'token', "Rotate a user's API token: print a new one; the old one stops working at once.")
+  revokingCommand(user, 'token', "Rotate a user's API token: print a new one; the old one stops working at once.")
     .argument('<name>', 'user name')
     .option('--json', 'print the user and token as JSON')
     .action(async (name: string, flags: JsonFlag) => {
-      const issued = await withRegistry(flags, (registry) => registry.users.rotateToken(name));
+      const issued = await withdrawAccess(flags, `token of ${name} rotated`, (registry) => registry.users.rotateToken(name));
       printIssued(issued, flags.json, 'New token for');
     });
 }

@@ -67,6 +67,12 @@ interface LiveStream {
 /** Result code in the audit log of a stream cut because access ended while it ran. */
 export const ACCESS_REVOKED = 'access-revoked';
 
+/** Reaches a device held by another node of the cluster (cluster/cluster-relay.ts). */
+export interface StreamRelay {
+  /** A stream through the node holding the device, or undefined when no other live node holds it. */
+  open(uuid: string, target: AccessTarget): Promise<YamuxStream | undefined>;
+}
+
 export interface DeviceStreamOpenerDeps {
   registry: Registry;
   presence: Presence;
@@ -75,6 +81,8 @@ export interface DeviceStreamOpenerDeps {
   metrics: StreamSink;
   /** Streams one user may hold at once (opening or open), so nobody can fill a device's budget. */
   userStreamLimit: number;
+  /** Absent on a single node, or a node started without --cluster-listen. */
+  relay?: StreamRelay;
 }
 
 /**
@@ -240,8 +248,10 @@ export class DeviceStreamOpener {
     const decision = await authorize(user, device, target, { registry: this.deps.registry, now: Date.now() });
     if (!decision.allowed) throw new OpenError(OpenResult.AccessDenied, `access denied: ${decision.reason}`);
     const live = this.deps.sessions.get(device.uuid);
-    if (!live || live.session.closed) throw new OpenError(OpenResult.DeviceOffline, await this.offlineMessage(device));
-    return { stream: await live.session.open(target), until: decision.until };
+    if (live && !live.session.closed) return { stream: await live.session.open(target), until: decision.until };
+    const relayed = await this.deps.relay?.open(device.uuid, target);
+    if (relayed === undefined) throw new OpenError(OpenResult.DeviceOffline, await this.offlineMessage(device));
+    return { stream: relayed, until: decision.until };
   }
 
   /** A rule with an end (a support grant) is checked again the moment it ends. */
@@ -265,8 +275,8 @@ export class DeviceStreamOpener {
     const lastSeen = presence?.disconnectedAt ?? device.lastDisconnectedAt;
     const name = `device ${device.uuid.slice(0, 7)} (${device.name})`;
     // In a cluster the device may be up on another node; saying "offline" would send people hunting.
-    if (presence?.sessionId != null && presence.nodeId !== null) {
-      return `${name} is connected to node ${presence.nodeId}, not to this one, and streams are not relayed between nodes yet: reach it through node ${presence.nodeId}`;
+    if (presence?.sessionId != null && presence.nodeId !== null && this.deps.relay === undefined) {
+      return `${name} is connected to node ${presence.nodeId}, not to this one, and this node relays no streams (it runs without --cluster-listen): reach it through node ${presence.nodeId}`;
     }
     if (lastSeen === null || lastSeen === undefined) return `${name} is offline (it has never connected)`;
     const ago = formatDuration(Math.max(0, Date.now() - lastSeen));

@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
-import { maskPassword } from '../mask-password.js';
-import { PresenceError, PresenceErrorCode } from './errors.js';
+import type { Redis } from 'ioredis';
+import { connectRedis, DEFAULT_PRESENCE_PREFIX, unreachable } from './redis-connection.js';
 import type { ConnectInfo, DevicePresence, Presence } from './presence.js';
 import { scripts, type Script } from './redis-scripts.js';
 
@@ -20,7 +19,6 @@ export interface RedisPresenceOptions {
   nodeId?: string;
 }
 
-export const DEFAULT_PRESENCE_PREFIX = 'tunnel:';
 export const DEFAULT_PRESENCE_TTL_MS = 30_000;
 
 type Fields = string[];
@@ -78,31 +76,7 @@ export class RedisPresence implements Presence {
   }
 
   static async open(url: string, options: RedisPresenceOptions = {}): Promise<RedisPresence> {
-    const parsed = URL.canParse(url) && /^rediss?:\/\//.test(url) ? new URL(url) : undefined;
-    if (parsed === undefined) {
-      throw new PresenceError(
-        PresenceErrorCode.InvalidUrl,
-        `presence URL ${JSON.stringify(maskPassword(url))} must be redis://[user:password@]host[:port][/db][?prefix=P] or rediss://... (flag --presence, config key "presence", env TUNNEL_PRESENCE)`,
-      );
-    }
-    // ?prefix= picks the key prefix (several clusters or test runs on one Redis); ioredis must not see it.
-    const prefix = parsed.searchParams.get('prefix') ?? options.prefix;
-    parsed.searchParams.delete('prefix');
-    const redis = new Redis(parsed.toString(), {
-      lazyConnect: true,
-      connectTimeout: 5_000,
-      // A command fails after one reconnect attempt instead of waiting forever for Redis: the
-      // caller reports it, and sessions already up keep working.
-      maxRetriesPerRequest: 1,
-    });
-    // Reported through the failing commands; without a listener ioredis would print each retry.
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-    } catch (err) {
-      redis.disconnect();
-      throw unreachable(url, err);
-    }
+    const { redis, prefix } = await connectRedis(url, options.prefix);
     const presence = new RedisPresence(redis, url, { ...options, prefix });
     if (options.nodeId !== undefined) presence.startRefreshing(options.refreshMs ?? Math.floor(presence.ttlMs / 3));
     return presence;
@@ -188,13 +162,4 @@ export class RedisPresence implements Presence {
     const rows = (await this.run(scripts.read, [this.prefix, ...uuids])) as [string, Fields, Fields, number][];
     return rows.map(toPresence);
   }
-}
-
-function unreachable(url: string, err: unknown): PresenceError {
-  return new PresenceError(
-    PresenceErrorCode.Unreachable,
-    `presence at ${maskPassword(url)} did not answer (${err instanceof Error ? err.message : String(err)}): check that Redis runs and the --presence URL ` +
-      '(flag, config key "presence" or TUNNEL_PRESENCE)',
-    { cause: err },
-  );
 }
