@@ -1,5 +1,6 @@
 import { readCpuSeconds, readMachineBusySeconds } from './proc/proc-stats.js';
 import type { CpuSpent } from './report/types.js';
+import type { ScenarioOutput } from './scenarios.js';
 
 interface Reading {
   readonly at: bigint;
@@ -7,6 +8,7 @@ interface Reading {
   readonly generator: number;
   readonly targets: number;
   readonly path: ReadonlyMap<number, number>;
+  readonly relay: ReadonlyMap<number, number>;
   readonly helpers: ReadonlyMap<number, number>;
 }
 
@@ -27,7 +29,7 @@ function cpuOfEach(pids: readonly number[]): Map<number, number> {
   return seconds;
 }
 
-function read(targetsPid: number, pathPids: readonly number[], helperPids: readonly number[]): Reading {
+function read(targetsPid: number, pathPids: readonly number[], relayPids: readonly number[], helperPids: readonly number[]): Reading {
   const u = process.cpuUsage();
   return {
     at: process.hrtime.bigint(),
@@ -35,6 +37,7 @@ function read(targetsPid: number, pathPids: readonly number[], helperPids: reado
     generator: (u.user + u.system) / 1e6,
     targets: cpuOf(targetsPid) ?? 0,
     path: cpuOfEach(pathPids),
+    relay: cpuOfEach(relayPids),
     helpers: cpuOfEach(helperPids),
   };
 }
@@ -52,13 +55,19 @@ export async function measureCpu<T>(
   pathPids: () => number[],
   work: () => Promise<T>,
   helperPids: () => number[] = () => [],
+  relayPids: () => number[] = () => [],
 ): Promise<{ result: T; cpu: CpuSpent }> {
   const pids = pathPids();
-  const before = read(targetsPid, pids, helperPids());
+  const relays = relayPids();
+  const before = read(targetsPid, pids, relays, helperPids());
   const result = await work();
-  const after = read(targetsPid, pids, helperPids());
-  let path = 0;
-  for (const [pid, s] of after.path) path += s - (before.path.get(pid) ?? s);
+  const after = read(targetsPid, pids, relays, helperPids());
+  const spent = (a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): number => {
+    let sum = 0;
+    for (const [pid, s] of a) sum += s - (b.get(pid) ?? s);
+    return sum;
+  };
+  const path = spent(after.path, before.path);
   let generator = after.generator - before.generator;
   for (const [pid, s] of after.helpers) generator += s - (before.helpers.get(pid) ?? 0);
   const targets = after.targets - before.targets;
@@ -70,8 +79,19 @@ export async function measureCpu<T>(
       generator,
       targets,
       path,
+      relay: spent(after.relay, before.relay),
       // /proc's 10 ms ticks make small negatives possible; they mean "nothing else ran".
       others: Math.max(0, machine - generator - targets - path),
     },
   };
+}
+
+/**
+ * Adds the server's CPU seconds per GiB carried (warm-up included, as in the CPU reading) to a
+ * bulk scenario's figures: what relaying costs the machine in the middle, sshd or tunnel-server.
+ */
+export function withRelayCpu(output: ScenarioOutput, cpu: CpuSpent, hasRelay: boolean): ScenarioOutput {
+  const carried = output.details['carriedBytes'];
+  if (!hasRelay || carried === undefined || carried === 0) return output;
+  return { ...output, metrics: { ...output.metrics, serverCpu: cpu.relay / (carried / 2 ** 30) } };
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { measureCpu } from './cpu-spent.js';
+import { measureCpu, withRelayCpu } from './cpu-spent.js';
 import { isStopping } from './proc/children.js';
 import type { BenchPath, PathContext, ProductHandle } from './paths/types.js';
 import type { DevicePopulation } from './product/procedures.js';
@@ -106,8 +106,8 @@ export async function runPath(
       }
       log(`${path.name}: scenario ${scenario.id} (${scenario.name})`);
       try {
-        const { result, cpu } = await measureCpu(targets.pid, () => running.processes(), work, () => product?.helperPids() ?? []);
-        runs.push({ scenario: scenario.id, path: path.name, status: 'ok', ...result, cpuSeconds: cpu });
+        const { result, cpu } = await measureCpu(targets.pid, () => running.processes(), work, () => product?.helperPids() ?? [], () => running.relayProcesses());
+        runs.push({ scenario: scenario.id, path: path.name, status: 'ok', ...withRelayCpu(result, cpu, running.relayProcesses().length > 0), cpuSeconds: cpu });
       } catch (err) {
         log(`${path.name}: scenario ${scenario.id} failed: ${message(err)}`);
         runs.push({ scenario: scenario.id, path: path.name, status: 'error', reason: message(err) });

@@ -10,6 +10,7 @@ export const directPath: BenchPath = {
       endpoints: targets,
       notes: [],
       processes: () => [],
+      relayProcesses: () => [],
       teardown: async () => {},
     },
   }),

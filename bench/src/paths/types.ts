@@ -31,6 +31,8 @@ export interface RunningPath {
   readonly notes: readonly string[];
   /** Processes that carry the traffic, now (sshd forks per connection, so this can change). */
   processes(): number[];
+  /** Those of processes() in the middle, between the two ends (tunnel-server; sshd and its children). */
+  relayProcesses(): number[];
   /** Present on the product's own path only. */
   readonly product?: ProductHandle;
   /** Stops everything setup started. Must be safe to call after a partial failure. */

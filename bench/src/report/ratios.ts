@@ -9,7 +9,7 @@ export interface Ratio {
   readonly baseline: string;
   /** path figure / baseline figure. */
   readonly ratio: number;
-  /** Whether issue 7's target holds; only for a product path against an OpenSSH baseline. */
+  /** Whether issue 16's target holds; only for a product path against an OpenSSH baseline. */
   readonly targetMet?: boolean;
 }
 

@@ -70,10 +70,10 @@ function cpuTable(report: BenchReport): string | undefined {
     .filter((r) => r.status === 'ok' && r.cpuSeconds !== undefined)
     .map((r) => {
       const c = r.cpuSeconds!;
-      return [String(r.scenario), r.path, c.wall.toFixed(2), c.path.toFixed(2), c.generator.toFixed(2), c.targets.toFixed(2), c.others.toFixed(2)];
+      return [String(r.scenario), r.path, c.wall.toFixed(2), c.path.toFixed(2), c.relay.toFixed(2), c.generator.toFixed(2), c.targets.toFixed(2), c.others.toFixed(2)];
     });
   if (rows.length === 0) return undefined;
-  return renderTable(['#', 'path', 'wall s', 'path procs', 'generator', 'targets', 'others'], rows, 2);
+  return renderTable(['#', 'path', 'wall s', 'path procs', 'of which server', 'generator', 'targets', 'others'], rows, 2);
 }
 
 /** The human-readable report: the results table first, then what a reader needs to trust it. */

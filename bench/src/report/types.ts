@@ -12,6 +12,8 @@ export interface CpuSpent {
   readonly targets: number;
   /** The path's own processes (ssh, sshd; CLI, server, agent): what the path costs. */
   readonly path: number;
+  /** Of `path`, the process(es) in the middle: tunnel-server, or sshd with its session children. */
+  readonly relay: number;
   /** Everything else busy on the machine meanwhile: other users' work skews the figures. */
   readonly others: number;
 }

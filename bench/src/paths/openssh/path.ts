@@ -9,7 +9,7 @@ import type { TargetEndpoints } from '../../targets/launch.js';
 import { waitListening, waitPathReady } from '../ready.js';
 import type { BenchPath, PathContext, PathSetup } from '../types.js';
 import { probeNegotiated, type Negotiated } from './negotiated.js';
-import { startForwarder, type SessionMode, type SshTarget } from './ssh-client.js';
+import { sshCiphers, startForwarder, type SessionMode, type SshTarget } from './ssh-client.js';
 import { loginUser, makeKeys, startSshd } from './sshd.js';
 import { findOpenSsh } from './tools.js';
 
@@ -18,7 +18,7 @@ const READY_MS = 15_000;
 function describe(n: Negotiated): string[] {
   return [
     `OpenSSH client ${n.client ?? '?'}, server ${n.server ?? '?'}`,
-    `ssh cipher ${n.cipher ?? '?'} (MAC ${n.mac ?? '?'}, compression ${n.compression ?? '?'}), kex ${n.kex ?? '?'}, host key ${n.hostKey ?? '?'}: OpenSSH defaults`,
+    `ssh cipher ${n.cipher ?? '?'} (${sshCiphers() === undefined ? "OpenSSH's default" : 'asked for with -o Ciphers, as our TLS uses AES-GCM'}; MAC ${n.mac ?? '?'}, compression ${n.compression ?? '?'}), kex ${n.kex ?? '?'}, host key ${n.hostKey ?? '?'}`,
   ];
 }
 
@@ -84,6 +84,7 @@ async function setup(name: string, session: SessionMode, { targets, log }: PathC
           ...[device.child.pid, developer.child.pid, sshdPid].filter((p): p is number => p !== undefined),
           ...(sshdPid !== undefined ? descendantPids(sshdPid) : []),
         ],
+        relayProcesses: () => (sshdPid !== undefined ? [sshdPid, ...descendantPids(sshdPid)] : []),
         teardown,
       },
     };

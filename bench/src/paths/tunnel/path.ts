@@ -143,6 +143,7 @@ async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext
         endpoints: local,
         notes: [...notes, `node ${process.version}; server, agent and CLI are one process each; the agent runs as devices get it (the npm run bundle file)`],
         processes: () => pids,
+        relayProcesses: () => [server.pid].filter((p): p is number => p !== undefined),
         product: {
           serverPid: server.pid,
           agentPid: agent.pid,

@@ -174,8 +174,8 @@ export class DeviceStreamOpener {
       const found = await this.resolve(ref);
       device = found;
       const target = { host: request.host, port: request.port };
-      // The audit insert waits for its fsync (synchronous = FULL) on the event loop: it runs once
-      // the open request has left for the device, so the two overlap instead of adding up.
+      // The audit insert holds the event loop (SQLite; its fsync is deferred) or waits for a round
+      // trip (PostgreSQL): it runs once the open request has left for the device, so the two overlap.
       const opening = this.connect(user, found, target);
       const auditing = this.afterPendingWrites(() => this.auditStart(user, found.uuid, request));
       let connected: { stream: YamuxStream; until: number | undefined };

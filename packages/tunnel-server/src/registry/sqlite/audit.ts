@@ -1,23 +1,47 @@
 import { AUDIT_INTERRUPTED, type AuditFilter, type AuditOutcome, type AuditRecord, type AuditRegistry, type EpochMs, type NewAuditEntry } from '../types.js';
 import { auditOutcomeValues, checkAuditEntry, checkTimestamp } from '../validate.js';
 import type { Connection } from './connection.js';
+import { DeferredSync } from './deferred-sync.js';
 import { expectChanged } from './lookup.js';
 import { auditQuery, toAuditRecord, type AuditRow } from '../rows.js';
 
+/** How long an audit entry may sit in the OS's cache before it is fsynced. */
+export const AUDIT_SYNC_DELAY_MS = 1_000;
+
+/**
+ * Entries commit without waiting for the disk and are fsynced together within
+ * AUDIT_SYNC_DELAY_MS and on close(): a crash of the server loses none (they are in the WAL,
+ * in the OS's cache), a power loss or kernel crash may lose those of the last second.
+ */
 export class SqliteAudit implements AuditRegistry {
-  constructor(private readonly db: Connection) {}
+  private readonly durable: DeferredSync;
+
+  constructor(
+    private readonly db: Connection,
+    syncDelayMs = AUDIT_SYNC_DELAY_MS,
+  ) {
+    this.durable = new DeferredSync(db, syncDelayMs);
+  }
 
   async start(entry: NewAuditEntry): Promise<number> {
     const e = checkAuditEntry(entry, this.db.now());
-    return this.db.run(
+    const { lastId } = this.db.runUnsynced(
       'INSERT INTO audit_log (user_name, device_uuid, target_host, target_port, started_at) VALUES (?, ?, ?, ?, ?)',
       [e.user, e.deviceUuid, e.targetHost, e.targetPort, e.startedAt],
-    ).lastId;
+    );
+    this.durable.wrote();
+    return lastId;
   }
 
   async finish(id: number, outcome: AuditOutcome): Promise<void> {
     const values = auditOutcomeValues(outcome, this.db.now());
-    expectChanged(this.db.run('UPDATE audit_log SET ended_at = ?, bytes_up = ?, bytes_down = ?, result = ? WHERE id = ?', [...values, id]), 'audit entry', id);
+    expectChanged(this.db.runUnsynced('UPDATE audit_log SET ended_at = ?, bytes_up = ?, bytes_down = ?, result = ? WHERE id = ?', [...values, id]), 'audit entry', id);
+    this.durable.wrote();
+  }
+
+  /** Fsyncs what is still only in the OS's cache; the registry calls it before closing. */
+  close(): void {
+    this.durable.close();
   }
 
   async query(filter: AuditFilter = {}): Promise<AuditRecord[]> {

@@ -89,6 +89,33 @@ export class Connection {
   }
 
   /**
+   * run() that commits without waiting for the disk (synchronous = NORMAL for this statement):
+   * the commit is in the WAL in the OS's cache, safe from a crash of this process but not from
+   * a power loss until sync(). Only for writes that may lag the disk by a moment, the audit log.
+   */
+  runUnsynced(sql: string, params: SqlParams = []): { changes: number; lastId: number } {
+    const full = this.options.synchronous ?? 'FULL';
+    this.guard(() => this.statement('PRAGMA synchronous = NORMAL').run());
+    try {
+      return this.run(sql, params);
+    } finally {
+      this.guard(() => this.statement(`PRAGMA synchronous = ${full}`).run());
+    }
+  }
+
+  /**
+   * Makes every commit so far durable: a passive checkpoint fsyncs the WAL and copies it into the
+   * file. Returns false when a reader in another process kept some frames from being copied
+   * (they stay in the WAL; call again later).
+   */
+  sync(): boolean {
+    return this.guard(() => {
+      const [result] = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+      return result === undefined || result.checkpointed >= result.log;
+    });
+  }
+
+  /**
    * Runs `fn` holding the write lock from the start. A deferred transaction that reads first
    * and writes later gets SQLITE_BUSY at once, without waiting, when another process wrote in
    * between; taking the lock up front makes the busy timeout apply and makes check-then-insert

@@ -72,7 +72,11 @@ export class SqliteRegistry implements Registry {
   }
 
   async close(): Promise<void> {
-    this.connection.close();
+    try {
+      this.audit.close();
+    } finally {
+      this.connection.close();
+    }
   }
 }
 
