@@ -1,5 +1,5 @@
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { checkTranscriptSignature, keyPairSigner, type TranscriptSigner } from '@tunnel/protocol/auth';
@@ -35,6 +35,7 @@ import { loadServerTls, type ServerTls } from './tls/server-tls.js';
 import { TLS_CIPHERS } from './tls/ciphers.js';
 import { ConnectionGuard, type GuardedConnection } from './connections/connection-guard.js';
 import { PreAuthGate, type PreAuthLimits } from './connections/pre-auth-gate.js';
+import { ProxyProtocolFront, type ProxyProtocolSettings } from './proxy-protocol/proxy-front.js';
 import { defaultTerminalSettings, type TerminalSettings } from './web-terminal/terminal-session.js';
 
 export interface ServerSettings {
@@ -64,6 +65,8 @@ export interface ServerSettings {
   removalPollMs: number;
   /** Unauthenticated connections: per source address, in all, and the time to authenticate. */
   preAuth: PreAuthLimits;
+  /** PROXY protocol from a TCP load balancer in front: which versions, and from which addresses. */
+  proxyProtocol: ProxyProtocolSettings;
   /** Streams one user may have open at once, over all devices and ways in. */
   userStreamLimit: number;
   /** `device tunnel` sessions one user may hold at once. */
@@ -85,6 +88,7 @@ export const defaultServerSettings: ServerSettings = {
   authTimeoutMs: 15_000,
   removalPollMs: 1_000,
   preAuth: { perSource: 256, global: 2_048, timeoutMs: 10_000 },
+  proxyProtocol: { mode: 'off', trustedSources: [] },
   userStreamLimit: 256,
   userSessionLimit: 16,
   yamux: {},
@@ -109,6 +113,8 @@ export class TunnelServer {
   readonly guard: ConnectionGuard;
   readonly preAuth: PreAuthGate;
   private readonly http: https.Server;
+  /** What accepts TCP connections: the HTTPS server itself, or the PROXY protocol front that feeds it. */
+  private readonly listener: NetServer;
   private readonly wss: WebSocketServer;
   private readonly removals: RemovalWatcher;
   private readonly upgrades = new Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>>();
@@ -136,6 +142,9 @@ export class TunnelServer {
     this.http = https.createServer(tlsOptions, (req, res) => this.guard.run(guarded('request', req, () => res.destroy()), () => this.onRequest(req, res)));
     this.certificates = new CertificateReloader(this.http, settings, this.log);
     this.http.on('connection', (socket: Socket) => this.preAuth.accept(socket));
+    const { proxyProtocol } = settings;
+    this.listener =
+      proxyProtocol.mode === 'off' ? this.http : new ProxyProtocolFront({ ...proxyProtocol, mode: proxyProtocol.mode }, this.http, settings.preAuth.timeoutMs, this.log).listener;
     this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err, code: err.code }, 'TLS handshake failed'));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_WS_PAYLOAD });
     // Devices estimate their clock offset from it (ws sends no Date of its own).
@@ -228,7 +237,7 @@ export class TunnelServer {
     const tls = await loadServerTls(settings);
     const identity = keyPairSigner(ownIdentity);
     const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
-    await listen(server.http, settings.host, settings.port);
+    await listen(server.listener, settings.host, settings.port);
     server.removals.start();
     server.certificates.watch();
     log.info(
@@ -238,6 +247,7 @@ export class TunnelServer {
         dataDir: settings.dataDir,
         nodeId: settings.nodeId,
         tls: tls.source,
+        proxyProtocol: settings.proxyProtocol.mode,
         registry: settings.registryUrl === undefined ? 'sqlite' : maskPassword(settings.registryUrl),
         presence: settings.presenceUrl === undefined ? 'sqlite' : maskPassword(settings.presenceUrl),
       },
@@ -247,7 +257,7 @@ export class TunnelServer {
   }
 
   get port(): number {
-    return (this.http.address() as AddressInfo).port;
+    return (this.listener.address() as AddressInfo).port;
   }
 
   /**
@@ -299,6 +309,7 @@ export class TunnelServer {
       this.removals.stop();
       this.certificates.close();
       this.developerAccess.opener.stopWatching();
+      this.listener.close();
       this.http.close();
       await this.sessions.drainAll(this.settings.drainGraceMs, this.settings.drainSpreadMs);
       for (const client of this.wss.clients) client.terminate();
