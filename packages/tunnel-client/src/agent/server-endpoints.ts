@@ -1,0 +1,29 @@
+import type { DeviceConfig } from './device-config.js';
+
+/** One server (node or balancer) the agent may dial. */
+export interface ServerEndpoint {
+  host: string;
+  port: number;
+}
+
+/**
+ * Reads a list of `host[:port]` entries (`[v6]:port` for IPv6 addresses), separated by commas,
+ * semicolons or spaces; an entry without a port takes `defaultPort`. Returns undefined for an
+ * entry it cannot read, so the caller names the key in its complaint.
+ */
+export function parseServerEndpoints(text: string, defaultPort: number): ServerEndpoint[] | undefined {
+  const endpoints: ServerEndpoint[] = [];
+  for (const entry of text.split(/[,;\s]+/).filter(Boolean)) {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]+))(?::(\d{1,5}))?$/.exec(entry);
+    const port = m?.[3] === undefined ? defaultPort : Number(m[3]);
+    const host = m?.[1] ?? m?.[2];
+    if (host === undefined || port < 1 || port > 65535) return undefined;
+    endpoints.push({ host, port });
+  }
+  return endpoints.length > 0 ? endpoints : undefined;
+}
+
+/** The config as the dialer, diagnosis and logs see it while the agent tries `endpoint`. */
+export function configFor(config: DeviceConfig, endpoint: ServerEndpoint): DeviceConfig {
+  return { ...config, vpnEndpoint: endpoint.host, vpnPort: endpoint.port };
+}
