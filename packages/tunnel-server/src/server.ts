@@ -57,6 +57,8 @@ export interface ServerSettings {
   drainGraceMs: number;
   /** Devices are told to come back at a random moment within this window. Default 30 s. */
   drainSpreadMs: number;
+  /** Devices are disconnected one by one over this window rather than at once. Default 0 (at once). */
+  drainWindowMs: number;
   /** Delay before a failed device authentication is answered. Default 1 s. */
   authFailureDelayMs: number;
   /** Time a device has to complete authentication. Default 15 s. */
@@ -84,6 +86,7 @@ export const defaultServerSettings: ServerSettings = {
   nodeId: hostname(),
   drainGraceMs: 10_000,
   drainSpreadMs: 30_000,
+  drainWindowMs: 0,
   authFailureDelayMs: 1_000,
   authTimeoutMs: 15_000,
   removalPollMs: 1_000,
@@ -300,18 +303,20 @@ export class TunnelServer {
   }
 
   /**
-   * Graceful stop: no new connections, GoAway to every device, streams get drainGraceMs,
-   * devices are told when to come back (spread over drainSpreadMs), then everything closes.
+   * Graceful stop: no new connections; device by device (all at once, or paced over
+   * drainWindowMs) GoAway, drainGraceMs for streams, and when to come back (spread over
+   * drainSpreadMs); then everything closes.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.log.info({ devices: this.sessions.size, graceMs: this.settings.drainGraceMs }, 'draining');
+      const { drainGraceMs: graceMs, drainSpreadMs: spreadMs, drainWindowMs: windowMs } = this.settings;
+      this.log.info({ devices: this.sessions.size, graceMs, windowMs }, 'draining');
       this.removals.stop();
       this.certificates.close();
       this.developerAccess.opener.stopWatching();
       this.listener.close();
       this.http.close();
-      await this.sessions.drainAll(this.settings.drainGraceMs, this.settings.drainSpreadMs);
+      await this.sessions.drainAll({ graceMs, spreadMs, windowMs });
       for (const client of this.wss.clients) client.terminate();
       this.http.closeAllConnections();
       await this.presence.clearNode(this.settings.nodeId, Date.now());

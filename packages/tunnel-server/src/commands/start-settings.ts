@@ -226,6 +226,13 @@ export const START_SETTINGS: readonly StartSetting[] = [
     parse: parseTrustedSources,
   },
   duration('drainGrace', '--drain-grace <duration>', 'on SIGTERM, time for streams in flight after GoAway (default 10s)', '10s', (ms, s) => (s.drainGraceMs = ms)),
+  duration(
+    'drainWindow',
+    '--drain-window <duration>',
+    'on SIGTERM, disconnect devices one by one over this window instead of all at once, so other nodes take them over at a pace (default 0s: at once)',
+    '0s',
+    (ms, s) => (s.drainWindowMs = ms),
+  ),
   duration('drainSpread', '--drain-spread <duration>', 'devices are told to reconnect at a random moment within this window (default 30s)', '30s', (ms, s) => (s.drainSpreadMs = ms)),
   {
     key: 'authFailureDelay',
