@@ -19,6 +19,7 @@ import { HeartbeatEndpoint } from './devices/heartbeat-endpoint.js';
 import { RemovalWatcher } from './devices/removal-watcher.js';
 import { listen } from './http/listen.js';
 import { HttpError, HttpErrorCode } from './http/http-error.js';
+import { failureAnswer } from './http/failure-answer.js';
 import { writeRawError } from './http/raw-response.js';
 import { Router, sendError, sendJson } from './http/router.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
@@ -278,11 +279,9 @@ export class TunnelServer {
       try {
         admitted = admit ? await admit(req) : (undefined as T);
       } catch (err) {
-        if (err instanceof HttpError) writeRawError(socket, err.status, err.code, err.message, err.headers);
-        else {
-          this.log.error({ path, err: asError(err) }, 'upgrade admission failed');
-          writeRawError(socket, 500, HttpErrorCode.Internal, 'internal error; see the server log');
-        }
+        if (!(err instanceof HttpError)) this.log.error({ path, err: asError(err) }, 'upgrade admission failed');
+        const answer = err instanceof HttpError ? err : failureAnswer(err);
+        writeRawError(socket, answer.status, answer.code, answer.message, answer.headers);
         return;
       }
       if (socket.destroyed) return;
@@ -338,8 +337,11 @@ export class TunnelServer {
       },
       (err: Error) => {
         this.log.error({ url: req.url, err }, 'request failed');
-        if (!res.headersSent) sendError(res, 500, HttpErrorCode.Internal, 'internal error; see the server log');
-        else res.destroy();
+        if (res.headersSent) res.destroy();
+        else {
+          const answer = failureAnswer(err);
+          sendError(res, answer.status, answer.code, answer.message, answer.headers);
+        }
       },
     );
   }
