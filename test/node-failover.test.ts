@@ -22,11 +22,18 @@ describe('moving devices between cluster nodes: endpoint lists and paced drains 
     const node1 = await cluster.start('node-1');
     const node2 = await cluster.start('node-2');
     const device = await cluster.addDevice('pi-failover', node1, { vpnEndpoints: [`127.0.0.1:${node1.port}`, `127.0.0.1:${node2.port}`] });
-    const agent = startAgent(device.file, [...FAST_AGENT_ARGS, '--no-heartbeat']);
+    const agent = startAgent(device.file, [...FAST_AGENT_ARGS, '--heartbeat-interval', '1s']);
     await eventually(cluster.connectedTo('pi-failover', 'node-1'), 30_000, 'pi-failover on node-1');
 
     await node1.proc.kill('SIGKILL');
+    const killedAt = Date.now();
     await eventually(cluster.connectedTo('pi-failover', 'node-2'), 30_000, 'pi-failover on node-2 after node-1 died');
+    // Heartbeats moved too: new ones arrive (only node-2 can take them now) and the device is
+    // Online, not "VPN only" with its heartbeats lost on node-1.
+    await eventually(async () => {
+      const d = (await cluster.devices()).get('pi-failover');
+      return d?.status === 'online' && Date.parse(d.lastHeartbeatAt ?? '') > killedAt + 1_000 ? true : undefined;
+    }, 30_000, 'pi-failover online with heartbeats after node-1 died');
     const dialled = agent.logs.filter((l) => l.msg === 'connecting').map((l) => l['endpoint']);
     expect(dialled).to.include(`127.0.0.1:${node2.port}`);
 

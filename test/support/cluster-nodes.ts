@@ -8,6 +8,7 @@ export interface ListedDevice {
   uuid: string;
   name: string;
   status: string;
+  lastHeartbeatAt: string | null;
   vpn: { connected: boolean; nodeId: string | null };
 }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readConfigEnv, readConfigFile, resolveDeviceConfig } from '../src/agent/device-config.js';
+import { apiEndpointsOf } from '../src/agent/server-endpoints.js';
 
 const identity = 'A'.repeat(43);
 const balenaFile = {
@@ -118,6 +119,13 @@ describe('agent config (config.json, environment, flags)', () => {
     expect(fromEnv.vpnEndpoints.map((e) => `${e.host}:${e.port}`)).to.deep.equal(['a.example.com:1', 'b.example.com:2']);
     expect(codeOf(() => resolveDeviceConfig(readConfigEnv({ ...balenaEnv(), TUNNEL_VPN_ENDPOINTS: 'node1:99999' })))).to.match(/ERR_CONFIG_INVALID: config key vpnEndpoints must be a list of host:port/);
     expect(codeOf(() => readConfigFile(writeConfig({ ...balenaFile, vpnEndpoints: 'node1:443' })))).to.match(/ERR_CONFIG_INVALID: config key vpnEndpoints must be a list of strings/);
+  });
+
+  it('sends heartbeats round the endpoints unless apiEndpoint names its own server', () => {
+    const listed = { ...balenaFile, apiEndpoint: undefined, vpnEndpoints: ['node1.example.com:8443', '[2001:db8::1]'] };
+    expect(apiEndpointsOf(resolveDeviceConfig(readConfigFile(writeConfig(listed))))).to.deep.equal(['https://node1.example.com:8443', 'https://[2001:db8::1]:443']);
+    const ownApi = { ...listed, apiEndpoint: 'https://api.example.com' };
+    expect(apiEndpointsOf(resolveDeviceConfig(readConfigFile(writeConfig(ownApi))))).to.deep.equal(['https://api.example.com']);
   });
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CodedError } from '@tunnel/protocol/errors';
 import { decodeBalenaRootCA } from '@tunnel/protocol/trust';
 import { ConfigErrorCode } from './agent-errors.js';
-import { parseServerEndpoints, type ServerEndpoint } from './server-endpoints.js';
+import { defaultApiEndpoint, parseServerEndpoints, type ServerEndpoint } from './server-endpoints.js';
 
 /** Everything the agent needs, after the file, the environment and the flags are merged and checked. */
 export interface DeviceConfig {
@@ -160,8 +160,7 @@ export function resolveDeviceConfig(...layers: RawConfig[]): DeviceConfig {
   const vpnEndpoint = listed?.[0]?.host ?? need('vpnEndpoint');
   if (!isHost(vpnEndpoint)) invalid('vpnEndpoint', 'a host name or IP address', vpnEndpoint);
   const vpnPort = listed?.[0]?.port ?? defaultPort;
-  const hostForUrl = vpnEndpoint.includes(':') ? `[${vpnEndpoint}]` : vpnEndpoint;
-  const apiEndpoint = (merged.apiEndpoint ?? `https://${hostForUrl}:${vpnPort}`).replace(/\/+$/, '');
+  const apiEndpoint = (merged.apiEndpoint ?? defaultApiEndpoint({ host: vpnEndpoint, port: vpnPort })).replace(/\/+$/, '');
   let api: URL;
   try {
     api = new URL(apiEndpoint);

@@ -23,6 +23,22 @@ export function parseServerEndpoints(text: string, defaultPort: number): ServerE
   return endpoints.length > 0 ? endpoints : undefined;
 }
 
+/** The HTTPS API base of a server when apiEndpoint does not name one. */
+export function defaultApiEndpoint(endpoint: ServerEndpoint): string {
+  const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+  return `https://${host}:${endpoint.port}`;
+}
+
+/**
+ * Where heartbeats may go, in order: the apiEndpoint the config names, or, when it is the default
+ * one of the first server, each server's own, so heartbeats fail over along with the tunnel.
+ */
+export function apiEndpointsOf(config: DeviceConfig): string[] {
+  const [first] = config.vpnEndpoints;
+  if (first === undefined || config.apiEndpoint !== defaultApiEndpoint(first)) return [config.apiEndpoint];
+  return config.vpnEndpoints.map(defaultApiEndpoint);
+}
+
 /** The config as the dialer, diagnosis and logs see it while the agent tries `endpoint`. */
 export function configFor(config: DeviceConfig, endpoint: ServerEndpoint): DeviceConfig {
   return { ...config, vpnEndpoint: endpoint.host, vpnPort: endpoint.port };
