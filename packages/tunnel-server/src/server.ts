@@ -148,7 +148,7 @@ export class TunnelServer {
     this.http.on('connection', (socket: Socket) => this.preAuth.accept(socket));
     const { proxyProtocol } = settings;
     this.listener =
-      proxyProtocol.mode === 'off' ? this.http : new ProxyProtocolFront({ ...proxyProtocol, mode: proxyProtocol.mode }, this.http, settings.preAuth.timeoutMs, this.log).listener;
+      proxyProtocol.mode === 'off' ? this.http : new ProxyProtocolFront({ ...proxyProtocol, mode: proxyProtocol.mode }, this.http, { headerTimeoutMs: settings.preAuth.timeoutMs, maxPending: settings.preAuth.global }, this.log).listener;
     this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err, code: err.code }, 'TLS handshake failed'));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_WS_PAYLOAD });
     // Devices estimate their clock offset from it (ws sends no Date of its own).

@@ -41,11 +41,15 @@ function plainAddress(address: string): string {
 export class ProxyProtocolFront {
   readonly listener: Server;
   private readonly trusted: BlockList | undefined;
+  /** Connections still owing their header; they count nowhere else yet. */
+  private pending = 0;
+  private lastBacklogWarningAt = 0;
 
   constructor(
     private readonly settings: ProxyProtocolSettings & { mode: ProxyVersionSetting },
     private readonly target: Server,
-    private readonly headerTimeoutMs: number,
+    /** Time to send the header, and how many connections may owe one at once (the pre-auth caps). */
+    private readonly limits: { headerTimeoutMs: number; maxPending: number },
     private readonly log: Logger,
   ) {
     this.trusted = settings.trustedSources.length > 0 ? trustedSourceList(settings.trustedSources) : undefined;
@@ -59,17 +63,29 @@ export class ProxyProtocolFront {
       this.refuse(socket, balancer, new ProxyHeaderError(ProxyProtocolErrorCode.UntrustedSource, `${balancer} is not a trusted load balancer (--proxy-protocol-from)`));
       return;
     }
+    if (this.pending >= this.limits.maxPending) {
+      socket.destroy();
+      this.warnBacklog(balancer);
+      return;
+    }
+    this.pending += 1;
     let received = Buffer.alloc(0);
     const timer = setTimeout(() => {
-      this.refuse(socket, balancer, new ProxyHeaderError(ProxyProtocolErrorCode.Timeout, `no complete PROXY header within ${this.headerTimeoutMs} ms`));
-    }, this.headerTimeoutMs);
+      this.refuse(socket, balancer, new ProxyHeaderError(ProxyProtocolErrorCode.Timeout, `no complete PROXY header within ${this.limits.headerTimeoutMs} ms`));
+    }, this.limits.headerTimeoutMs);
     timer.unref();
+    let owing = true;
+    const settled = (): void => {
+      clearTimeout(timer);
+      if (owing) this.pending -= 1;
+      owing = false;
+    };
     const onData = (chunk: Buffer): void => {
       received = Buffer.concat([received, chunk]);
       try {
         const parsed = parseProxyHeader(received, this.settings.mode);
         if (!parsed.complete) return;
-        clearTimeout(timer);
+        settled();
         socket.off('data', onData);
         socket.pause();
         if (parsed.header.source) presentClientAddress(socket, parsed.header.source);
@@ -77,13 +93,21 @@ export class ProxyProtocolFront {
         if (rest.length > 0) socket.unshift(rest);
         this.target.emit('connection', socket);
       } catch (err) {
-        clearTimeout(timer);
+        settled();
         socket.off('data', onData);
         this.refuse(socket, balancer, asError(err));
       }
     };
     socket.on('data', onData);
-    socket.once('close', () => clearTimeout(timer));
+    socket.once('close', settled);
+  }
+
+  /** A flood is one line a second, not one per socket. */
+  private warnBacklog(balancer: string): void {
+    const now = Date.now();
+    if (now - this.lastBacklogWarningAt < 1_000) return;
+    this.lastBacklogWarningAt = now;
+    this.log.warn({ code: ProxyProtocolErrorCode.Backlog, balancer, unauthenticated: this.pending }, 'refusing connections: too many still owe their PROXY header');
   }
 
   private refuse(socket: Socket, balancer: string, err: Error): void {

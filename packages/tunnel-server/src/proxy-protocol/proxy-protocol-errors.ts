@@ -12,6 +12,8 @@ export const ProxyProtocolErrorCode = {
   WrongVersion: 'ERR_PROXY_HEADER_VERSION',
   /** The connection did not finish its header within the deadline. */
   Timeout: 'ERR_PROXY_HEADER_TIMEOUT',
+  /** So many connections already owe their header (--preauth-global) that a new one was closed. */
+  Backlog: 'ERR_PROXY_HEADER_BACKLOG',
   /** The connection came from an address that is not a trusted load balancer. */
   UntrustedSource: 'ERR_PROXY_SOURCE_UNTRUSTED',
 } as const;
