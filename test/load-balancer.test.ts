@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { startHaproxy, type Balancer } from './support/haproxy.js';
+import { idleConnection } from './support/network.js';
 import { eventually, startServer, type ServerHandle } from './support/fixtures.js';
 import { cleanup } from './support/processes.js';
 
@@ -18,13 +19,6 @@ function wrongTokenFrom(localAddress: string, port: number, ca: string): Promise
     req.once('error', reject);
     req.end();
   });
-}
-
-/** An idle TCP connection from a chosen loopback address; resolves `closed` when the far end hangs up. */
-function idleFrom(localAddress: string, port: number): { socket: net.Socket; closed: Promise<void> } {
-  const socket = net.connect({ host: '127.0.0.1', port, localAddress });
-  socket.on('error', () => undefined);
-  return { socket, closed: new Promise((resolve) => socket.once('close', () => resolve())) };
 }
 
 describe('behind a load balancer: PROXY protocol from HAProxy with the shipped config (real processes)', function () {
@@ -51,14 +45,14 @@ describe('behind a load balancer: PROXY protocol from HAProxy with the shipped c
     // Two unauthenticated connections from 127.0.0.3 fill its pre-authentication allowance on the
     // node; a third from it is refused, while 127.0.0.4 (and the balancer's health checks) go on.
     // The node learns of each connection only after HAProxy's header: keep adding until it refuses.
-    const held = [idleFrom('127.0.0.3', balancer.port), idleFrom('127.0.0.3', balancer.port)];
+    const held = [idleConnection(balancer.port, '127.0.0.3'), idleConnection(balancer.port, '127.0.0.3')];
     const refusal = await eventually(() => {
       const seen = node.proc.logs.slice(from).find((l) => l['code'] === 'ERR_PREAUTH_SOURCE_LIMIT');
-      if (!seen) held.push(idleFrom('127.0.0.3', balancer.port));
+      if (!seen) held.push(idleConnection(balancer.port, '127.0.0.3'));
       return seen;
     }, 30_000, 'a pre-authentication refusal');
     expect(refusal['remoteAddress']).to.equal('127.0.0.3');
-    const other = idleFrom('127.0.0.4', balancer.port);
+    const other = idleConnection(balancer.port, '127.0.0.4');
     await new Promise((r) => setTimeout(r, 1_000));
     expect(other.socket.destroyed, 'a connection from another client address').to.equal(false);
     const refusedSources = node.proc.logs.slice(from).filter((l) => l['code'] === 'ERR_PREAUTH_SOURCE_LIMIT').map((l) => l['remoteAddress']);
