@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { auditLog } from './support/audit.js';
@@ -7,17 +6,10 @@ import { connectVia } from './support/connect-client.js';
 import { addUser, runClient, spawnClient, startTunnel, startWorld, type UserHandle } from './support/developer.js';
 import { eventually, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { BANNER, bannerService } from './support/live-streams.js';
-import { cleanupServers, freePort } from './support/network.js';
+import { cleanupServers, freePort, idleConnection } from './support/network.js';
 import { cleanup } from './support/processes.js';
 
 const LIMIT_ARGS = ['--preauth-per-source', '6', '--preauth-timeout', '4s', '--user-stream-limit', '2', '--user-session-limit', '1'];
-
-/** A raw TCP connection that says nothing; resolves with how it ended. */
-function idleConnection(port: number): { closed: Promise<void>; socket: net.Socket } {
-  const socket = net.connect({ host: '127.0.0.1', port });
-  socket.on('error', () => undefined);
-  return { socket, closed: new Promise((resolve) => socket.once('close', () => resolve())) };
-}
 
 describe('server hardening from the issue 20 probe (real processes)', function () {
   this.timeout(240_000);

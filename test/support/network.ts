@@ -190,6 +190,13 @@ export function connectUntilClosed(port: number, data?: string): Promise<string>
   });
 }
 
+/** A raw TCP connection that says nothing (from `localAddress`, another loopback address, when given); `closed` tells when it ended. */
+export function idleConnection(port: number, localAddress?: string): { socket: net.Socket; closed: Promise<void> } {
+  const socket = net.connect({ host: '127.0.0.1', port, ...(localAddress === undefined ? {} : { localAddress }) });
+  socket.on('error', () => undefined);
+  return { socket, closed: new Promise((resolve) => socket.once('close', () => resolve())) };
+}
+
 /** Resolves once something accepts TCP connections on the port. */
 export async function waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

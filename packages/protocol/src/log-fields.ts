@@ -37,6 +37,8 @@ export interface LogFields {
   server?: string | undefined;
   /** How the agent reaches the server: direct, or through which proxy. */
   route?: string | undefined;
+  /** The load balancer a connection came through (its PROXY header named the client). */
+  balancer?: string | undefined;
   dataDir?: string | undefined;
   /** Where the registry and presence live (sqlite, or the URL with its password masked). */
   registry?: string | undefined;
@@ -44,6 +46,8 @@ export interface LogFields {
   /** host:port where a cluster node takes links from the other nodes. */
   link?: string | undefined;
   tls?: string | undefined;
+  /** Whether the listener expects a PROXY protocol header (off, v1, v2, any). */
+  proxyProtocol?: string | undefined;
   // Outcome
   code?: string | undefined;
   /** A WebSocket close code (1000, 1012, 4401...). */
@@ -80,16 +84,17 @@ export interface LogFields {
   intervalMs?: number | undefined;
   freshForMs?: number | undefined;
   graceMs?: number | undefined;
+  windowMs?: number | undefined;
   timeoutMs?: number | undefined;
 }
 
 /** The schema's names at run time, for tests that read real log lines. */
 export const LOG_FIELDS: readonly (keyof LogFields)[] = Object.keys({
   uuid: 0, sessionId: 0, oldSessionId: 0, streamId: 0, user: 0, ref: 0, connection: 0, part: 0, nodeId: 0, kind: 0,
-  remoteAddress: 0, from: 0, host: 0, port: 0, path: 0, url: 0, endpoint: 0, server: 0, route: 0, dataDir: 0, registry: 0, presence: 0, link: 0, tls: 0,
+  remoteAddress: 0, from: 0, host: 0, port: 0, path: 0, url: 0, endpoint: 0, server: 0, route: 0, balancer: 0, dataDir: 0, registry: 0, presence: 0, link: 0, tls: 0, proxyProtocol: 0,
   code: 0, closeCode: 0, err: 0, reason: 0, result: 0, details: 0, auditId: 0,
   agentVersion: 0, clockOffsetMs: 0, serverTime: 0, wasCurrent: 0, reconnected: 0, drain: 0, devices: 0, refused: 0, unauthenticated: 0, entries: 0, signal: 0,
-  bytesUp: 0, bytesDown: 0, durationMs: 0, lastedMs: 0, retryInMs: 0, nextInMs: 0, attempt: 0, intervalMs: 0, freshForMs: 0, graceMs: 0, timeoutMs: 0,
+  bytesUp: 0, bytesDown: 0, durationMs: 0, lastedMs: 0, retryInMs: 0, nextInMs: 0, attempt: 0, intervalMs: 0, freshForMs: 0, graceMs: 0, windowMs: 0, timeoutMs: 0,
 } satisfies Record<keyof LogFields, 0>) as (keyof LogFields)[];
 
 /** Fields pino writes itself on every line. */

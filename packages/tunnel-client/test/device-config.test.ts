@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readConfigEnv, readConfigFile, resolveDeviceConfig } from '../src/agent/device-config.js';
+import { apiEndpointsOf } from '../src/agent/server-endpoints.js';
 
 const identity = 'A'.repeat(43);
 const balenaFile = {
@@ -103,4 +104,31 @@ describe('agent config (config.json, environment, flags)', () => {
     const fromEnv = resolveDeviceConfig(readConfigFile(writeConfig(balenaFile)), readConfigEnv({ TUNNEL_ALLOWED_TARGETS: '192.168.1.0/24:22,80; 10.0.0.5:*' }));
     expect(fromEnv.allowedTargets).to.deep.equal(['192.168.1.0/24:22,80', '10.0.0.5:*']);
   });
+
+  it('reads vpnEndpoints as a list in the file or a comma list in the environment; the single server form stays a list of one', () => {
+    const single = resolveDeviceConfig(readConfigFile(writeConfig(balenaFile)));
+    expect(single.vpnEndpoints).to.deep.equal([{ host: 'cloudlink.balena-cloud.com', port: 443 }]);
+    const fromFile = resolveDeviceConfig(readConfigFile(writeConfig({ ...balenaFile, vpnEndpoints: ['node1.example.com:8443', 'node2.example.com', '[2001:db8::1]:443'] })));
+    expect(fromFile.vpnEndpoints).to.deep.equal([
+      { host: 'node1.example.com', port: 8443 },
+      { host: 'node2.example.com', port: 443 },
+      { host: '2001:db8::1', port: 443 },
+    ]);
+    expect(fromFile).to.deep.include({ vpnEndpoint: 'node1.example.com', vpnPort: 8443 });
+    const fromEnv = resolveDeviceConfig(readConfigFile(writeConfig(balenaFile)), readConfigEnv({ TUNNEL_VPN_ENDPOINTS: 'a.example.com:1,b.example.com:2' }));
+    expect(fromEnv.vpnEndpoints.map((e) => `${e.host}:${e.port}`)).to.deep.equal(['a.example.com:1', 'b.example.com:2']);
+    expect(codeOf(() => resolveDeviceConfig(readConfigEnv({ ...balenaEnv(), TUNNEL_VPN_ENDPOINTS: 'node1:99999' })))).to.match(/ERR_CONFIG_INVALID: config key vpnEndpoints must be a list of host:port/);
+    expect(codeOf(() => readConfigFile(writeConfig({ ...balenaFile, vpnEndpoints: 'node1:443' })))).to.match(/ERR_CONFIG_INVALID: config key vpnEndpoints must be a list of strings/);
+  });
+
+  it('sends heartbeats round the endpoints unless apiEndpoint names its own server', () => {
+    const listed = { ...balenaFile, apiEndpoint: undefined, vpnEndpoints: ['node1.example.com:8443', '[2001:db8::1]'] };
+    expect(apiEndpointsOf(resolveDeviceConfig(readConfigFile(writeConfig(listed))))).to.deep.equal(['https://node1.example.com:8443', 'https://[2001:db8::1]:443']);
+    const ownApi = { ...listed, apiEndpoint: 'https://api.example.com' };
+    expect(apiEndpointsOf(resolveDeviceConfig(readConfigFile(writeConfig(ownApi))))).to.deep.equal(['https://api.example.com']);
+  });
 });
+
+function balenaEnv(): Record<string, string> {
+  return { TUNNEL_UUID: balenaFile.uuid, TUNNEL_DEVICE_API_KEY: balenaFile.deviceApiKey, TUNNEL_SERVER_IDENTITY_KEY: identity };
+}

@@ -1,5 +1,5 @@
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { checkTranscriptSignature, keyPairSigner, type TranscriptSigner } from '@tunnel/protocol/auth';
@@ -23,6 +23,7 @@ import { HeartbeatEndpoint } from './devices/heartbeat-endpoint.js';
 import { RemovalWatcher } from './devices/removal-watcher.js';
 import { listen } from './http/listen.js';
 import { HttpError, HttpErrorCode } from './http/http-error.js';
+import { failureAnswer } from './http/failure-answer.js';
 import { writeRawError } from './http/raw-response.js';
 import { Router, sendError, sendJson } from './http/router.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
@@ -39,6 +40,7 @@ import { loadServerTls, type ServerTls } from './tls/server-tls.js';
 import { TLS_CIPHERS } from './tls/ciphers.js';
 import { ConnectionGuard, type GuardedConnection } from './connections/connection-guard.js';
 import { PreAuthGate, type PreAuthLimits } from './connections/pre-auth-gate.js';
+import { ProxyProtocolFront, type ProxyProtocolSettings } from './proxy-protocol/proxy-front.js';
 import { defaultTerminalSettings, type TerminalSettings } from './web-terminal/terminal-session.js';
 
 export interface ServerSettings {
@@ -64,6 +66,8 @@ export interface ServerSettings {
   drainGraceMs: number;
   /** Devices are told to come back at a random moment within this window. Default 30 s. */
   drainSpreadMs: number;
+  /** Devices are disconnected one by one over this window rather than at once. Default 0 (at once). */
+  drainWindowMs: number;
   /** Delay before a failed device authentication is answered. Default 1 s. */
   authFailureDelayMs: number;
   /** Time a device has to complete authentication. Default 15 s. */
@@ -72,6 +76,8 @@ export interface ServerSettings {
   removalPollMs: number;
   /** Unauthenticated connections: per source address, in all, and the time to authenticate. */
   preAuth: PreAuthLimits;
+  /** PROXY protocol from a TCP load balancer in front: which versions, and from which addresses. */
+  proxyProtocol: ProxyProtocolSettings;
   /** Streams one user may have open at once, over all devices and ways in. */
   userStreamLimit: number;
   /** `device tunnel` sessions one user may hold at once. */
@@ -89,10 +95,12 @@ export const defaultServerSettings: ServerSettings = {
   nodeId: hostname(),
   drainGraceMs: 10_000,
   drainSpreadMs: 30_000,
+  drainWindowMs: 0,
   authFailureDelayMs: 1_000,
   authTimeoutMs: 15_000,
   removalPollMs: 1_000,
   preAuth: { perSource: 256, global: 2_048, timeoutMs: 10_000 },
+  proxyProtocol: { mode: 'off', trustedSources: [] },
   userStreamLimit: 256,
   userSessionLimit: 16,
   yamux: {},
@@ -117,6 +125,8 @@ export class TunnelServer {
   readonly guard: ConnectionGuard;
   readonly preAuth: PreAuthGate;
   private readonly http: https.Server;
+  /** What accepts TCP connections: the HTTPS server itself, or the PROXY protocol front that feeds it. */
+  private readonly listener: NetServer;
   private readonly wss: WebSocketServer;
   private readonly removals: RemovalWatcher;
   private readonly upgrades = new Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void>>();
@@ -148,6 +158,9 @@ export class TunnelServer {
     this.http = https.createServer(tlsOptions, (req, res) => this.guard.run(guarded('request', req, () => res.destroy()), () => this.onRequest(req, res)));
     this.certificates = new CertificateReloader(this.http, settings, this.log);
     this.http.on('connection', (socket: Socket) => this.preAuth.accept(socket));
+    const { proxyProtocol } = settings;
+    this.listener =
+      proxyProtocol.mode === 'off' ? this.http : new ProxyProtocolFront({ ...proxyProtocol, mode: proxyProtocol.mode }, this.http, { headerTimeoutMs: settings.preAuth.timeoutMs, maxPending: settings.preAuth.global }, this.log).listener;
     this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err, code: err.code }, 'TLS handshake failed'));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_WS_PAYLOAD });
     // Devices estimate their clock offset from it (ws sends no Date of its own).
@@ -247,7 +260,7 @@ export class TunnelServer {
       throw err;
     });
     const server = new TunnelServer(settings, { log, registry, presence, sessions, relay, tls, identity });
-    await listen(server.http, settings.host, settings.port);
+    await listen(server.listener, settings.host, settings.port);
     if (settings.presenceUrl !== undefined) server.accessEvents = await AccessEvents.subscribe(settings.presenceUrl, (what) => server.accessWithdrawn(what));
     server.removals.start();
     server.certificates.watch();
@@ -258,6 +271,7 @@ export class TunnelServer {
         dataDir: settings.dataDir,
         nodeId: settings.nodeId,
         tls: tls.source,
+        proxyProtocol: settings.proxyProtocol.mode,
         registry: settings.registryUrl === undefined ? 'sqlite' : maskPassword(settings.registryUrl),
         presence: settings.presenceUrl === undefined ? 'sqlite' : maskPassword(settings.presenceUrl),
         link: relay?.address,
@@ -268,7 +282,7 @@ export class TunnelServer {
   }
 
   get port(): number {
-    return (this.http.address() as AddressInfo).port;
+    return (this.listener.address() as AddressInfo).port;
   }
 
   /**
@@ -286,11 +300,9 @@ export class TunnelServer {
       try {
         admitted = admit ? await admit(req) : (undefined as T);
       } catch (err) {
-        if (err instanceof HttpError) writeRawError(socket, err.status, err.code, err.message, err.headers);
-        else {
-          this.log.error({ path, err: asError(err) }, 'upgrade admission failed');
-          writeRawError(socket, 500, HttpErrorCode.Internal, 'internal error; see the server log');
-        }
+        if (!(err instanceof HttpError)) this.log.error({ path, err: asError(err) }, 'upgrade admission failed');
+        const answer = err instanceof HttpError ? err : failureAnswer(err);
+        writeRawError(socket, answer.status, answer.code, answer.message, answer.headers);
         return;
       }
       if (socket.destroyed) return;
@@ -311,17 +323,20 @@ export class TunnelServer {
   }
 
   /**
-   * Graceful stop: no new connections, GoAway to every device, streams get drainGraceMs,
-   * devices are told when to come back (spread over drainSpreadMs), then everything closes.
+   * Graceful stop: no new connections; device by device (all at once, or paced over
+   * drainWindowMs) GoAway, drainGraceMs for streams, and when to come back (spread over
+   * drainSpreadMs); then everything closes.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.log.info({ devices: this.sessions.size, graceMs: this.settings.drainGraceMs }, 'draining');
+      const { drainGraceMs: graceMs, drainSpreadMs: spreadMs, drainWindowMs: windowMs } = this.settings;
+      this.log.info({ devices: this.sessions.size, graceMs, windowMs }, 'draining');
       this.removals.stop();
       this.certificates.close();
       this.developerAccess.opener.stopWatching();
+      this.listener.close();
       this.http.close();
-      await this.sessions.drainAll(this.settings.drainGraceMs, this.settings.drainSpreadMs);
+      await this.sessions.drainAll({ graceMs, spreadMs, windowMs });
       for (const client of this.wss.clients) client.terminate();
       this.http.closeAllConnections();
       await this.relay?.close();
@@ -353,8 +368,11 @@ export class TunnelServer {
       },
       (err: Error) => {
         this.log.error({ url: req.url, err }, 'request failed');
-        if (!res.headersSent) sendError(res, 500, HttpErrorCode.Internal, 'internal error; see the server log');
-        else res.destroy();
+        if (res.headersSent) res.destroy();
+        else {
+          const answer = failureAnswer(err);
+          sendError(res, answer.status, answer.code, answer.message, answer.headers);
+        }
       },
     );
   }

@@ -57,4 +57,27 @@ describe('tunnel-server start: one settings table', () => {
     applyFlagSettings(command.opts(), settings);
     expect(settings).to.deep.equal({ port: 0, hostnames: ['a', 'b'], drainSpreadMs: 60_000, nodeId: 'n1', yamux: { keepAliveTimeout: 9000 } });
   });
+
+  it('reads the load balancer settings from a file and from flags alike, and refuses bad ones', () => {
+    const fromFile = applyFileSettings('server.json', { proxyProtocol: 'v2', proxyProtocolFrom: ['10.0.0.5', '10.1.0.0/16'], drainWindow: '30s' });
+    expect(fromFile).to.deep.include({ proxyProtocol: { mode: 'v2', trustedSources: ['10.0.0.5', '10.1.0.0/16'] }, drainWindowMs: 30_000 });
+    const command = new Command().exitOverride();
+    for (const option of startOptions()) command.addOption(option);
+    command.parse(['--proxy-protocol', 'v2', '--proxy-protocol-from', '10.0.0.5,10.1.0.0/16', '--drain-window', '30s'], { from: 'user' });
+    const fromFlags = {};
+    applyFlagSettings(command.opts(), fromFlags);
+    expect(fromFlags).to.deep.equal(fromFile);
+
+    const refusal = (data: Record<string, unknown>): string => {
+      try {
+        applyFileSettings('server.json', data);
+      } catch (e) {
+        return `${errorCode(e)}: ${(e as Error).message}`;
+      }
+      return 'accepted';
+    };
+    expect(refusal({ proxyProtocol: 'v3' })).to.match(/^ERR_CONFIG_INVALID: .*proxyProtocol must be one of off, v1, v2, any/);
+    expect(refusal({ proxyProtocolFrom: ['10.0.0.0/33'] })).to.match(/^ERR_CONFIG_INVALID: .*proxyProtocolFrom must be IP addresses or CIDR ranges/);
+    expect(refusal({ proxyProtocolFrom: ['lb.example.com'] })).to.match(/^ERR_CONFIG_INVALID/);
+  });
 });

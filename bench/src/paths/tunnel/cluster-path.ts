@@ -80,6 +80,8 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
 
     const ports = [context.serverPort, await freePort()];
     const pids: number[] = [];
+    /** The two server nodes: the relay whose CPU per GiB is compared with sshd's. */
+    const nodePids: number[] = [];
     for (const [i, port] of ports.entries()) {
       const dataDir = path.join(workDir, `node-${i + 1}`);
       fs.cpSync(trust, dataDir, { recursive: true });
@@ -88,7 +90,10 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
       const server = start(node(SERVER_CLI, args, context, cluster), `tunnel-server node-${i + 1}`, logFile);
       undo.push(() => stopProcess(server));
       await unlessExited(waitListening({ host: '127.0.0.1', port }, READY_MS), server, `tunnel-server node-${i + 1}`, logFile);
-      if (server.pid !== undefined) pids.push(server.pid);
+      if (server.pid !== undefined) {
+        pids.push(server.pid);
+        nodePids.push(server.pid);
+      }
     }
     log(`tunnel-cluster: node-1 on 127.0.0.1:${ports[0]} (device), node-2 on 127.0.0.1:${ports[1]} (developer), work dir ${workDir}`);
 
@@ -122,6 +127,7 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
         endpoints: local,
         notes: ['tunnel-cluster: two nodes on PostgreSQL + Redis, the development CA (RSA-2048); goals against tunnel: throughput >= 0.8x, RTT p50 + <= 150 µs'],
         processes: () => pids,
+        relayProcesses: () => nodePids,
         teardown,
       },
     };

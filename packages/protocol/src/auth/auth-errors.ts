@@ -8,6 +8,8 @@ export const AuthErrorCode = {
   RateLimited: 'ERR_AUTH_RATE_LIMITED',
   Protocol: 'ERR_AUTH_PROTOCOL',
   Timeout: 'ERR_AUTH_TIMEOUT',
+  /** The server could not check the device just now (its registry does not answer); retry later. */
+  ServerUnavailable: 'ERR_AUTH_SERVER_UNAVAILABLE',
   Closed: 'ERR_AUTH_CLOSED',
   BadToken: 'ERR_AUTH_BAD_TOKEN',
   /** A CLI connected without an API token. */

@@ -12,6 +12,7 @@ export interface AgentConfigFlags {
   uuid?: string;
   vpnEndpoint?: string;
   vpnPort?: string;
+  vpnEndpoints?: string;
   apiEndpoint?: string;
   allowTarget?: string[];
 }
@@ -26,6 +27,7 @@ export function loadAgentConfig(flags: AgentConfigFlags, env: Readonly<Record<st
   if (flags.uuid) fromFlags.uuid = flags.uuid;
   if (flags.vpnEndpoint) fromFlags.vpnEndpoint = flags.vpnEndpoint;
   if (flags.vpnPort) fromFlags.vpnPort = flags.vpnPort;
+  if (flags.vpnEndpoints) fromFlags.vpnEndpoints = flags.vpnEndpoints;
   if (flags.apiEndpoint) fromFlags.apiEndpoint = flags.apiEndpoint;
   if (flags.allowTarget) fromFlags.allowedTargets = flags.allowTarget.join(';');
   if (!file && !fromFlags.uuid && !env['TUNNEL_UUID']) {

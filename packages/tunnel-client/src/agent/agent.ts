@@ -13,6 +13,7 @@ import { loadProxyConfig, proxyRoute, type ProxyConfig } from '../net/proxy-conf
 import { dialDevice } from './connect.js';
 import { explainConnectFailure } from './connect-failure.js';
 import type { DeviceConfig } from './device-config.js';
+import { configFor } from './server-endpoints.js';
 import { deviceHandshake } from './device-handshake.js';
 import { dialTarget } from './target-dialer.js';
 import { TargetPolicy } from './target-policy.js';
@@ -61,6 +62,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private current: { ws: WebSocket; session: TunnelSession | null } | null = null;
   private loop: Promise<void> | null = null;
   private readonly proxy: ProxyConfig;
+  /** Which of config.vpnEndpoints the next attempt dials. */
+  private endpointIndex = 0;
 
   constructor(private readonly settings: AgentSettings) {
     super();
@@ -88,6 +91,8 @@ export class Agent extends EventEmitter<AgentEvents> {
         const started = Date.now();
         const end = await this.connectOnce();
         const upForMs = Date.now() - started;
+        // A lost session, a drain included, may mean its node is going away: the next attempt goes elsewhere.
+        this.nextEndpoint();
         const hint = parseDrainHint(end.code, end.reason)?.retryAfterMs;
         this.emit('disconnected', end.error ? `${errorCode(end.error) ?? end.error.name}: ${end.error.message}` : `closed (${end.code})`);
         log.warn({ closeCode: end.code, reason: end.reason || undefined, err: end.error, lastedMs: upForMs, drain: hint !== undefined }, 'disconnected');
@@ -95,10 +100,22 @@ export class Agent extends EventEmitter<AgentEvents> {
       },
       failed: async (err) => {
         await this.reportFailure(err);
+        this.nextEndpoint();
         return err instanceof AuthError ? err.retryAfterMs : undefined;
       },
       retrying: (delay, attempt) => log.info({ retryInMs: delay, attempt }, `retrying in ${formatDuration(delay)}`),
     });
+  }
+
+  /** The config naming the server this attempt dials. */
+  private get endpointConfig(): DeviceConfig {
+    const { config } = this.settings;
+    const endpoint = config.vpnEndpoints[this.endpointIndex % config.vpnEndpoints.length];
+    return endpoint ? configFor(config, endpoint) : config;
+  }
+
+  private nextEndpoint(): void {
+    this.endpointIndex = (this.endpointIndex + 1) % this.settings.config.vpnEndpoints.length;
   }
 
   /** One connection, from dial to close. Resolves when an established session ends. */
@@ -111,7 +128,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   private async sessionLifetime(): Promise<SessionEnd> {
-    const { config, log } = this.settings;
+    const { log } = this.settings;
+    const config = this.endpointConfig;
     const route = proxyRoute(this.proxy, config.vpnEndpoint, config.vpnPort).description;
     log.info({ endpoint: `${config.vpnEndpoint}:${config.vpnPort}`, route }, 'connecting');
     const { ws } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs, proxy: this.proxy });
@@ -159,8 +177,8 @@ export class Agent extends EventEmitter<AgentEvents> {
    * server's. The loop retries either way, so a device recovers once its clock or trust is fixed.
    */
   private async reportFailure(err: unknown): Promise<void> {
-    const { config, log, connectTimeoutMs } = this.settings;
-    const failure = await explainConnectFailure(err, { config, proxy: this.proxy, timeoutMs: connectTimeoutMs });
+    const { log, connectTimeoutMs } = this.settings;
+    const failure = await explainConnectFailure(err, { config: this.endpointConfig, proxy: this.proxy, timeoutMs: connectTimeoutMs });
     // The diagnosis as the Error: its words replace the raw error's, which is one of its causes.
     log.error({ code: failure.code, err: new CodedError(failure.code, failure.message), details: failure.details }, 'connection failed');
     if (failure.clock) {

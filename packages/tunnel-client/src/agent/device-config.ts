@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CodedError } from '@tunnel/protocol/errors';
 import { decodeBalenaRootCA } from '@tunnel/protocol/trust';
 import { ConfigErrorCode } from './agent-errors.js';
+import { defaultApiEndpoint, parseServerEndpoints, type ServerEndpoint } from './server-endpoints.js';
 
 /** Everything the agent needs, after the file, the environment and the flags are merged and checked. */
 export interface DeviceConfig {
@@ -9,6 +10,11 @@ export interface DeviceConfig {
   deviceApiKey: string;
   vpnEndpoint: string;
   vpnPort: number;
+  /**
+   * The servers the agent fails over between, in order (config key vpnEndpoints: nodes of a
+   * cluster, or balancers); [vpnEndpoint:vpnPort] when the key is absent.
+   */
+  vpnEndpoints: ServerEndpoint[];
   /** HTTPS base URL of the server's API (heartbeats); defaults to https://vpnEndpoint:vpnPort. */
   apiEndpoint: string;
   /** PEM certificates of the server's CA (config key serverCA, base64 of PEM as device add writes it). */
@@ -30,6 +36,7 @@ export const agentKeys = {
   deviceApiKey: 'TUNNEL_DEVICE_API_KEY',
   vpnEndpoint: 'TUNNEL_VPN_ENDPOINT',
   vpnPort: 'TUNNEL_VPN_PORT',
+  vpnEndpoints: 'TUNNEL_VPN_ENDPOINTS',
   apiEndpoint: 'TUNNEL_API_ENDPOINT',
   serverCA: 'TUNNEL_SERVER_CA',
   serverIdentityKey: 'TUNNEL_SERVER_IDENTITY_KEY',
@@ -92,8 +99,9 @@ export function readConfigFile(file: string): RawConfig {
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     if (key in agentKeys) {
       const k = key as AgentKey;
-      if (k === 'allowedTargets') {
-        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) invalid(k, 'a list of strings such as "192.168.1.0/24:22"', value);
+      if (k === 'allowedTargets' || k === 'vpnEndpoints') {
+        const example = k === 'allowedTargets' ? '"192.168.1.0/24:22"' : '"node1.example.com:443"';
+        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) invalid(k, `a list of strings such as ${example}`, value);
         raw[k] = (value as string[]).join(';');
       } else if (typeof value === 'string' || typeof value === 'number') {
         raw[k] = String(value);
@@ -141,13 +149,18 @@ export function resolveDeviceConfig(...layers: RawConfig[]): DeviceConfig {
   if (!/^[0-9a-f]{32}$/.test(uuid)) invalid('uuid', '32 hexadecimal characters', merged.uuid);
   const deviceApiKey = need('deviceApiKey');
   if (deviceApiKey.length < 16) invalid('deviceApiKey', 'a key of at least 16 characters', '<hidden>');
-  const vpnEndpoint = need('vpnEndpoint');
-  if (!isHost(vpnEndpoint)) invalid('vpnEndpoint', 'a host name or IP address', vpnEndpoint);
   const portText = merged.vpnPort ?? '443';
-  const vpnPort = Number(portText);
-  if (!/^\d+$/.test(portText) || vpnPort < 1 || vpnPort > 65535) invalid('vpnPort', 'a port number from 1 to 65535', portText);
-  const hostForUrl = vpnEndpoint.includes(':') ? `[${vpnEndpoint}]` : vpnEndpoint;
-  const apiEndpoint = (merged.apiEndpoint ?? `https://${hostForUrl}:${vpnPort}`).replace(/\/+$/, '');
+  const defaultPort = Number(portText);
+  if (!/^\d+$/.test(portText) || defaultPort < 1 || defaultPort > 65535) invalid('vpnPort', 'a port number from 1 to 65535', portText);
+  const listed = merged.vpnEndpoints === undefined ? undefined : parseServerEndpoints(merged.vpnEndpoints, defaultPort);
+  if (merged.vpnEndpoints !== undefined && (listed === undefined || !listed.every((e) => isHost(e.host)))) {
+    invalid('vpnEndpoints', 'a list of host:port entries such as "node1.example.com:443"', merged.vpnEndpoints);
+  }
+  // With a list, its first entry stands for the single server wherever one is named (apiEndpoint).
+  const vpnEndpoint = listed?.[0]?.host ?? need('vpnEndpoint');
+  if (!isHost(vpnEndpoint)) invalid('vpnEndpoint', 'a host name or IP address', vpnEndpoint);
+  const vpnPort = listed?.[0]?.port ?? defaultPort;
+  const apiEndpoint = (merged.apiEndpoint ?? defaultApiEndpoint({ host: vpnEndpoint, port: vpnPort })).replace(/\/+$/, '');
   let api: URL;
   try {
     api = new URL(apiEndpoint);
@@ -163,6 +176,7 @@ export function resolveDeviceConfig(...layers: RawConfig[]): DeviceConfig {
     deviceApiKey,
     vpnEndpoint,
     vpnPort,
+    vpnEndpoints: listed ?? [{ host: vpnEndpoint, port: vpnPort }],
     apiEndpoint,
     serverCA: merged.serverCA ? decodeBalenaRootCA(merged.serverCA, { key: 'serverCA' }) : [],
     serverIdentityKey,

@@ -17,6 +17,7 @@ import { tlsOver } from '../net/tls-over.js';
 import { deviceTrustContext } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
 import { AgentErrorCode } from './agent-errors.js';
+import { apiEndpointsOf } from './server-endpoints.js';
 
 export interface HeartbeatSettings {
   config: DeviceConfig;
@@ -94,11 +95,16 @@ export async function sendHeartbeat(s: HeartbeatSettings): Promise<HeartbeatAck>
 export class HeartbeatLoop {
   private timer: NodeJS.Timeout | null = null;
   private failing = false;
+  /** Heartbeats go round these as the tunnel goes round its endpoints: a failure moves to the next. */
+  private readonly apiEndpoints: string[];
+  private apiIndex = 0;
 
   constructor(
     private readonly settings: HeartbeatSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.apiEndpoints = apiEndpointsOf(settings.config);
+  }
 
   start(): void {
     if (this.timer) return;
@@ -113,12 +119,14 @@ export class HeartbeatLoop {
 
   private async beat(): Promise<void> {
     try {
-      const ack = await sendHeartbeat(this.settings);
+      const apiEndpoint = this.apiEndpoints[this.apiIndex] ?? this.settings.config.apiEndpoint;
+      const ack = await sendHeartbeat({ ...this.settings, config: { ...this.settings.config, apiEndpoint } });
       if (this.failing) this.log.info('heartbeats are getting through again');
       this.failing = false;
       this.log.debug({ freshForMs: ack.freshForMs }, 'heartbeat sent');
     } catch (err) {
       this.failing = true;
+      this.apiIndex = (this.apiIndex + 1) % this.apiEndpoints.length;
       this.log.warn(
         { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: asError(err), nextInMs: this.settings.intervalMs },
         `heartbeat failed; next in ${formatDuration(this.settings.intervalMs)}`,

@@ -78,6 +78,8 @@ export function remedyFor(code: string | undefined, target: TcpTarget = { host: 
       return 'the server does not hold the key pinned in serverIdentityKey: vpnEndpoint points at another server, or something on the way poses as it';
     case AuthErrorCode.RateLimited:
       return 'too many failed attempts from this device or address: wait, then try again';
+    case AuthErrorCode.ServerUnavailable:
+      return 'the server is up but its registry is not: nothing to change on this device; it is let in once the server operator restores the database';
     case AuthErrorCode.Timeout:
     case AuthErrorCode.Closed:
     case AuthErrorCode.Protocol:

@@ -9,6 +9,7 @@ import {
 import { CodedError } from '@tunnel/protocol/errors';
 import { InvalidArgumentError, Option } from 'commander';
 import { defaultServerSettings, type ServerSettings } from '../server.js';
+import { PROXY_PROTOCOL_MODES, trustedSourceList, type ProxyProtocolMode } from '../proxy-protocol/proxy-front.js';
 import type { TerminalSettings } from '../web-terminal/terminal-session.js';
 import { ServerConfigErrorCode } from './command-errors.js';
 import { dataOption, parseListenPortArg, presenceOption, registryOption } from './options.js';
@@ -101,6 +102,29 @@ function parseRecordingMaxBytes(value: string): number {
 
 const { preAuth: pa, terminal } = defaultServerSettings;
 
+function parseProxyProtocolMode(value: string): ProxyProtocolMode {
+  const mode = PROXY_PROTOCOL_MODES.find((m) => m === value);
+  if (mode === undefined) throw new InvalidArgumentError(`must be one of ${PROXY_PROTOCOL_MODES.join(', ')}, got "${value}"`);
+  return mode;
+}
+
+/** Load balancer addresses: a comma-separated list of addresses or CIDR ranges, repeatable. */
+function parseTrustedSources(value: string, previous: unknown): string[] {
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  try {
+    trustedSourceList(entries);
+  } catch {
+    throw new InvalidArgumentError(`must be IP addresses or CIDR ranges such as 10.0.0.0/24, got "${value}"`);
+  }
+  return [...((previous as string[] | undefined) ?? []), ...entries];
+}
+
+const withProxyProtocol = (s: Partial<ServerSettings>, change: Partial<ServerSettings['proxyProtocol']>): ServerSettings['proxyProtocol'] => ({
+  ...defaultServerSettings.proxyProtocol,
+  ...s.proxyProtocol,
+  ...change,
+});
+
 export const START_SETTINGS: readonly StartSetting[] = [
   {
     key: 'host',
@@ -185,7 +209,35 @@ export const START_SETTINGS: readonly StartSetting[] = [
     'the address the other nodes dial for --cluster-listen (needed when that binds 0.0.0.0 or ::), published in presence',
     (v, s) => (s.clusterAdvertise = v),
   ),
+  {
+    key: 'proxyProtocol',
+    flag: '--proxy-protocol <version>',
+    default: 'off',
+    help: 'expect a PROXY protocol header (v1, v2 or any) from a TCP load balancer before TLS, so limits and logs see the client address; a connection without one is refused (default off)',
+    fromFile: (v, s) => (s.proxyProtocol = withProxyProtocol(s, { mode: configArg('proxyProtocol', v, parseProxyProtocolMode) })),
+    fromFlag: (v, s) => (s.proxyProtocol = withProxyProtocol(s, { mode: v as ProxyProtocolMode })),
+    parse: parseProxyProtocolMode,
+  },
+  {
+    key: 'proxyProtocolFrom',
+    flag: '--proxy-protocol-from <cidrs>',
+    default: 'any source',
+    help: 'with --proxy-protocol, accept connections only from these load balancer addresses or CIDR ranges (comma-separated, repeatable)',
+    fromFile: (v, s) => {
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalid('proxyProtocolFrom', 'a list of addresses or CIDR ranges', v);
+      s.proxyProtocol = withProxyProtocol(s, { trustedSources: configArg('proxyProtocolFrom', v.join(','), (text) => parseTrustedSources(text, [])) });
+    },
+    fromFlag: (v, s) => (s.proxyProtocol = withProxyProtocol(s, { trustedSources: v as string[] })),
+    parse: parseTrustedSources,
+  },
   duration('drainGrace', '--drain-grace <duration>', 'on SIGTERM, time for streams in flight after GoAway (default 10s)', '10s', (ms, s) => (s.drainGraceMs = ms)),
+  duration(
+    'drainWindow',
+    '--drain-window <duration>',
+    'on SIGTERM, disconnect devices one by one over this window instead of all at once, so other nodes take them over at a pace (default 0s: at once)',
+    '0s',
+    (ms, s) => (s.drainWindowMs = ms),
+  ),
   duration('drainSpread', '--drain-spread <duration>', 'devices are told to reconnect at a random moment within this window (default 30s)', '30s', (ms, s) => (s.drainSpreadMs = ms)),
   {
     key: 'authFailureDelay',

@@ -4,6 +4,7 @@ import { errorCode } from '@tunnel/protocol/errors';
 import { type Logger } from '@tunnel/protocol/log';
 import { joinStreams, OpenError, OpenResult } from '@tunnel/protocol/tunnel';
 import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
+import { failureAnswer } from '../http/failure-answer.js';
 import { writeRawError } from '../http/raw-response.js';
 import type { UserRecord } from '../registry/types.js';
 import { proxyBasicToken } from '../users/token-headers.js';
@@ -11,7 +12,6 @@ import { authRejection } from '../users/auth-rejection.js';
 import { UserAuthError, type UserAuthenticator } from '../users/user-authenticator.js';
 import { parseConnectTarget, type ConnectTarget } from './connect-target.js';
 import { openResultStatus } from './open-result-status.js';
-import { HttpErrorCode } from '../http/http-error.js';
 import { ConnectProxyErrorCode } from './connect-errors.js';
 
 export interface ConnectProxyDeps {
@@ -39,7 +39,8 @@ export class ConnectProxy {
     socket.on('error', (err) => this.deps.log.debug({ err }, 'CONNECT socket error'));
     this.serve(req, socket, head).catch((err: Error) => {
       this.deps.log.error({ err }, 'CONNECT failed');
-      writeRawError(socket, 500, HttpErrorCode.Internal, 'internal error; see the server log');
+      const answer = failureAnswer(err);
+      writeRawError(socket, answer.status, answer.code, answer.message, answer.headers);
     });
   }
 

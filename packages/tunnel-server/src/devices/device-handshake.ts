@@ -17,6 +17,7 @@ import { WebSocketDuplex } from '@tunnel/protocol/transport';
 import { AuthCloseCode } from '@tunnel/protocol/wire';
 import type WebSocket from 'ws';
 import { deviceSubject, type AuthLimits } from '../auth/auth-limits.js';
+import { storeOutage } from '../store-outage.js';
 
 export interface DeviceHandshakeDeps {
   /** The device's registered public key, or null for an unknown uuid. */
@@ -91,7 +92,8 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
       try {
         key = await deps.deviceKey(h.uuid);
       } catch (err) {
-        refuse(new AuthError(AuthErrorCode.Protocol, `the server could not look up the device: ${(err as Error).message}`), false);
+        const outage = storeOutage(err);
+        refuse(outage ? new AuthError(AuthErrorCode.ServerUnavailable, outage.message) : new AuthError(AuthErrorCode.Protocol, `the server could not look up the device: ${(err as Error).message}`), false);
         return;
       }
       if (done) return;
@@ -187,6 +189,6 @@ function rateLimited(what: string, retryAfterMs: number): AuthError {
 
 function closeCodeFor(error: AuthError): number {
   if (error.code === AuthErrorCode.RateLimited) return AuthCloseCode.RateLimited;
-  if (error.code === AuthErrorCode.Protocol || error.code === AuthErrorCode.Timeout) return AuthCloseCode.Protocol;
+  if (error.code === AuthErrorCode.Protocol || error.code === AuthErrorCode.Timeout || error.code === AuthErrorCode.ServerUnavailable) return AuthCloseCode.Protocol;
   return AuthCloseCode.Rejected;
 }

@@ -72,21 +72,25 @@ export class DeviceSessions {
   }
 
   /**
-   * Graceful shutdown: GoAway to every device at once (no new streams), up to graceMs for
-   * streams in flight, then each device is told when to come back, spread uniformly over
-   * spreadMs so a restarted server is not hit by the whole fleet in the same second.
+   * Graceful shutdown. Each device gets GoAway (no new streams), up to graceMs for streams in
+   * flight, then a close telling it when to come back, at a random moment within spreadMs so a
+   * restarted server is not hit by the whole fleet in the same second. With a windowMs the devices
+   * take their turn evenly over the window instead of all at once: a node drained for an upgrade
+   * hands its fleet to the other nodes at a pace they can take, and keeps serving the rest meanwhile.
    */
-  async drainAll(graceMs: number, spreadMs: number, random: () => number = Math.random): Promise<void> {
+  async drainAll(pace: { graceMs: number; spreadMs: number; windowMs: number }, random: () => number = Math.random): Promise<void> {
     const devices = [...this.live.values()];
-    for (const d of devices) d.session.goAway();
+    const step = devices.length > 0 ? pace.windowMs / devices.length : 0;
     await Promise.all(
-      devices.map(async (d) => {
-        d.transport.setCloseReason(CloseCode.Drain, encodeDrainHint({ retryAfterMs: random() * spreadMs }));
+      devices.map(async (d, turn) => {
+        if (turn > 0 && step > 0) await new Promise((resolve) => setTimeout(resolve, turn * step));
+        d.session.goAway();
+        d.transport.setCloseReason(CloseCode.Drain, encodeDrainHint({ retryAfterMs: random() * pace.spreadMs }));
         const closed = new Promise<void>((resolve) => {
           if (d.transport.destroyed) resolve();
           else d.transport.once('close', () => resolve());
         });
-        await d.session.drain(graceMs);
+        await d.session.drain(pace.graceMs);
         // Let the WebSocket close handshake carry the hint before the process exits.
         await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       }),

@@ -60,7 +60,7 @@ describe('device sessions (real WebSocket, yamux and presence file, in process)'
     const stream = await device.live.session.open({ host: '127.0.0.1', port: echo.port });
     const goAway = new Promise<void>((resolve) => device.agent.once('goaway', () => resolve()));
 
-    const drained = sessions.drainAll(30_000, 10_000, () => 0.25);
+    const drained = sessions.drainAll({ graceMs: 30_000, spreadMs: 10_000, windowMs: 0 }, () => 0.25);
     await goAway;
     // In flight: still carries bytes both ways after the GoAway.
     expect(await roundTrip(stream, 'during the drain')).to.equal('during the drain');
