@@ -2,6 +2,7 @@ import { collect, parseDurationArg, type SettingRow } from '@tunnel/protocol/cli
 import { Option } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../agent/agent-config.js';
 import { agentKeys } from '../agent/device-config.js';
+import { BALENA_SYSTEM_PROXY_DIR, SYSTEM_PROXY_DIR_VARIABLE } from '../net/balena-proxy-files.js';
 import { PROXY_OPTION_HELP } from '../net/proxy-config.js';
 
 /**
@@ -38,6 +39,11 @@ export const AGENT_SETTINGS: readonly AgentSetting[] = [
     parse: (value, previous) => collect(value, previous as string[] | undefined),
   },
   { flag: '--proxy <url>', env: 'HTTPS_PROXY, ALL_PROXY, NO_PROXY', default: 'direct', help: PROXY_OPTION_HELP },
+  {
+    env: SYSTEM_PROXY_DIR_VARIABLE,
+    default: BALENA_SYSTEM_PROXY_DIR,
+    help: "balenaOS's system-proxy folder: its redsocks.conf (type http-connect or socks5) is the proxy when neither --proxy nor the variables name one, its no_proxy file the bypass list when NO_PROXY is unset",
+  },
   duration('--backoff-base <duration>', 'first reconnect delay bound', 1000, '1s'),
   duration('--backoff-cap <duration>', 'largest reconnect delay bound', 60_000, '60s'),
   duration('--stable-after <duration>', 'a session this long resets the backoff', 30_000, '30s'),
