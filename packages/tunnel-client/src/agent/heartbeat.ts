@@ -9,14 +9,16 @@ import {
   type TranscriptSigner,
 } from '@tunnel/protocol/auth';
 import { formatDuration } from '@tunnel/protocol/cli';
-import { CodedError } from '@tunnel/protocol/errors';
-import { asError, type Logger } from '@tunnel/protocol/log';
+import { CodedError, errorCode } from '@tunnel/protocol/errors';
+import { type Logger } from '@tunnel/protocol/log';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
-import type { ProxyConfig } from '../net/proxy-config.js';
+import { NetErrorCode } from '../net/net-errors.js';
+import { loadProxyConfig, type ProxyConfig } from '../net/proxy-config.js';
 import { tlsOver } from '../net/tls-over.js';
 import { deviceTrustContext } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
 import { AgentErrorCode } from './agent-errors.js';
+import { explainConnectFailure } from './connect-failure.js';
 
 export interface HeartbeatSettings {
   config: DeviceConfig;
@@ -33,13 +35,29 @@ export interface HeartbeatAck {
   freshForMs: number;
 }
 
+/** Host and port of apiEndpoint, where heartbeats go. */
+function apiTarget(config: DeviceConfig): { host: string; port: number } {
+  const url = new URL(config.apiEndpoint);
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 443) };
+}
+
+/**
+ * Why a heartbeat failed, in the words and codes the tunnel uses for the same failure (a
+ * certificate's dates or issuer, a proxy's answer), not node's raw error.
+ */
+export async function explainHeartbeatFailure(err: unknown, s: HeartbeatSettings): Promise<CodedError> {
+  const context = { config: s.config, proxy: s.proxy ?? loadProxyConfig(), timeoutMs: s.timeoutMs, target: apiTarget(s.config) };
+  const failure = await explainConnectFailure(err, context);
+  const uncoded = errorCode(err) === undefined && failure.code === NetErrorCode.Connect;
+  return new CodedError(uncoded ? AgentErrorCode.Heartbeat : failure.code, failure.message, { cause: err });
+}
+
 /** One HTTPS JSON call to the server's API, failing with the server's own error code. */
 async function callApi(s: HeartbeatSettings, method: 'GET' | 'POST', pathAndQuery: string, body: unknown): Promise<unknown> {
   const { config, timeoutMs } = s;
   const url = new URL(pathAndQuery, config.apiEndpoint + '/');
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || 443);
+  const { host, port } = apiTarget(config);
   const { socket } = await dialThroughProxyIfAny(host, port, { ...(s.proxy ? { proxyConfig: s.proxy } : {}), timeoutMs });
   const overTls = (): tls.TLSSocket =>
     tlsOver(socket, host, { secureContext: deviceTrustContext(config) });
@@ -119,10 +137,8 @@ export class HeartbeatLoop {
       this.log.debug({ freshForMs: ack.freshForMs }, 'heartbeat sent');
     } catch (err) {
       this.failing = true;
-      this.log.warn(
-        { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: asError(err), nextInMs: this.settings.intervalMs },
-        `heartbeat failed; next in ${formatDuration(this.settings.intervalMs)}`,
-      );
+      const failure = await explainHeartbeatFailure(err, this.settings);
+      this.log.warn({ code: failure.code, err: failure, nextInMs: this.settings.intervalMs }, `heartbeat failed; next in ${formatDuration(this.settings.intervalMs)}`);
     }
   }
 }
