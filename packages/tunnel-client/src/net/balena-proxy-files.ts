@@ -24,15 +24,31 @@ function readOptional(file: string): string | undefined {
   }
 }
 
-/** The `key = value;` pairs of the `redsocks { ... }` section; redsocks allows C, C++ and shell comments. */
+/** redsocks.conf's tokens: quoted strings (unquoted here), words, and { } = ; with comments (C, C++, shell) skipped. */
+function tokens(text: string): { value: string; quoted: boolean }[] {
+  const pattern = /\s+|\/\*[\s\S]*?\*\/|(?:\/\/|#)[^\n]*|"((?:[^"\\]|\\.)*)"|([{}=;])|([^\s{}=;"]+)/g;
+  const out: { value: string; quoted: boolean }[] = [];
+  for (const m of text.matchAll(pattern)) {
+    if (m[1] !== undefined) out.push({ value: m[1].replace(/\\(.)/g, '$1'), quoted: true });
+    else if (m[2] !== undefined || m[3] !== undefined) out.push({ value: (m[2] ?? m[3])!, quoted: false });
+  }
+  return out;
+}
+
+/** The `key = value;` pairs of the `redsocks { ... }` section. */
 function redsocksSection(text: string, file: string): Map<string, string> {
-  const plain = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(\/\/|#).*$/gm, '');
-  const section = /(?:^|[\s;}])redsocks\s*\{([^}]*)\}/.exec(plain);
-  if (!section) throw new ProxyError(ProxyErrorCode.SystemConfigInvalid, `${file} has no "redsocks { ... }" section; balenaOS documents the format`);
+  const all = tokens(text);
+  const start = all.findIndex((t, i) => !t.quoted && t.value === 'redsocks' && all[i + 1]?.value === '{');
+  if (start < 0) throw new ProxyError(ProxyErrorCode.SystemConfigInvalid, `${file} has no "redsocks { ... }" section; balenaOS documents the format`);
   const pairs = new Map<string, string>();
-  for (const statement of section[1]!.split(';')) {
-    const m = /^\s*([a-z_]+)\s*=\s*(.*?)\s*$/is.exec(statement);
-    if (m) pairs.set(m[1]!.toLowerCase(), m[2]!.replace(/^"(.*)"$/s, '$1'));
+  for (let i = start + 2; i < all.length; i++) {
+    const key = all[i]!;
+    if (key.value === '}' && !key.quoted) break;
+    const [equals, value, end] = [all[i + 1], all[i + 2], all[i + 3]];
+    if (equals?.value === '=' && value && end?.value === ';') {
+      pairs.set(key.value.toLowerCase(), value.value);
+      i += 3;
+    }
   }
   return pairs;
 }
