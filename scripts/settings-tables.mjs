@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const load = (file) => import(path.join(root, file));
-const { replaceGeneratedBlock, settingsMarkdownTable } = await load('packages/protocol/dist/src/settings-table.js');
+const { replaceGeneratedBlock, settingsMarkdownTable } = await load('packages/protocol/dist/src/index.js');
 const server = await load('packages/tunnel-server/dist/src/commands/start-settings.js');
 const agent = await load('packages/tunnel-client/dist/src/commands/agent-settings.js');
 

@@ -9,10 +9,10 @@ import {
   type TranscriptSigner,
 } from '@tunnel/protocol/auth';
 import { formatDuration } from '@tunnel/protocol/cli';
-import { CodedError, errorCode } from '@tunnel/protocol/errors';
-import { type Logger } from '@tunnel/protocol/log';
+import { CodedError } from '@tunnel/protocol/errors';
+import { asError, type Logger } from '@tunnel/protocol/log';
+import { diagnoseTlsError } from '@tunnel/protocol/trust';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
-import { NetErrorCode } from '../net/net-errors.js';
 import { loadProxyConfig, type ProxyConfig } from '../net/proxy-config.js';
 import { tlsOver } from '../net/tls-over.js';
 import { deviceTrustContext } from './trust-context.js';
@@ -42,14 +42,13 @@ function apiTarget(config: DeviceConfig): { host: string; port: number } {
 }
 
 /**
- * Why a heartbeat failed, in the words and codes the tunnel uses for the same failure (a
- * certificate's dates or issuer, a proxy's answer), not node's raw error.
+ * A heartbeat's certificate failure in the words and codes the tunnel uses for it (which dates,
+ * whose clock, which issuer), not node's raw error; any other failure as it was.
  */
-export async function explainHeartbeatFailure(err: unknown, s: HeartbeatSettings): Promise<CodedError> {
-  const context = { config: s.config, proxy: s.proxy ?? loadProxyConfig(), timeoutMs: s.timeoutMs, target: apiTarget(s.config) };
-  const failure = await explainConnectFailure(err, context);
-  const uncoded = errorCode(err) === undefined && failure.code === NetErrorCode.Connect;
-  return new CodedError(uncoded ? AgentErrorCode.Heartbeat : failure.code, failure.message, { cause: err });
+async function explained(err: unknown, s: HeartbeatSettings): Promise<Error> {
+  if (diagnoseTlsError(err) === undefined) return asError(err);
+  const failure = await explainConnectFailure(err, { config: s.config, proxy: s.proxy ?? loadProxyConfig(), timeoutMs: s.timeoutMs, target: apiTarget(s.config) });
+  return new CodedError(failure.code, failure.message, { cause: err });
 }
 
 /** One HTTPS JSON call to the server's API, failing with the server's own error code. */
@@ -99,10 +98,14 @@ async function callApi(s: HeartbeatSettings, method: 'GET' | 'POST', pathAndQuer
 /** Sends one heartbeat: fetch a challenge, sign it with the device key, report. */
 export async function sendHeartbeat(s: HeartbeatSettings): Promise<HeartbeatAck> {
   const { config } = s;
-  const challenge = (await callApi(s, 'GET', `${HEARTBEAT_CHALLENGE_PATH}?uuid=${config.uuid}`, undefined)) as HeartbeatChallenge;
-  const fields = { uuid: config.uuid, nonce: challenge.nonce, intervalMs: s.intervalMs };
-  const report: HeartbeatReport = { ...fields, agentVersion: s.agentVersion, signature: s.signer.sign(heartbeatTranscript(fields)) };
-  return (await callApi(s, 'POST', HEARTBEAT_PATH, report)) as HeartbeatAck;
+  try {
+    const challenge = (await callApi(s, 'GET', `${HEARTBEAT_CHALLENGE_PATH}?uuid=${config.uuid}`, undefined)) as HeartbeatChallenge;
+    const fields = { uuid: config.uuid, nonce: challenge.nonce, intervalMs: s.intervalMs };
+    const report: HeartbeatReport = { ...fields, agentVersion: s.agentVersion, signature: s.signer.sign(heartbeatTranscript(fields)) };
+    return (await callApi(s, 'POST', HEARTBEAT_PATH, report)) as HeartbeatAck;
+  } catch (err) {
+    throw await explained(err, s);
+  }
 }
 
 /**
@@ -137,8 +140,10 @@ export class HeartbeatLoop {
       this.log.debug({ freshForMs: ack.freshForMs }, 'heartbeat sent');
     } catch (err) {
       this.failing = true;
-      const failure = await explainHeartbeatFailure(err, this.settings);
-      this.log.warn({ code: failure.code, err: failure, nextInMs: this.settings.intervalMs }, `heartbeat failed; next in ${formatDuration(this.settings.intervalMs)}`);
+      this.log.warn(
+        { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: asError(err), nextInMs: this.settings.intervalMs },
+        `heartbeat failed; next in ${formatDuration(this.settings.intervalMs)}`,
+      );
     }
   }
 }

@@ -39,11 +39,6 @@ export const AGENT_SETTINGS: readonly AgentSetting[] = [
     parse: (value, previous) => collect(value, previous as string[] | undefined),
   },
   { flag: '--proxy <url>', env: 'HTTPS_PROXY, ALL_PROXY, NO_PROXY', default: 'direct', help: PROXY_OPTION_HELP },
-  {
-    env: SYSTEM_PROXY_DIR_VARIABLE,
-    default: BALENA_SYSTEM_PROXY_DIR,
-    help: "balenaOS's system-proxy folder: its redsocks.conf (type http-connect or socks5) is the proxy when neither --proxy nor the variables name one, its no_proxy file the bypass list when NO_PROXY is unset",
-  },
   duration('--backoff-base <duration>', 'first reconnect delay bound', 1000, '1s'),
   duration('--backoff-cap <duration>', 'largest reconnect delay bound', 60_000, '60s'),
   duration('--stable-after <duration>', 'a session this long resets the backoff', 30_000, '30s'),
@@ -52,6 +47,11 @@ export const AGENT_SETTINGS: readonly AgentSetting[] = [
   duration('--connect-timeout <duration>', 'time for connect + TLS + upgrade, and for authentication', 15_000, '15s'),
   duration('--heartbeat-interval <duration>', 'send a heartbeat (HTTPS, apart from the tunnel) this often', 60_000, '60s'),
   { flag: '--no-heartbeat', default: 'heartbeats on', help: 'send no heartbeats (another device process sends them)' },
+  {
+    env: SYSTEM_PROXY_DIR_VARIABLE,
+    default: BALENA_SYSTEM_PROXY_DIR,
+    help: "balenaOS's system-proxy folder: its redsocks.conf (type http-connect or socks5) is the proxy when neither --proxy nor the variables name one, its no_proxy file the bypass list when NO_PROXY is unset",
+  },
 ];
 
 /** Name of the docs/configuration.md block that holds the table. */

@@ -2,7 +2,7 @@ import { deviceSigner } from '@tunnel/protocol/auth';
 import { parseDurationArg } from '@tunnel/protocol/cli';
 import { createLogger } from '@tunnel/protocol/log';
 import { Option, type Command } from 'commander';
-import { explainHeartbeatFailure, sendHeartbeat } from '../agent/heartbeat.js';
+import { sendHeartbeat } from '../agent/heartbeat.js';
 import { loadProxyConfig, PROXY_OPTION_HELP } from '../net/proxy-config.js';
 import { VERSION } from '../version.js';
 import { loadAgentConfig } from '../agent/agent-config.js';
@@ -21,9 +21,13 @@ export function registerHeartbeatCommand(program: Command): void {
       const config = loadAgentConfig(flags, process.env);
       const proxy = loadProxyConfig({ proxy: flags.proxy });
       const log = createLogger({ name: 'tunnel-heartbeat' }).child({ uuid: config.uuid });
-      const settings = { config, signer: deviceSigner(config.deviceApiKey), intervalMs: flags.heartbeatInterval, agentVersion: VERSION, timeoutMs: flags.timeout, proxy };
-      const ack = await sendHeartbeat(settings).catch(async (err: unknown) => {
-        throw await explainHeartbeatFailure(err, settings);
+      const ack = await sendHeartbeat({
+        config,
+        signer: deviceSigner(config.deviceApiKey),
+        intervalMs: flags.heartbeatInterval,
+        agentVersion: VERSION,
+        timeoutMs: flags.timeout,
+        proxy,
       });
       log.info({ freshForMs: ack.freshForMs }, 'heartbeat sent');
     });

@@ -31,7 +31,7 @@ export interface ProxyRoute {
 /** The --proxy help text, shared by every command that reaches the server so they all state the same rules. */
 export const PROXY_OPTION_HELP =
   'reach the server through this proxy: http://[user:pass@]host:port (CONNECT) or socks5://[user:pass@]host:port; ' +
-  'wins over HTTPS_PROXY/ALL_PROXY and balenaOS\'s /mnt/boot/system-proxy/redsocks.conf; NO_PROXY (or balenaOS\'s no_proxy file) still applies';
+  'wins over HTTPS_PROXY/ALL_PROXY; NO_PROXY still applies';
 
 /** Lower case first, as curl and most tools read them; the wss:// we dial is an https_proxy matter. */
 const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'all_proxy', 'ALL_PROXY'] as const;
