@@ -26,20 +26,31 @@ export function devCertificateFile(dataDir: string): string {
 }
 
 /**
- * A server certificate that expired a year ago, signed by the data directory's development CA
- * (so devices added there trust its issuer): for `tunnel-server start --cert --key`.
+ * A server certificate with these dates, signed by the data directory's development CA (so
+ * devices added there trust its issuer): for `tunnel-server start --cert --key`.
  */
-export async function writeExpiredServerCertificate(dataDir: string): Promise<{ certFile: string; keyFile: string }> {
+export async function writeServerCertificate(dataDir: string, dates: { notBefore: Date; notAfter: Date }): Promise<{ certFile: string; keyFile: string }> {
   const pki = await ensureDevPki(dataDir);
   const ca = { certificatePem: pki.caCertificatePem, privateKeyPem: readFileSync(pki.paths.caKey, 'utf8') };
-  const now = Date.now();
-  const expired = await createServerCertificate(ca, { notBefore: new Date(now - 400 * DAY_MS), notAfter: new Date(now - 365 * DAY_MS) });
-  const dir = tempDir('expired-cert-');
+  const issued = await createServerCertificate(ca, dates);
+  const dir = tempDir('server-cert-');
   const certFile = path.join(dir, 'server.pem');
   const keyFile = path.join(dir, 'server.key');
-  writeFileSync(certFile, expired.certificatePem);
-  writeFileSync(keyFile, expired.privateKeyPem, { mode: 0o600 });
+  writeFileSync(certFile, issued.certificatePem);
+  writeFileSync(keyFile, issued.privateKeyPem, { mode: 0o600 });
   return { certFile, keyFile };
+}
+
+/** A server certificate that expired a year ago. */
+export function writeExpiredServerCertificate(dataDir: string): Promise<{ certFile: string; keyFile: string }> {
+  const now = Date.now();
+  return writeServerCertificate(dataDir, { notBefore: new Date(now - 400 * DAY_MS), notAfter: new Date(now - 365 * DAY_MS) });
+}
+
+/** A server certificate whose validity starts in two days: issued on a machine with its clock ahead. */
+export function writeFutureServerCertificate(dataDir: string): Promise<{ certFile: string; keyFile: string }> {
+  const now = Date.now();
+  return writeServerCertificate(dataDir, { notBefore: new Date(now + 2 * DAY_MS), notAfter: new Date(now + 365 * DAY_MS) });
 }
 
 /** A copy of a device's config.json with some keys changed (another port, balenaRootCA, a wrong key). */

@@ -35,6 +35,7 @@ import { maskPassword } from './mask-password.js';
 import type { Registry } from './registry/types.js';
 import { serverIdentity } from './tls/cluster-trust.js';
 import { DEFAULT_DATA_DIR } from './data-dir.js';
+import { CertificateHealth } from './tls/certificate-health.js';
 import { CertificateReloader } from './tls/certificate-reloader.js';
 import { loadServerTls, type ServerTls } from './tls/server-tls.js';
 import { TLS_CIPHERS } from './tls/ciphers.js';
@@ -156,12 +157,14 @@ export class TunnelServer {
     this.preAuth = new PreAuthGate(settings.preAuth, this.log);
     const tlsOptions = { key: this.tls.key, cert: this.tls.cert, minVersion: 'TLSv1.2' as const, ciphers: TLS_CIPHERS, handshakeTimeout: settings.preAuth.timeoutMs };
     this.http = https.createServer(tlsOptions, (req, res) => this.guard.run(guarded('request', req, () => res.destroy()), () => this.onRequest(req, res)));
-    this.certificates = new CertificateReloader(this.http, settings, this.log);
+    const health = new CertificateHealth(this.log);
+    health.adopt(this.tls.cert);
+    this.certificates = new CertificateReloader(this.http, settings, this.log, health);
     this.http.on('connection', (socket: Socket) => this.preAuth.accept(socket));
     const { proxyProtocol } = settings;
     this.listener =
       proxyProtocol.mode === 'off' ? this.http : new ProxyProtocolFront({ ...proxyProtocol, mode: proxyProtocol.mode }, this.http, { headerTimeoutMs: settings.preAuth.timeoutMs, maxPending: settings.preAuth.global }, this.log).listener;
-    this.http.on('tlsClientError', (err: Error & { code?: string }) => this.log.debug({ err, code: err.code }, 'TLS handshake failed'));
+    this.http.on('tlsClientError', (err: Error & { code?: string }, socket: Socket) => health.handshakeFailed(err, socket.remoteAddress));
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_WS_PAYLOAD });
     // Devices estimate their clock offset from it (ws sends no Date of its own).
     this.wss.on('headers', (headers) => headers.push(`Date: ${new Date().toUTCString()}`));

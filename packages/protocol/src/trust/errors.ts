@@ -66,6 +66,8 @@ export interface TrustErrorDetails {
   hostname?: string;
   /** DNS names and IP addresses the certificate is valid for. */
   certificateNames?: string[];
+  /** The server's clock, when it was asked to tell a wrong device clock from a wrong certificate. */
+  serverClock?: string;
   /** node:tls error code this diagnosis was made from, when there was one. */
   tlsCode?: string;
   /** File the error is about. */

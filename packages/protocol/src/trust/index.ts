@@ -11,6 +11,7 @@ export { decodeBalenaRootCA } from './balena-root-ca.js';
 export { type CertificateSummary, isoSeconds, summarizeCertificate, toX509List } from './certificate.js';
 export { type ServerChainVerification, verifyServerChain } from './chain.js';
 export { type ClockOffsetEstimate, describeClockOffset, estimateClockOffset } from './clock.js';
+export { blameCertificateDates, clockAgrees } from './date-blame.js';
 export { TrustError, TrustErrorCode } from './errors.js';
 export {
   deriveDeviceKeyPair,

@@ -17,3 +17,9 @@ export const JoinErrorCode = {
   /** Tearing down one side threw; both sides were destroyed instead and the join finished. */
   TeardownFailed: 'ERR_STREAM_TEARDOWN_FAILED',
 } as const;
+
+/** Why a peer's stream was cut, told in a stream notice before the reset (which carries no words). */
+export const StreamNoticeCode = {
+  /** The user's access ended while the stream ran: a support grant expired or was revoked, a token rotated. */
+  AccessEnded: 'ERR_STREAM_ACCESS_ENDED',
+} as const;

@@ -9,6 +9,7 @@ import { YamuxSession } from '../yamux/session.js';
 import type { YamuxStream } from '../yamux/stream.js';
 import { joinStreams, type JoinResult } from './join.js';
 import { readMessage, writeMessage } from './message-framing.js';
+import { encodeStreamNotice, parseStreamNotice, type StreamNotice } from './stream-notice.js';
 import { FramingErrorCode } from './tunnel-errors.js';
 import {
   encodeOpenRequest,
@@ -39,6 +40,8 @@ export interface TunnelSessionOptions {
 export interface TunnelSessionEvents {
   close: [err: YamuxError | undefined];
   goaway: [];
+  /** The peer says why it is about to cut one of our streams. */
+  notice: [notice: StreamNotice];
 }
 
 /**
@@ -102,6 +105,24 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     return this.mux.ping();
   }
 
+  /**
+   * Tells the peer why one of its streams is about to be cut, on a stream of its own; send it
+   * before the cut. Peers that predate notices refuse it as a bad open request, harmlessly.
+   */
+  sendNotice(notice: StreamNotice): void {
+    let stream: YamuxStream;
+    try {
+      stream = this.mux.open();
+    } catch {
+      // A session with no room for another stream, or going away: the reset must speak for itself.
+      return;
+    }
+    stream.on('error', () => undefined);
+    writeMessage(stream, encodeStreamNotice(notice));
+    stream.end();
+    stream.resume();
+  }
+
   goAway(): void {
     this.mux.goAway();
   }
@@ -119,7 +140,15 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     stream.on('error', (err) => this.log.debug({ streamId: stream.id, err }, 'stream error'));
     let request: OpenRequest;
     try {
-      request = parseOpenRequest(await readMessage(stream, this.handshakeTimeoutMs));
+      const message = await readMessage(stream, this.handshakeTimeoutMs);
+      const notice = parseStreamNotice(message);
+      if (notice) {
+        this.emit('notice', notice);
+        stream.end();
+        stream.resume();
+        return;
+      }
+      request = parseOpenRequest(message);
     } catch (err) {
       this.refuse(stream, toOpenError(err, this.handshakeTimeoutMs, OpenResult.BadRequest));
       return;

@@ -1,5 +1,5 @@
 import { errorCode } from '@tunnel/protocol/errors';
-import { diagnoseTlsError, TrustErrorCode, type ClockOffsetEstimate } from '@tunnel/protocol/trust';
+import { blameCertificateDates, diagnoseTlsError, TrustErrorCode, type ClockOffsetEstimate } from '@tunnel/protocol/trust';
 import type { ProxyConfig } from '../net/proxy-config.js';
 import { trustAnchors } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
@@ -22,6 +22,8 @@ export interface ConnectFailureContext {
   config: DeviceConfig;
   proxy: ProxyConfig;
   timeoutMs: number;
+  /** Where the failed connection went: vpnEndpoint:vpnPort when absent (heartbeats go to apiEndpoint). */
+  target?: { host: string; port: number };
 }
 
 function detailsOf(err: unknown): Record<string, unknown> {
@@ -47,17 +49,16 @@ export async function explainConnectFailure(err: unknown, context: ConnectFailur
   if (diagnoseTlsError(err) === undefined) return plain;
 
   const { config, proxy, timeoutMs } = context;
+  const { host, port } = context.target ?? { host: config.vpnEndpoint, port: config.vpnPort };
   const anchors = trustAnchors(config);
-  const chain = await readPresentedChain(config.vpnEndpoint, config.vpnPort, { proxy, timeoutMs }).then(
+  const chain = await readPresentedChain(host, port, { proxy, timeoutMs }).then(
     (inspection) => inspection.chain,
     () => [] as string[],
   );
-  const diagnosis = diagnoseTlsError(err, { chain, anchors, hostname: config.vpnEndpoint, now: new Date() });
+  const diagnosis = diagnoseTlsError(err, { chain, anchors, hostname: host, now: new Date() });
   if (!diagnosis) return plain;
-  const failure: ConnectFailure = { code: diagnosis.code, message: diagnosis.message, details: { ...diagnosis.details } };
-  if (DATE_CODES.has(diagnosis.code)) {
-    const clock = await probeServerClock(config.vpnEndpoint, config.vpnPort, { proxy, timeoutMs }).catch(() => undefined);
-    if (clock) failure.clock = clock;
-  }
-  return failure;
+  const clock = DATE_CODES.has(diagnosis.code) ? await probeServerClock(host, port, { proxy, timeoutMs }).catch(() => undefined) : undefined;
+  // Only the server's clock can tell a wrong device clock from a wrong certificate.
+  const judged = clock ? blameCertificateDates(diagnosis, clock) : diagnosis;
+  return { code: judged.code, message: judged.message, details: { ...judged.details }, ...(clock ? { clock } : {}) };
 }

@@ -11,13 +11,15 @@ import {
 import { formatDuration } from '@tunnel/protocol/cli';
 import { CodedError } from '@tunnel/protocol/errors';
 import { asError, type Logger } from '@tunnel/protocol/log';
+import { diagnoseTlsError } from '@tunnel/protocol/trust';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
-import type { ProxyConfig } from '../net/proxy-config.js';
+import { loadProxyConfig, type ProxyConfig } from '../net/proxy-config.js';
 import { tlsOver } from '../net/tls-over.js';
 import { deviceTrustContext } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
 import { AgentErrorCode } from './agent-errors.js';
 import { apiEndpointsOf } from './server-endpoints.js';
+import { explainConnectFailure } from './connect-failure.js';
 
 export interface HeartbeatSettings {
   config: DeviceConfig;
@@ -34,13 +36,28 @@ export interface HeartbeatAck {
   freshForMs: number;
 }
 
+/** Host and port of apiEndpoint, where heartbeats go. */
+function apiTarget(config: DeviceConfig): { host: string; port: number } {
+  const url = new URL(config.apiEndpoint);
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 443) };
+}
+
+/**
+ * A heartbeat's certificate failure in the words and codes the tunnel uses for it (which dates,
+ * whose clock, which issuer), not node's raw error; any other failure as it was.
+ */
+async function explained(err: unknown, s: HeartbeatSettings): Promise<Error> {
+  if (diagnoseTlsError(err) === undefined) return asError(err);
+  const failure = await explainConnectFailure(err, { config: s.config, proxy: s.proxy ?? loadProxyConfig(), timeoutMs: s.timeoutMs, target: apiTarget(s.config) });
+  return new CodedError(failure.code, failure.message, { cause: err });
+}
+
 /** One HTTPS JSON call to the server's API, failing with the server's own error code. */
 async function callApi(s: HeartbeatSettings, method: 'GET' | 'POST', pathAndQuery: string, body: unknown): Promise<unknown> {
   const { config, timeoutMs } = s;
   const url = new URL(pathAndQuery, config.apiEndpoint + '/');
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || 443);
+  const { host, port } = apiTarget(config);
   const { socket } = await dialThroughProxyIfAny(host, port, { ...(s.proxy ? { proxyConfig: s.proxy } : {}), timeoutMs });
   const overTls = (): tls.TLSSocket =>
     tlsOver(socket, host, { secureContext: deviceTrustContext(config) });
@@ -82,10 +99,14 @@ async function callApi(s: HeartbeatSettings, method: 'GET' | 'POST', pathAndQuer
 /** Sends one heartbeat: fetch a challenge, sign it with the device key, report. */
 export async function sendHeartbeat(s: HeartbeatSettings): Promise<HeartbeatAck> {
   const { config } = s;
-  const challenge = (await callApi(s, 'GET', `${HEARTBEAT_CHALLENGE_PATH}?uuid=${config.uuid}`, undefined)) as HeartbeatChallenge;
-  const fields = { uuid: config.uuid, nonce: challenge.nonce, intervalMs: s.intervalMs };
-  const report: HeartbeatReport = { ...fields, agentVersion: s.agentVersion, signature: s.signer.sign(heartbeatTranscript(fields)) };
-  return (await callApi(s, 'POST', HEARTBEAT_PATH, report)) as HeartbeatAck;
+  try {
+    const challenge = (await callApi(s, 'GET', `${HEARTBEAT_CHALLENGE_PATH}?uuid=${config.uuid}`, undefined)) as HeartbeatChallenge;
+    const fields = { uuid: config.uuid, nonce: challenge.nonce, intervalMs: s.intervalMs };
+    const report: HeartbeatReport = { ...fields, agentVersion: s.agentVersion, signature: s.signer.sign(heartbeatTranscript(fields)) };
+    return (await callApi(s, 'POST', HEARTBEAT_PATH, report)) as HeartbeatAck;
+  } catch (err) {
+    throw await explained(err, s);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { collect, durationSetting, settingOptions, type OptionSetting } from '@t
 import type { Option } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../agent/agent-config.js';
 import { agentKeys } from '../agent/device-config.js';
+import { BALENA_SYSTEM_PROXY_DIR, SYSTEM_PROXY_DIR_VARIABLE } from '../net/balena-proxy-files.js';
 import { PROXY_OPTION_HELP } from '../net/proxy-config.js';
 
 /**
@@ -57,6 +58,11 @@ export const AGENT_SETTINGS: readonly AgentSetting[] = [
   duration('--connect-timeout <duration>', 'time for connect + TLS + upgrade, and for authentication', 15_000, '15s'),
   duration('--heartbeat-interval <duration>', 'send a heartbeat (HTTPS, apart from the tunnel) this often', 60_000, '60s'),
   { flag: '--no-heartbeat', default: 'heartbeats on', help: 'send no heartbeats (another device process sends them)' },
+  {
+    env: SYSTEM_PROXY_DIR_VARIABLE,
+    default: BALENA_SYSTEM_PROXY_DIR,
+    help: "balenaOS's system-proxy folder: its redsocks.conf (type http-connect or socks5) is the proxy when neither --proxy nor the variables name one, its no_proxy file the bypass list when NO_PROXY is unset",
+  },
 ];
 
 /** Name of the docs/configuration.md block that holds the table. */

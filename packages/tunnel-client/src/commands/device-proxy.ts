@@ -48,9 +48,12 @@ export function registerDeviceProxyCommand(device: Command): void {
       }, HANGUP_GRACE_MS).unref();
     });
     const result = await bridgeStdio(stream);
+    const notice = result.error ? await session.notices.reasonFor(stream) : undefined;
     log.info({ bytesUp: result.bytesSent, bytesDown: result.bytesReceived, err: result.error }, 'proxy closed');
     session.close();
-    if (result.error) process.stderr.write(`tunnel-client: the connection to ${ref} port ${port} broke: ${result.error.message}\n`);
+    // ssh shows this stderr line under its own "Connection reset by peer": it must say why.
+    const why = notice ? `${notice.message} [${notice.code}]` : result.error?.message;
+    if (result.error) process.stderr.write(`tunnel-client: the connection to ${ref} port ${port} broke: ${why}\n`);
     process.exit(result.error ? 1 : 0);
   });
 }

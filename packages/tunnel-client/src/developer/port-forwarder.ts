@@ -45,7 +45,8 @@ export class PortForwarder {
       stream = await this.session.open({ device: target.device, host: target.host, port: target.port });
     } catch (err) {
       this.print(`Connection #${id} from ${from} to ${target.label} failed: ${describeFailure(err)}${codeSuffix(err)}`);
-      this.log.warn({ ...fields, err: asError(err), code: errorCode(err) }, 'connection failed');
+      // The line above is the report; a log line at warn would say it a second time.
+      this.log.debug({ ...fields, err: asError(err), code: errorCode(err) }, 'connection failed');
       socket.destroy();
       return;
     }
@@ -57,7 +58,8 @@ export class PortForwarder {
     this.print(`Connection #${id} from ${from} to ${target.label} opened`);
     this.log.info(fields, 'connection opened');
     const r = await joinStreams(socket, stream);
-    const how = r.error ? ` (${r.error.message})` : '';
+    const notice = r.error ? await this.session.notices.reasonFor(stream) : undefined;
+    const how = notice ? ` (${notice.message} [${notice.code}])` : r.error ? ` (${r.error.message})` : '';
     this.print(`Connection #${id} closed: ${formatBytes(r.bytesAtoB)} sent, ${formatBytes(r.bytesBtoA)} received in ${formatDuration(r.durationMs)}${how}`);
     this.log.info({ ...fields, bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, err: r.error }, 'connection closed');
   }

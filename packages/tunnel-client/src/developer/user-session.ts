@@ -11,6 +11,7 @@ import { dialServer } from './server-dial.js';
 import { ServerErrorCode } from './server-errors.js';
 import { NetErrorCode } from '../net/net-errors.js';
 import { DeveloperErrorCode } from './developer-errors.js';
+import { StreamNotices } from './stream-notices.js';
 
 export interface UserSessionOptions {
   connection: ServerConnection;
@@ -52,6 +53,8 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
   private readonly reconnect: ReconnectLoop;
   private readonly waiters = new Set<() => void>();
   private stopped = false;
+  /** Why the server cut streams of this CLI, when it said. */
+  readonly notices = new StreamNotices();
 
   constructor(private readonly options: UserSessionOptions) {
     super();
@@ -92,13 +95,19 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
   async open(request: OpenRequest): Promise<YamuxStream> {
     const session = await this.ready();
     try {
-      return await session.open(request);
+      return await this.openOn(session, request);
     } catch (err) {
       // Our own session died under the open (not the server's verdict, which leaves it up):
       // that is not "device offline", so wait for the reconnect like any new connection does.
-      if (session.closed || session.mux.goneAway.remote) return (await this.ready()).open(request);
+      if (session.closed || session.mux.goneAway.remote) return this.openOn(await this.ready(), request);
       throw err;
     }
+  }
+
+  private async openOn(session: TunnelSession, request: OpenRequest): Promise<YamuxStream> {
+    const stream = await session.open(request);
+    this.notices.opened(stream, session);
+    return stream;
   }
 
   close(): void {
@@ -168,7 +177,8 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
       logger: log,
       handshakeTimeoutMs: this.options.openTimeoutMs ?? 60_000,
     });
-    // The server never opens streams towards a developer's machine.
+    // The server opens no streams towards a developer's machine; it only sends notices.
+    this.notices.watch(session);
     session.serve(async () => {
       throw new OpenError(OpenResult.AccessDenied, 'the CLI does not accept streams');
     });

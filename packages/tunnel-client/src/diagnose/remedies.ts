@@ -23,6 +23,8 @@ export function remedyFor(code: string | undefined, target: TcpTarget = { host: 
       return 'fix config.json (or the TUNNEL_* variable) as the message says; `tunnel-server device add` prints a complete one';
     case ProxyErrorCode.UrlInvalid:
       return 'fix --proxy or the proxy variable named in the message: http://[USER:PASSWORD@]HOST:PORT or socks5://[USER:PASSWORD@]HOST:PORT';
+    case ProxyErrorCode.SystemConfigInvalid:
+      return 'fix the file named in the message as balenaOS documents it: redsocks { type = http-connect or socks5; ip = ...; port = ...; login = ...; password = ...; }';
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':

@@ -1,11 +1,15 @@
+import { BALENA_SYSTEM_PROXY_DIR, readBalenaNoProxy, readBalenaProxy, SYSTEM_PROXY_DIR_VARIABLE } from './balena-proxy-files.js';
 import { NoProxyList } from './no-proxy.js';
 import { parseProxyUrl, type ProxySpec } from './proxy-url.js';
 
-/** Where a proxy comes from: a --proxy flag, and the environment of the process. */
+/** Where a proxy comes from: a --proxy flag, the environment of the process, balenaOS's system-proxy files. */
 export interface ProxySettings {
   /** --proxy URL: wins over HTTPS_PROXY and ALL_PROXY. An empty string means none. */
   proxy?: string | undefined;
-  /** HTTPS_PROXY, ALL_PROXY and NO_PROXY are read from here (either case); process.env when absent. */
+  /**
+   * HTTPS_PROXY, ALL_PROXY and NO_PROXY are read from here (either case); process.env when absent.
+   * TUNNEL_SYSTEM_PROXY_DIR, also read from here, moves balenaOS's /mnt/boot/system-proxy.
+   */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -44,16 +48,22 @@ function firstSet(env: Readonly<Record<string, string | undefined>>, names: read
 /** No proxy: every connection leaves direct. */
 export const DIRECT: ProxyConfig = Object.freeze({ proxy: undefined, source: undefined, noProxy: new NoProxyList(undefined) });
 
-/** Reads --proxy and the environment; throws ERR_PROXY_URL_INVALID naming the setting at fault. */
+/**
+ * Reads --proxy, then the environment, then balenaOS's redsocks.conf: the first that names a
+ * proxy wins. NO_PROXY wins over balenaOS's no_proxy file the same way. Throws
+ * ERR_PROXY_URL_INVALID or ERR_PROXY_SYSTEM_CONFIG_INVALID naming the setting at fault.
+ */
 export function loadProxyConfig(settings: ProxySettings = {}): ProxyConfig {
   const env = settings.env ?? process.env;
-  const noProxy = new NoProxyList(firstSet(env, NO_PROXY_VARIABLES)?.[1]);
+  const systemDir = env[SYSTEM_PROXY_DIR_VARIABLE] || BALENA_SYSTEM_PROXY_DIR;
+  const noProxy = new NoProxyList(firstSet(env, NO_PROXY_VARIABLES)?.[1] ?? readBalenaNoProxy(systemDir));
   if (settings.proxy !== undefined && settings.proxy.trim() !== '') {
     return { proxy: parseProxyUrl(settings.proxy, '--proxy'), source: '--proxy', noProxy };
   }
   const fromEnv = firstSet(env, PROXY_VARIABLES);
-  if (!fromEnv) return { proxy: undefined, source: undefined, noProxy };
-  return { proxy: parseProxyUrl(fromEnv[1], fromEnv[0]), source: fromEnv[0], noProxy };
+  if (fromEnv) return { proxy: parseProxyUrl(fromEnv[1], fromEnv[0]), source: fromEnv[0], noProxy };
+  const fromBalena = readBalenaProxy(systemDir);
+  return { proxy: fromBalena?.proxy, source: fromBalena?.source, noProxy };
 }
 
 /** The route to host:port: the configured proxy unless NO_PROXY lists the destination. */

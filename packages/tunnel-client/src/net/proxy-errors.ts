@@ -7,6 +7,8 @@ import { CodedError } from '@tunnel/protocol/errors';
 export const ProxyErrorCode = {
   /** --proxy, HTTPS_PROXY or ALL_PROXY is not a proxy URL we can use. */
   UrlInvalid: 'ERR_PROXY_URL_INVALID',
+  /** balenaOS's system-proxy files (redsocks.conf, no_proxy) cannot be read or name no usable proxy. */
+  SystemConfigInvalid: 'ERR_PROXY_SYSTEM_CONFIG_INVALID',
   /** No TCP connection to the proxy itself (refused, unreachable, name not found). */
   Unreachable: 'ERR_PROXY_UNREACHABLE',
   /** The proxy did not answer the tunnel request in time. */

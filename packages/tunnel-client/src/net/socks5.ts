@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { answersHttp } from './http-proxy-probe.js';
 import { ProxyError, ProxyErrorCode } from './proxy-errors.js';
 import type { ProxySpec } from './proxy-url.js';
 import { readMessage } from './socket-reader.js';
@@ -15,6 +16,9 @@ const ATYP_IPV4 = 0x01;
 const ATYP_DOMAIN = 0x03;
 const ATYP_IPV6 = 0x04;
 const MAX_REPLY = 4 + 1 + 255 + 2;
+/** A SOCKS server answers its greeting at once; this much silence makes us ask whether it speaks HTTP instead. */
+const SILENCE_BEFORE_PROBE_MS = 1_000;
+const PROBE_TIMEOUT_MS = 3_000;
 
 /** RFC 1928 section 6 reply codes, in words, with the code a caller can act on. */
 const REPLIES: Record<number, [ProxyErrorCode, string]> = {
@@ -72,6 +76,26 @@ function replyLength(buffered: Buffer): number | undefined {
 }
 
 /**
+ * The proxy's answer to the greeting, or a protocol error as soon as a silent proxy turns out to
+ * answer HTTP: a plain wait would end in a timeout that names nothing.
+ */
+async function greetingAnswer(answer: Promise<Buffer>, proxy: ProxySpec, mismatch: (why: string) => ProxyError): Promise<Buffer> {
+  let timer: NodeJS.Timeout | undefined;
+  const speaksHttp = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void answersHttp(proxy, PROBE_TIMEOUT_MS).then((http) => {
+        if (http) reject(mismatch(`answers HTTP, not SOCKS5: it is an HTTP proxy, so use http://${authority(proxy)}`));
+      });
+    }, SILENCE_BEFORE_PROBE_MS);
+  });
+  try {
+    return await Promise.race([answer, speaksHttp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Asks a SOCKS5 proxy to connect to `target` over an open connection to the proxy, with
  * username/password authentication when the proxy URL carries credentials. On success the
  * socket carries raw bytes to the target.
@@ -85,7 +109,7 @@ export async function openSocks5Tunnel(socket: net.Socket, proxy: ProxySpec, tar
 
   const withCredentials = proxy.username !== undefined;
   socket.write(Buffer.from(withCredentials ? [VERSION, 2, METHOD_NONE, METHOD_USERPASS] : [VERSION, 1, METHOD_NONE]));
-  const choice = await read(2);
+  const choice = await greetingAnswer(read(2), proxy, protocolError);
   if (choice[0] !== VERSION) {
     throw protocolError(`answered, but not as a SOCKS5 proxy (first byte 0x${choice[0]!.toString(16)}): is it an HTTP proxy (http://)?`);
   }

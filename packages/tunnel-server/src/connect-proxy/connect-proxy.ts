@@ -11,6 +11,7 @@ import { proxyBasicToken } from '../users/token-headers.js';
 import { authRejection } from '../users/auth-rejection.js';
 import { UserAuthError, type UserAuthenticator } from '../users/user-authenticator.js';
 import { parseConnectTarget, type ConnectTarget } from './connect-target.js';
+import { targetHost } from './target-host.js';
 import { openResultStatus } from './open-result-status.js';
 import { ConnectProxyErrorCode } from './connect-errors.js';
 
@@ -26,7 +27,8 @@ const TOKEN_HINT = 'send the API token as the Proxy-Authorization password (curl
 
 /**
  * HTTP CONNECT on the server's listener, so curl, ssh and socat reach a device without our CLI:
- * `CONNECT <device>.balena:<port>` with the token as the Basic password. Answers 200 and then
+ * `CONNECT <device>.balena:<port>` with the token as the Basic password (and a Tunnel-Target header
+ * for a host on the device's network). Answers 200 and then
  * carries raw bytes; refusals get the status of their cause and a JSON body with its code.
  */
 export class ConnectProxy {
@@ -51,15 +53,17 @@ export class ConnectProxy {
     if (!user) return;
     this.deps.authenticated?.(req);
     let target: ConnectTarget;
+    let host: string;
     try {
       target = parseConnectTarget(req.url);
+      host = targetHost(req.headers);
     } catch (err) {
       writeRawError(socket, 400, errorCode(err) ?? ConnectProxyErrorCode.BadTarget, (err as Error).message);
       return;
     }
     let opened;
     try {
-      opened = await this.deps.opener.open(user, token ?? '', { device: target.device, host: '127.0.0.1', port: target.port }, { via: 'connect', remoteAddress });
+      opened = await this.deps.opener.open(user, token ?? '', { device: target.device, host, port: target.port }, { via: 'connect', remoteAddress });
     } catch (err) {
       const refusal = err instanceof OpenError ? err : new OpenError(OpenResult.ServerError, (err as Error).message);
       writeRawError(socket, openResultStatus[refusal.result], refusal.code, refusal.message);

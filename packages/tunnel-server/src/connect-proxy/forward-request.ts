@@ -9,6 +9,7 @@ import { proxyBasicToken } from '../users/token-headers.js';
 import { UserAuthError, type UserAuthenticator } from '../users/user-authenticator.js';
 import { openResultStatus } from './open-result-status.js';
 import { ConnectProxyErrorCode } from './connect-errors.js';
+import { TARGET_HOST_HEADER, targetHost } from './target-host.js';
 
 export interface ForwardRequestDeps {
   authenticator: UserAuthenticator;
@@ -16,8 +17,19 @@ export interface ForwardRequestDeps {
   log: Logger;
 }
 
-/** Headers that describe one hop, never the request itself (RFC 9110 7.6.1), plus our credentials. */
-const HOP_BY_HOP = new Set(['connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** Headers that describe one hop, never the request itself (RFC 9110 7.6.1), plus our credentials and target. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  TARGET_HOST_HEADER,
+]);
 
 function endToEnd(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
@@ -40,6 +52,13 @@ export class ForwardRequestProxy {
       sendError(res, 400, ConnectProxyErrorCode.BadTarget, `only http://<device>.balena[:port]/ and http://<device>.vpn[:port]/ are forwarded, not ${url.host}`);
       return;
     }
+    let host: string;
+    try {
+      host = targetHost(req.headers);
+    } catch (err) {
+      sendError(res, 400, ConnectProxyErrorCode.BadTarget, (err as Error).message);
+      return;
+    }
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
     const token = proxyBasicToken(req.headers);
     let user: UserRecord;
@@ -53,7 +72,7 @@ export class ForwardRequestProxy {
     }
     let opened: OpenedDeviceStream;
     try {
-      opened = await this.deps.opener.open(user, token ?? '', { device, host: '127.0.0.1', port: Number(url.port || 80) }, { via: 'proxy-request', remoteAddress });
+      opened = await this.deps.opener.open(user, token ?? '', { device, host, port: Number(url.port || 80) }, { via: 'proxy-request', remoteAddress });
     } catch (err) {
       const refusal = err instanceof OpenError ? err : new OpenError(OpenResult.ServerError, (err as Error).message);
       sendError(res, openResultStatus[refusal.result], refusal.code, refusal.message);

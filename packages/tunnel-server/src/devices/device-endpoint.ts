@@ -65,7 +65,8 @@ export class DeviceEndpoint {
     const recorded = (async () => {
       try {
         await presence.connected(uuid, sessionId, { nodeId: this.deps.nodeId, remoteAddress, agentVersion, clockOffsetMs, at: connectedAt });
-        await registry.devices.recordStatus(uuid, { lastConnectedAt: connectedAt, lastRemoteAddress: remoteAddress, agentVersion, clockOffsetMs });
+        // A good session answers any earlier failure: the dashboard must stop warning about it.
+        await registry.devices.recordStatus(uuid, { lastConnectedAt: connectedAt, lastRemoteAddress: remoteAddress, agentVersion, clockOffsetMs, lastError: null });
       } catch (err) {
         log.error({ uuid, err: asError(err) }, 'could not record the device connection');
       }

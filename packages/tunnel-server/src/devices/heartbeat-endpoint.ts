@@ -101,6 +101,9 @@ export class HeartbeatEndpoint {
       return;
     }
     this.used.set(report.nonce, now + NONCE_LIFETIME_MS);
+    // A good heartbeat answers earlier failures, as a good session does: no warning stays behind.
+    limits.recordSuccess(deviceSubject(report.uuid));
+    if (device.lastError !== null) await registry.devices.recordStatus(report.uuid, { lastError: null });
     await presence.heartbeat(report.uuid, now, report.intervalMs);
     this.deps.metrics.heartbeats.inc();
     log.debug({ uuid: report.uuid, intervalMs: report.intervalMs }, 'heartbeat');

@@ -61,6 +61,8 @@ interface LiveStream {
   startedAt: number;
   bytes: ByteCounts;
   revoked?: string;
+  /** Told why, just before the stream is cut for ended access. */
+  onRevoked: ((reason: string) => void) | undefined;
   expiryTimer?: NodeJS.Timeout;
 }
 
@@ -159,8 +161,11 @@ export class DeviceStreamOpener {
     }
   }
 
-  /** `token` is the one `user` authenticated with; the stream lives only as long as it is valid. */
-  async open(user: UserRecord, token: string, request: OpenRequest, origin: StreamOrigin): Promise<OpenedDeviceStream> {
+  /**
+   * `token` is the one `user` authenticated with; the stream lives only as long as it is valid.
+   * `onRevoked` hears why, just before a stream is cut because access ended, so the user can be told.
+   */
+  async open(user: UserRecord, token: string, request: OpenRequest, origin: StreamOrigin, onRevoked?: (reason: string) => void): Promise<OpenedDeviceStream> {
     const { log } = this.deps;
     const ref = request.device === undefined ? '' : deviceRef(request.device);
     const fields = { user: user.name, ref, host: request.host, port: request.port, ...origin };
@@ -187,7 +192,7 @@ export class DeviceStreamOpener {
       const { stream, until } = connected;
       log.info({ ...fields, uuid: device.uuid }, 'stream opened');
       this.deps.metrics.streamOpened(OpenResult.Ok, (performance.now() - started) / 1000);
-      const entry: LiveStream = { user, token, device, target, stream, origin, startedAt: Date.now(), bytes: countBytes(stream) };
+      const entry: LiveStream = { user, token, device, target, stream, origin, startedAt: Date.now(), bytes: countBytes(stream), onRevoked };
       this.live.add(entry);
       this.scheduleExpiry(entry, until);
       let done = false;
@@ -267,6 +272,7 @@ export class DeviceStreamOpener {
   private revoke(entry: LiveStream, reason: string): void {
     entry.revoked = reason;
     this.deps.log.warn({ user: entry.user.name, uuid: entry.device.uuid, host: entry.target.host, port: entry.target.port, reason }, 'access ended: closing a live stream');
+    entry.onRevoked?.(reason);
     entry.stream.destroy();
   }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { errorCode } from '@tunnel/protocol/errors';
 import { asError, type Logger } from '@tunnel/protocol/log';
+import type { CertificateHealth } from './certificate-health.js';
 import { TLS_CIPHERS } from './ciphers.js';
 import { loadServerTls } from './server-tls.js';
 
@@ -31,6 +32,7 @@ export class CertificateReloader {
     private readonly server: https.Server,
     private readonly source: CertificateSource,
     private readonly log: Logger,
+    private readonly health: CertificateHealth,
   ) {}
 
   async reload(reason: string): Promise<boolean> {
@@ -43,6 +45,7 @@ export class CertificateReloader {
       this.server.setSecureContext(options);
       const certificate = new X509Certificate(loaded.cert);
       this.log.info({ reason, details: { subject: certificate.subject, notAfter: new Date(certificate.validTo).toISOString() } }, 'certificate reloaded');
+      this.health.adopt(loaded.cert);
       return true;
     } catch (err) {
       this.log.error({ reason, code: errorCode(err), err: asError(err) }, 'certificate reload failed; keeping the current certificate');

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { type Logger } from '@tunnel/protocol/log';
 import { WebSocketDuplex } from '@tunnel/protocol/transport';
-import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
+import { OpenError, OpenResult, StreamNoticeCode, TunnelSession } from '@tunnel/protocol/tunnel';
 import { type YamuxConfig } from '@tunnel/protocol/yamux';
 import type WebSocket from 'ws';
 import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
@@ -46,7 +46,7 @@ export class UserEndpoint {
     const log = this.deps.log.child({ user: user.name, remoteAddress });
     ws.on('error', (err) => log.debug({ err }, 'user websocket error'));
     const session = new TunnelSession(new WebSocketDuplex(ws), { role: 'server', yamux: this.deps.yamux, logger: log });
-    session.serve(async (request) => {
+    session.serve(async (request, stream) => {
       // A session can outlive its token (rotated, user removed): each new stream asks again,
       // and a session whose token died is ended so the CLI reconnects and hears 401.
       const current = await this.deps.registry.users.authenticate(token);
@@ -54,7 +54,9 @@ export class UserEndpoint {
         setImmediate(() => session.close());
         throw new OpenError(OpenResult.AccessDenied, 'access denied: your API token was rotated or your user removed; log in again');
       }
-      const opened = await this.deps.opener.open(current, token, request, { via: 'tunnel', remoteAddress });
+      // The reason goes ahead of the reset, or the CLI could only say "reset by the peer".
+      const tell = (reason: string): void => session.sendNotice({ streamId: stream.id, code: StreamNoticeCode.AccessEnded, message: `access ended: ${reason}` });
+      const opened = await this.deps.opener.open(current, token, request, { via: 'tunnel', remoteAddress }, tell);
       return {
         stream: opened.stream,
         onFinished: (r) => opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) }),
