@@ -9,6 +9,8 @@ export const AuthErrorCode = {
   Protocol: 'ERR_AUTH_PROTOCOL',
   Timeout: 'ERR_AUTH_TIMEOUT',
   Closed: 'ERR_AUTH_CLOSED',
+  /** The server did not bind the session to its TLS channel: too old, or a box in the path stripped the binding. */
+  ChannelUnbound: 'ERR_AUTH_CHANNEL_UNBOUND',
   BadToken: 'ERR_AUTH_BAD_TOKEN',
   /** A CLI connected without an API token. */
   MissingToken: 'ERR_AUTH_MISSING_TOKEN',
