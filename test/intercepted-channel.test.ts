@@ -1,9 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
+import WebSocket from 'ws';
+import { DEVICE_AUTH_VERSION, deviceSigner, transcript } from '@tunnel/protocol/auth';
 import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
+import { WebSocketDuplex } from '@tunnel/protocol/transport';
 import { TunnelSession } from '@tunnel/protocol/tunnel';
+import { ConnectPath } from '@tunnel/protocol/wire';
 import { deviceReady, startTunnel, useWorld } from './support/developer.js';
 import { eventually, FAST_AGENT_ARGS, startAgent } from './support/fixtures.js';
 import { balenaRootCA, configVariant } from './support/hostile-fixtures.js';
@@ -64,8 +69,7 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
   it('through the box: the agent detects it, the tunnel works through the secure layer, and the box reads no stream plaintext', async () => {
     await world.agent.kill();
     const from = world.server.proc.logs.length;
-    const file = configVariant(world.device, { vpnPort: box.port, balenaRootCA: balenaRootCA(box.caPem) });
-    agent = startAgent(file, FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
+    agent = startAgent(throughBox(), FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
     const connected = await agent.waitForLog((l) => l.msg === 'connected');
     expect(connected).to.include({ endToEnd: false, secureLayer: true });
     const warned = await agent.waitForLog((l) => l.level === 'warn' && String(l.msg).startsWith('TLS is not end to end'));
@@ -127,6 +131,74 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
     await tunnel.kill();
     await agent.kill();
   });
+
+  it('a box that strips the key share from the hello (a downgrade to the old handshake): the agent refuses to go on (ERR_AUTH_CHANNEL_UNBOUND)', async () => {
+    box.rewriteTextToServer((text) => JSON.stringify({ ...(JSON.parse(text) as object), kx: undefined }));
+    try {
+      const stripped = startAgent(throughBox(), FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
+      const failed = await stripped.waitForLog((l) => l.msg === 'connection failed' && l.code === 'ERR_AUTH_CHANNEL_UNBOUND');
+      expect(logErr(failed).message).to.contain('did not bind the session to its TLS channel');
+      expect(stripped.logs.filter((l) => l.msg === 'connected')).to.have.length(0);
+      await stripped.kill();
+    } finally {
+      box.rewriteTextToServer(null);
+    }
+  });
+
+  it("a box that passes its own TLS channel off as the server's: the server's signature does not cover it (ERR_AUTH_SERVER_IDENTITY)", async () => {
+    box.rewriteTextToDevice((text, deviceTlsExporter) => {
+      const message = JSON.parse(text) as { type: string; channel?: { tlsExporter: string } };
+      if (message.type === 'challenge' && message.channel) message.channel.tlsExporter = deviceTlsExporter;
+      return JSON.stringify(message);
+    });
+    try {
+      const fooled = startAgent(throughBox(), FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
+      await fooled.waitForLog((l) => l.msg === 'connection failed' && l.code === 'ERR_AUTH_SERVER_IDENTITY');
+      expect(fooled.logs.filter((l) => l.msg === 'connected')).to.have.length(0);
+      await fooled.kill();
+    } finally {
+      box.rewriteTextToDevice(null);
+    }
+  });
+
+  it('an agent from before channel binding (no key share in its hello) still connects and serves streams', async () => {
+    const from = world.server.proc.logs.length;
+    const old = await oldAgentSession();
+    const accepted = await world.server.proc.waitForLog((l) => l.msg === 'device connected' && l.uuid === world.device.uuid, 30_000, from);
+    expect(accepted['secureLayer']).to.equal(false);
+    const target = await countingTarget();
+    const local = await freePort();
+    const tunnel = await startTunnel(world.user, world.device.uuid, ['-p', `${target.port}:${local}`]);
+    expect(await exchange(local, 'from an old agent')).to.match(/^got 17 bytes /);
+    await tunnel.kill();
+    old.close();
+  });
+
+  function throughBox(): string {
+    return configVariant(world.device, { vpnPort: box.port, balenaRootCA: balenaRootCA(box.caPem) });
+  }
+
+  /** The device side of the handshake as agents before channel binding spoke it, then a plain session serving opens. */
+  async function oldAgentSession(): Promise<{ close: () => void }> {
+    const { uuid, deviceApiKey } = world.device.config;
+    const ca = readFileSync(path.join(world.server.dataDir, DEV_PKI_FILES.caCert), 'utf8');
+    const ws = new WebSocket(`wss://127.0.0.1:${world.server.port}${ConnectPath.Device}`, { ca, perMessageDeflate: false });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const next = (): Promise<Record<string, string>> =>
+      new Promise((resolve) => ws.once('message', (data: Buffer) => resolve(JSON.parse(data.toString('utf8')) as Record<string, string>)));
+    const nonce = randomBytes(32).toString('base64url');
+    const challenge = next();
+    ws.send(JSON.stringify({ type: 'hello', v: DEVICE_AUTH_VERSION, uuid, nonce, agentVersion: 'before-channel-binding' }));
+    const c = await challenge;
+    expect(c['channel'], 'a channel offer to an agent that did not ask').to.equal(undefined);
+    const fields = { uuid, deviceNonce: nonce, serverNonce: c['nonce']!, sessionId: c['sessionId']!, serverKey: c['serverKey']! };
+    const welcome = next();
+    ws.send(JSON.stringify({ type: 'proof', signature: deviceSigner(deviceApiKey).sign(transcript('device', fields)), clockOffsetMs: 0 }));
+    expect((await welcome)['type']).to.equal('welcome');
+    const session = new TunnelSession(new WebSocketDuplex(ws), { role: 'client' });
+    session.serve(async (request) => ({ stream: net.connect(request.port, request.host) }));
+    return { close: () => session.close() };
+  }
 });
 
 /** A device-side tunnel session over a real loopback connection, serving opens as the agent does, with no secure layer. */
