@@ -33,9 +33,10 @@ export interface DeviceHandshakeParams {
 
 export interface DeviceHandshakeResult {
   sessionId: string;
-  /** The WebSocket as a byte pipe, attached before any yamux byte could arrive. */
-  transport: WebSocketDuplex;
-  /** What the tunnel session runs on: the transport, or the secure layer over it. */
+  /**
+   * What the tunnel session runs on, attached before any of its bytes could arrive: the WebSocket
+   * as a byte pipe, or the secure layer over it.
+   */
   channel: Duplex;
   /** The server saw the same TLS connection we did: nothing terminated TLS in between. */
   endToEnd: boolean;
@@ -110,7 +111,7 @@ export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): P
             cleanup();
             const transport = new WebSocketDuplex(ws);
             const channel = keys ? new SecureDuplex(transport, keys) : transport;
-            resolve({ sessionId, transport, channel, clockOffsetMs, endToEnd, secureLayer: keys !== undefined });
+            resolve({ sessionId, channel, clockOffsetMs, endToEnd, secureLayer: keys !== undefined });
             return;
           }
           case 'error':
