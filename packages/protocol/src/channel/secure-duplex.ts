@@ -151,18 +151,26 @@ export class SecureDuplex extends Duplex {
 
   /** The first n buffered bytes, without consuming them. */
   private peekBytes(n: number): Buffer {
-    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)];
+    this.gather(n);
     return this.chunks[0]!.subarray(0, n);
   }
 
   private consumeBytes(n: number): Buffer {
-    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)];
+    this.gather(n);
     const first = this.chunks[0]!;
     const taken = first.subarray(0, n);
     if (first.length === n) this.chunks.shift();
     else this.chunks[0] = first.subarray(n);
     this.bufferedBytes -= n;
     return taken;
+  }
+
+  /** Joins just enough leading chunks that the first holds n bytes (joining all would copy a backlog once per record). */
+  private gather(n: number): void {
+    if (this.chunks[0]!.length >= n) return;
+    let count = 0;
+    for (let size = 0; size < n; count++) size += this.chunks[count]!.length;
+    this.chunks.splice(0, count, Buffer.concat(this.chunks.slice(0, count)));
   }
 }
 
