@@ -1,10 +1,10 @@
 import { directPath } from './direct.js';
 import { opensshPath, opensshTtyPath } from './openssh/path.js';
-import { tunnelPath } from './tunnel/path.js';
+import { interceptedTunnelPath, tunnelPath } from './tunnel/path.js';
 import type { BenchPath } from './types.js';
 
 /** Table column order. Baselines first: ratios are taken against them. */
-export const PATHS: readonly BenchPath[] = [directPath, opensshPath, opensshTtyPath, tunnelPath()];
+export const PATHS: readonly BenchPath[] = [directPath, opensshPath, opensshTtyPath, tunnelPath(), interceptedTunnelPath()];
 
 /** The physical floor, and the OpenSSH chains issue 7's targets are stated against. */
 export const FLOOR = 'direct';
