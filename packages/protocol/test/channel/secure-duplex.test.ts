@@ -52,6 +52,15 @@ async function serverReading(keys: SessionKeys): Promise<{ wire: net.Socket; rec
   return { wire, received: () => Buffer.concat(chunks).toString(), error: streamError(server) };
 }
 
+/** Sends messages as records, lets a box rewrite the list of records, and says how the server end took what arrived. */
+async function delivered(messages: string[], box: (records: Buffer[]) => Buffer[]): Promise<{ code: string | undefined; received: string }> {
+  const keys = sessionKeys();
+  const server = await serverReading(keys.server);
+  server.wire.write(Buffer.concat(box(await deviceRecords(keys.device, messages))));
+  const { code } = await server.error;
+  return { code, received: server.received() };
+}
+
 describe('secure channel: AEAD records between device and server', () => {
   it('carries a yamux session both ways byte-identical, writes larger than a record included', async () => {
     const keys = sessionKeys();
@@ -81,32 +90,22 @@ describe('secure channel: AEAD records between device and server', () => {
   });
 
   it('an altered byte: ERR_CHANNEL_TAMPERED, and nothing of that record is delivered', async () => {
-    const keys = sessionKeys();
-    const records = await deviceRecords(keys.device, ['first ', 'second']);
-    const altered = Buffer.from(records[1]!);
-    altered[6]! ^= 0x01;
-    const server = await serverReading(keys.server);
-    server.wire.write(Buffer.concat([records[0]!, altered]));
-    expect((await server.error).code).to.equal(SecureChannelErrorCode.Tampered);
-    expect(server.received()).to.equal('first ');
+    const outcome = await delivered(['first ', 'second'], ([first, second]) => {
+      const altered = Buffer.from(second!);
+      altered[6]! ^= 0x01;
+      return [first!, altered];
+    });
+    expect(outcome).to.deep.equal({ code: SecureChannelErrorCode.Tampered, received: 'first ' });
   });
 
   it('reordered records: ERR_CHANNEL_TAMPERED before anything is delivered', async () => {
-    const keys = sessionKeys();
-    const records = await deviceRecords(keys.device, ['first ', 'second']);
-    const server = await serverReading(keys.server);
-    server.wire.write(Buffer.concat([records[1]!, records[0]!]));
-    expect((await server.error).code).to.equal(SecureChannelErrorCode.Tampered);
-    expect(server.received()).to.equal('');
+    const outcome = await delivered(['first ', 'second'], ([first, second]) => [second!, first!]);
+    expect(outcome).to.deep.equal({ code: SecureChannelErrorCode.Tampered, received: '' });
   });
 
   it('a replayed record: ERR_CHANNEL_TAMPERED; the original is delivered once', async () => {
-    const keys = sessionKeys();
-    const records = await deviceRecords(keys.device, ['pay 10 ']);
-    const server = await serverReading(keys.server);
-    server.wire.write(Buffer.concat([records[0]!, records[0]!]));
-    expect((await server.error).code).to.equal(SecureChannelErrorCode.Tampered);
-    expect(server.received()).to.equal('pay 10 ');
+    const outcome = await delivered(['pay 10 '], ([once]) => [once!, once!]);
+    expect(outcome).to.deep.equal({ code: SecureChannelErrorCode.Tampered, received: 'pay 10 ' });
   });
 
   it('an injected record under other keys (a box with its own key exchange): ERR_CHANNEL_TAMPERED', async () => {
