@@ -36,7 +36,7 @@ export class SecureDuplex extends Duplex {
     inner.on('data', (chunk: Buffer) => this.receive(chunk));
     inner.on('drain', () => this.drained());
     inner.once('end', () => this.innerEnded());
-    inner.once('error', (err: Error) => this.destroy(err));
+    inner.on('error', (err: Error) => this.destroy(err));
     inner.once('close', () => this.destroy());
   }
 
