@@ -13,8 +13,8 @@ import { deviceReady, startTunnel, useWorld } from './support/developer.js';
 import { eventually, FAST_AGENT_ARGS, startAgent } from './support/fixtures.js';
 import { balenaRootCA, configVariant } from './support/hostile-fixtures.js';
 import { countingReplier, exchange, freePort, NO_PROXY_ENV, tcpServer } from './support/network.js';
-import { logErr, type Proc } from './support/processes.js';
-import { startTlsInterceptor, type TlsInterceptor } from './support/tls-interceptor.js';
+import { logErr, type LogLine, type Proc } from './support/processes.js';
+import { type Direction, startTlsInterceptor, type TlsInterceptor } from './support/tls-interceptor.js';
 import { unframeWebSocketStream } from './support/websocket-frames.js';
 
 /** What a box would send to open a stream to a device port: a yamux SYN carrying the open request. */
@@ -118,17 +118,13 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
   });
 
   it('a bit the box flips in a server->device record: the device closes the session with ERR_CHANNEL_TAMPERED', async () => {
-    await deviceReady(world.server, world.device.uuid, 0);
-    const target = await countingTarget();
-    const local = await freePort();
-    const tunnel = await startTunnel(world.user, world.device.uuid, ['-p', `${target.port}:${local}`]);
-    const from = agent.logs.length;
-    const tampered = box.tamperNextToDevice();
-    await exchange(local, 'x'.repeat(10_000)).catch(() => '');
-    await tampered;
-    const broken = await agent.waitForLog((l) => l.msg === 'secure channel broken: the session is closed', 30_000, from);
+    const broken = await afterTampering('toDevice', agent, 'secure channel broken: the session is closed');
     expect(broken['code']).to.equal('ERR_CHANNEL_TAMPERED');
-    await tunnel.kill();
+  });
+
+  it('a bit the box flips in a device->server record: the server closes the session with ERR_CHANNEL_TAMPERED', async () => {
+    const broken = await afterTampering('toServer', world.server.proc, 'secure channel broken: session closed');
+    expect(broken).to.include({ code: 'ERR_CHANNEL_TAMPERED', uuid: world.device.uuid });
     await agent.kill();
   });
 
@@ -173,6 +169,29 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
     await tunnel.kill();
     old.close();
   });
+
+  /** Arms the box to flip a bit going one way, drives traffic through a tunnel, and waits for the side that notices to say so. */
+  async function afterTampering(direction: Direction, noticer: Proc, message: string): Promise<LogLine> {
+    await deviceReady(world.server, world.device.uuid, 0);
+    const target = await countingTarget();
+    const local = await freePort();
+    const tunnel = await startTunnel(world.user, world.device.uuid, ['-p', `${target.port}:${local}`]);
+    const from = noticer.logs.length;
+    let tampered = false;
+    void box.tamperNext(direction).then(() => (tampered = true));
+    // A session that is still reconnecting carries nothing to tamper with: keep sending until something is.
+    await eventually(
+      async () => {
+        if (!tampered) await exchange(local, 'x'.repeat(10_000)).catch(() => '');
+        return tampered || undefined;
+      },
+      30_000,
+      'a record to tamper with',
+    );
+    const broken = await noticer.waitForLog((l) => l.msg === message, 30_000, from);
+    await tunnel.kill();
+    return broken;
+  }
 
   function throughBox(): string {
     return configVariant(world.device, { vpnPort: box.port, balenaRootCA: balenaRootCA(box.caPem) });

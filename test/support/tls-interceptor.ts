@@ -3,6 +3,8 @@ import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { createDevCa, createServerCertificate } from '@tunnel/protocol/dev-pki';
 
+export type Direction = 'toDevice' | 'toServer';
+
 export const INTERCEPTOR_CA_NAME = { commonName: 'RCSI-TLS-PROTECT', organization: 'Example DPI' };
 
 /** A TLS-inspecting middlebox of the kind the masterclass's DPI section describes. */
@@ -20,8 +22,8 @@ export interface TlsInterceptor {
    * if the server had sent it, between two of the server's frames. Returns how many devices got it.
    */
   injectToDevice(payload: Buffer): number;
-  /** Flips one bit in the next non-empty binary message from the server to a device; resolves once done. */
-  tamperNextToDevice(): Promise<void>;
+  /** Flips one bit in the next non-empty binary message going that way; resolves once done. */
+  tamperNext(direction: Direction): Promise<void>;
   /** Rewrites every text message (the handshake's JSON) a device sends, from now on. */
   rewriteTextToServer(rewrite: ((text: string) => string) | null): void;
   /**
@@ -45,7 +47,7 @@ export async function startTlsInterceptor(upstream: { port: number; caPem: strin
   const sockets = new Set<tls.TLSSocket>();
   /** Device-side sockets past the WebSocket upgrade: where injected frames go. */
   const upgraded = new Set<tls.TLSSocket>();
-  let tamper: (() => void) | null = null;
+  const tamper: Record<Direction, (() => void) | null> = { toDevice: null, toServer: null };
   let rewriteText: ((text: string) => string) | null = null;
   let rewriteTextBack: ((text: string, deviceTlsExporter: string) => string) | null = null;
   const box: TlsInterceptor = {
@@ -55,7 +57,7 @@ export async function startTlsInterceptor(upstream: { port: number; caPem: strin
     fromServer,
     handshakes: 0,
     injectToDevice,
-    tamperNextToDevice,
+    tamperNext: (direction) => new Promise((resolve) => (tamper[direction] = resolve)),
     rewriteTextToServer: (rewrite) => (rewriteText = rewrite),
     rewriteTextToDevice: (rewrite) => (rewriteTextBack = rewrite),
     close,
@@ -80,7 +82,7 @@ export async function startTlsInterceptor(upstream: { port: number; caPem: strin
     // Both ways go frame by frame, so what the box adds or changes lands between whole frames.
     const toServer = frameRelay(onward, (frame) => {
       const text = rewriteText && frame[0] === TEXT_FINAL ? rewriteText(unmasked(frame).toString('utf8')) : undefined;
-      return text === undefined ? frame : maskedFrame(TEXT_FINAL, Buffer.from(text, 'utf8'));
+      return text === undefined ? tampered(frame, 'toServer') : maskedFrame(TEXT_FINAL, Buffer.from(text, 'utf8'));
     });
     const toDevice = frameRelay(
       device,
@@ -90,12 +92,7 @@ export async function startTlsInterceptor(upstream: { port: number; caPem: strin
           const text = Buffer.from(rewriteTextBack(unmasked(frame).toString('utf8'), exporter), 'utf8');
           return Buffer.concat([frameHeader(TEXT_FINAL, text.length, false), text]);
         }
-        if (!tamper || frame[0] !== BINARY_FINAL || frame.length <= payloadStart(frame)) return frame;
-        const altered = Buffer.from(frame);
-        altered[altered.length - 1]! ^= 0x01;
-        tamper();
-        tamper = null;
-        return altered;
+        return tampered(frame, 'toDevice');
       },
       () => upgraded.add(device),
     );
@@ -117,8 +114,15 @@ export async function startTlsInterceptor(upstream: { port: number; caPem: strin
     return upgraded.size;
   }
 
-  function tamperNextToDevice(): Promise<void> {
-    return new Promise((resolve) => (tamper = resolve));
+  /** The frame, or if a tamper is armed for that way and it is a binary message, with its last bit flipped (masked or not). */
+  function tampered(frame: Buffer, direction: Direction): Buffer {
+    const done = tamper[direction];
+    if (!done || frame[0] !== BINARY_FINAL || frame.length <= payloadStart(frame)) return frame;
+    const altered = Buffer.from(frame);
+    altered[altered.length - 1]! ^= 0x01;
+    tamper[direction] = null;
+    done();
+    return altered;
   }
 
   function close(): Promise<void> {
