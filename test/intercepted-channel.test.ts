@@ -141,6 +141,24 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
     }
   });
 
+  it('a box that turns the secure layer off in the proof: the server refuses the altered proof (ERR_AUTH_PROTOCOL), not the device key', async () => {
+    box.rewriteTextToServer((text) => {
+      const message = JSON.parse(text) as { type: string; secure?: boolean };
+      return JSON.stringify(message.type === 'proof' ? { ...message, secure: false } : message);
+    });
+    try {
+      const from = world.server.proc.logs.length;
+      const downgraded = startAgent(throughBox(), FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
+      const refused = await world.server.proc.waitForLog((l) => l.msg === 'device authentication failed' && l.uuid === world.device.uuid, 30_000, from);
+      expect(refused['code']).to.equal('ERR_AUTH_PROTOCOL');
+      expect(logErr(refused).message).to.contain('altered in transit');
+      expect(downgraded.logs.filter((l) => l.msg === 'connected')).to.have.length(0);
+      await downgraded.kill();
+    } finally {
+      box.rewriteTextToServer(null);
+    }
+  });
+
   it("a box that passes its own TLS channel off as the server's: the server's signature does not cover it (ERR_AUTH_SERVER_IDENTITY)", async () => {
     box.rewriteTextToDevice((text, deviceTlsExporter) => {
       const message = JSON.parse(text) as { type: string; channel?: { tlsExporter: string } };

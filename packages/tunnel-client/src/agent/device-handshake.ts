@@ -82,14 +82,8 @@ export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): P
                   'or something between us removed the binding',
               );
             }
-            const fields: TranscriptFields = {
-              uuid: params.uuid,
-              deviceNonce,
-              serverNonce: msg.nonce,
-              sessionId: msg.sessionId,
-              serverKey: msg.serverKey,
-              channel: { tlsExporter: msg.channel.tlsExporter, deviceKx: keyShare.publicKey, serverKx: msg.channel.kx },
-            };
+            const channel = { tlsExporter: msg.channel.tlsExporter, deviceKx: keyShare.publicKey, serverKx: msg.channel.kx };
+            const fields: TranscriptFields = { uuid: params.uuid, deviceNonce, serverNonce: msg.nonce, sessionId: msg.sessionId, serverKey: msg.serverKey, channel };
             const serverTranscript = transcript('server', fields);
             if (!params.verify(msg.serverKey, serverTranscript, msg.signature)) {
               throw new AuthError(AuthErrorCode.ServerIdentity, 'the server could not prove it holds its identity key: something between us is posing as it');
@@ -100,7 +94,7 @@ export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): P
             const receivedAt = Date.now();
             clockOffsetMs = Math.round((sentAt + receivedAt) / 2 - msg.serverTime);
             sessionId = msg.sessionId;
-            const signed = transcript('device', { ...fields, channel: { ...fields.channel!, secure: !endToEnd } });
+            const signed = transcript('device', { ...fields, channel: { ...channel, secure: !endToEnd } });
             const proof: ProofMessage = { type: 'proof', signature: params.signer.sign(signed), clockOffsetMs, secure: !endToEnd };
             ws.send(JSON.stringify(proof));
             return;

@@ -144,8 +144,16 @@ export function acceptDeviceHandshake(
     }
 
     function onProof(h: HelloMessage, c: ChallengeMessage, signed: TranscriptFields, proof: ProofMessage): void {
-      const channel: ChannelFields | undefined = signed.channel && { ...signed.channel, secure: proof.secure === true };
-      if (!deps.verify(deviceKey, transcript('device', { ...signed, ...(channel ? { channel } : {}) }), proof.signature)) {
+      const asked = (secure: boolean): ChannelFields | undefined => signed.channel && { ...signed.channel, secure };
+      const proves = (channel: ChannelFields | undefined): boolean =>
+        deps.verify(deviceKey, transcript('device', { ...signed, ...(channel ? { channel } : {}) }), proof.signature);
+      const channel = asked(proof.secure === true);
+      if (!proves(channel)) {
+        if (channel && proves(asked(!channel.secure))) {
+          // The right key, but its choice of layer was flipped on the way: the network, not the device, is at fault.
+          refuse(new AuthError(AuthErrorCode.Protocol, `the proof of device ${h.uuid} was altered in transit (its secure-layer choice): something between it and the server rewrites the handshake`), false);
+          return;
+        }
         refuse(
           new AuthError(AuthErrorCode.BadKey, `device ${h.uuid} proved a different key than the one registered: its config.json deviceApiKey is wrong or outdated`),
           true,
