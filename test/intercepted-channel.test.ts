@@ -130,15 +130,10 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
 
   it('a box that strips the key share from the hello (a downgrade to the old handshake): the agent refuses to go on (ERR_AUTH_CHANNEL_UNBOUND)', async () => {
     box.rewriteTextToServer((text) => JSON.stringify({ ...(JSON.parse(text) as object), kx: undefined }));
-    try {
-      const stripped = startAgent(throughBox(), FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
+    await neverConnects(async (stripped) => {
       const failed = await stripped.waitForLog((l) => l.msg === 'connection failed' && l.code === 'ERR_AUTH_CHANNEL_UNBOUND');
       expect(logErr(failed).message).to.contain('did not bind the session to its TLS channel');
-      expect(stripped.logs.filter((l) => l.msg === 'connected')).to.have.length(0);
-      await stripped.kill();
-    } finally {
-      box.rewriteTextToServer(null);
-    }
+    });
   });
 
   it('a box that turns the secure layer off in the proof: the server refuses the altered proof (ERR_AUTH_PROTOCOL), not the device key', async () => {
@@ -146,17 +141,12 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
       const message = JSON.parse(text) as { type: string; secure?: boolean };
       return JSON.stringify(message.type === 'proof' ? { ...message, secure: false } : message);
     });
-    try {
-      const from = world.server.proc.logs.length;
-      const downgraded = startAgent(throughBox(), FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
+    const from = world.server.proc.logs.length;
+    await neverConnects(async () => {
       const refused = await world.server.proc.waitForLog((l) => l.msg === 'device authentication failed' && l.uuid === world.device.uuid, 30_000, from);
       expect(refused['code']).to.equal('ERR_AUTH_PROTOCOL');
       expect(logErr(refused).message).to.contain('altered in transit');
-      expect(downgraded.logs.filter((l) => l.msg === 'connected')).to.have.length(0);
-      await downgraded.kill();
-    } finally {
-      box.rewriteTextToServer(null);
-    }
+    });
   });
 
   it("a box that passes its own TLS channel off as the server's: the server's signature does not cover it (ERR_AUTH_SERVER_IDENTITY)", async () => {
@@ -165,14 +155,7 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
       if (message.type === 'challenge' && message.channel) message.channel.tlsExporter = deviceTlsExporter;
       return JSON.stringify(message);
     });
-    try {
-      const fooled = startAgent(throughBox(), FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
-      await fooled.waitForLog((l) => l.msg === 'connection failed' && l.code === 'ERR_AUTH_SERVER_IDENTITY');
-      expect(fooled.logs.filter((l) => l.msg === 'connected')).to.have.length(0);
-      await fooled.kill();
-    } finally {
-      box.rewriteTextToDevice(null);
-    }
+    await neverConnects((fooled) => fooled.waitForLog((l) => l.msg === 'connection failed' && l.code === 'ERR_AUTH_SERVER_IDENTITY'));
   });
 
   it('an agent from before channel binding (no key share in its hello) still connects and serves streams', async () => {
@@ -209,6 +192,19 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
     const broken = await noticer.waitForLog((l) => l.msg === message, 30_000, from);
     await tunnel.kill();
     return broken;
+  }
+
+  /** Starts an agent through the box as it rewrites the handshake; check() sees the refusal; the agent must never connect. */
+  async function neverConnects(check: (agent: Proc) => Promise<unknown>): Promise<void> {
+    const refused = startAgent(throughBox(), FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
+    try {
+      await check(refused);
+      expect(refused.logs.filter((l) => l.msg === 'connected')).to.have.length(0);
+    } finally {
+      await refused.kill();
+      box.rewriteTextToServer(null);
+      box.rewriteTextToDevice(null);
+    }
   }
 
   function throughBox(): string {
