@@ -11,6 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { checkTranscriptSignature, keyPairSigner, type TranscriptSigner } from '@tunnel/protocol/auth';
+import { tlsExporter } from '@tunnel/protocol/channel';
 import { deriveDeviceKeyPair } from '@tunnel/protocol/trust';
 import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
 import { openRegistry } from 'tunnel-server';
@@ -78,7 +79,7 @@ async function refuse(): Promise<never> {
 
 async function openSession(device: SimDevice, source: string): Promise<SimSession> {
   const config: DeviceConfig = { ...base, uuid: device.uuid, deviceApiKey: device.deviceApiKey };
-  const { ws } = await dialDevice(config, { timeoutMs: CONNECT_TIMEOUT_MS, proxy: noProxy, localAddress: source });
+  const { ws, tlsSocket } = await dialDevice(config, { timeoutMs: CONNECT_TIMEOUT_MS, proxy: noProxy, localAddress: source });
   try {
     const auth = await deviceHandshake(ws, {
       uuid: device.uuid,
@@ -87,8 +88,9 @@ async function openSession(device: SimDevice, source: string): Promise<SimSessio
       verify: checkTranscriptSignature,
       agentVersion: 'bench-simulator',
       timeoutMs: CONNECT_TIMEOUT_MS,
+      tlsExporter: tlsExporter(tlsSocket),
     });
-    const session = new TunnelSession(auth.transport, { role: 'client', yamux: KEEPALIVE });
+    const session = new TunnelSession(auth.channel, { role: 'client', yamux: KEEPALIVE });
     session.serve(refuse);
     return { session, ws };
   } catch (err) {

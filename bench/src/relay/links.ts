@@ -3,6 +3,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
+import { createKeyShare, deriveSessionKeys, SecureDuplex } from '@tunnel/protocol/channel';
 import { WebSocketDuplex, zeroMask } from '@tunnel/protocol/transport';
 import { YamuxSession } from '@tunnel/protocol/yamux';
 
@@ -12,6 +13,7 @@ export const LINKS = {
   tls: 'TLS',
   websocket: 'TLS + WebSocket',
   yamux: 'TLS + WebSocket + yamux',
+  secure: 'TLS + WebSocket + secure layer + yamux (a device behind a TLS-inspecting box)',
 } as const;
 export type Link = keyof typeof LINKS;
 
@@ -38,9 +40,10 @@ export function listenLink(link: Link, pki: Pki, onStream: (s: Duplex) => void):
   if (link === 'tls') return listening(tls.createServer({ key: pki.key, cert: pki.cert }, noDelay));
   const server = https.createServer({ key: pki.key, cert: pki.cert });
   new WebSocketServer({ server, perMessageDeflate: false }).on('connection', (ws) => {
-    const pipe = new WebSocketDuplex(ws);
-    if (link === 'websocket') onStream(pipe);
-    else new YamuxSession(pipe, { role: 'server' }).on('stream', onStream);
+    void bytePipe(ws, link, 'server').then((pipe) => {
+      if (link === 'websocket') onStream(pipe);
+      else new YamuxSession(pipe, { role: 'server' }).on('stream', onStream);
+    });
   });
   return listening(server);
 }
@@ -61,6 +64,20 @@ export async function dialLink(link: Link, pki: Pki, port: number): Promise<Dupl
     ws.once('open', resolve);
     ws.once('error', reject);
   });
-  const pipe = new WebSocketDuplex(ws);
+  const pipe = await bytePipe(ws, link, 'device');
   return link === 'websocket' ? pipe : new YamuxSession(pipe, { role: 'client' }).open();
+}
+
+/**
+ * The WebSocket as a byte pipe; for the secure link, under the secure layer, keyed by an X25519
+ * exchange of one text message each way (the product's handshake also signs it; that costs once
+ * per session, not per round trip).
+ */
+async function bytePipe(ws: WebSocket, link: Link, role: 'device' | 'server'): Promise<Duplex> {
+  if (link !== 'secure') return new WebSocketDuplex(ws);
+  const ours = createKeyShare();
+  const theirs = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString('utf8'))));
+  ws.send(ours.publicKey);
+  const keys = deriveSessionKeys(ours, await theirs, Buffer.from('relay-bench'), role);
+  return new SecureDuplex(new WebSocketDuplex(ws), keys);
 }

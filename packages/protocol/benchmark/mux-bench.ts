@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex, Readable, Transform, Writable } from 'node:stream';
 import type WebSocket from 'ws';
 import { Client, Server } from 'yamux-js';
+import { createKeyShare, deriveSessionKeys, SecureDuplex } from '../src/channel/index.js';
 import { WebSocketDuplex } from '../src/transport/index.js';
 import { YamuxSession } from '../src/yamux/index.js';
 import { tcpPair, wsPair } from '../test/loopback.js';
@@ -164,6 +165,17 @@ function table(results: Result[], rawTcpMibps: number): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The two ends of a byte pipe wrapped in the secure layer, keyed as a device and the server key it. */
+function secured([device, server]: [Duplex, Duplex]): [Duplex, Duplex] {
+  const deviceShare = createKeyShare();
+  const serverShare = createKeyShare();
+  const transcript = Buffer.from('mux-bench');
+  return [
+    new SecureDuplex(device, deriveSessionKeys(deviceShare, serverShare.publicKey, transcript, 'device')),
+    new SecureDuplex(server, deriveSessionKeys(serverShare, deviceShare.publicKey, transcript, 'server')),
+  ];
+}
+
 async function main(): Promise<void> {
   const { json, seconds } = parseArgs(process.argv.slice(2));
   // Warm the JIT on both paths first, so the first figure is not the one paying for it.
@@ -177,17 +189,22 @@ async function main(): Promise<void> {
   const ws = async (): Promise<[WebSocketDuplex, WebSocketDuplex]> => (await wsPair()).map((w) => new WebSocketDuplex(w)) as [WebSocketDuplex, WebSocketDuplex];
   results.push(await ours('yamux over WebSocket', 1, seconds, await ws()));
   results.push(await ours('yamux over WebSocket', 64, seconds, await ws()));
+  results.push(await ours('yamux over secure layer over WebSocket', 1, seconds, secured(await ws())));
+  results.push(await ours('yamux over secure layer over WebSocket', 64, seconds, secured(await ws())));
   results.push(await yamuxJs(1, seconds));
   results.push(await yamuxJs(64, seconds));
 
   const raw = results[0]!.mibps;
   const oneStreamTcp = results[1]!.mibps / raw;
+  const oneStream = (name: string): number => results.find((r) => r.name === name && r.streams === 1)!.mibps;
+  const secureCost = oneStream('yamux over secure layer over WebSocket') / oneStream('yamux over WebSocket');
   const target = { description: 'one yamux stream over loopback TCP >= 50% of raw TCP', ratio: oneStreamTcp, met: oneStreamTcp >= 0.5 };
   if (json) {
-    console.log(JSON.stringify({ secondsPerTransfer: seconds, node: process.version, results, target }, null, 2));
+    console.log(JSON.stringify({ secondsPerTransfer: seconds, node: process.version, results, target, secureLayerRatio: secureCost }, null, 2));
   } else {
     console.log(table(results, raw));
     console.log(`\ntarget: ${target.description}: ${(100 * oneStreamTcp).toFixed(0)}% (${target.met ? 'met' : 'MISSED'})`);
+    console.log(`secure layer (what an intercepted device runs): one stream at ${(100 * secureCost).toFixed(0)}% of plain yamux over WebSocket`);
   }
 }
 

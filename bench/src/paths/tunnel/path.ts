@@ -4,12 +4,13 @@
  * TLS stays on with the certificate checked, and the device authenticates with its real key.
  */
 import type { ChildProcess } from 'node:child_process';
-import { execFile } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../../net/free-port.js';
-import { spawnTracked, stopProcess } from '../../proc/children.js';
+import { spawnTracked, stopProcess, track } from '../../proc/children.js';
 import { unlessExited } from '../../proc/unless-exited.js';
 import type { TargetEndpoints } from '../../targets/launch.js';
 import { waitListening, waitPathReady } from '../ready.js';
@@ -17,6 +18,7 @@ import type { BenchPath, PathContext, PathSetup } from '../types.js';
 import { ecdsaBenchCertificate } from './bench-certificate.js';
 import { productLaunch } from './launch.js';
 import type { LaunchCommand, ServerCertificate, TunnelLaunchCommands, TunnelLaunchContext } from './types.js';
+import type { InterceptorReady } from './interceptor-main.js';
 import { waitForLogLine } from './log-watch.js';
 
 const READY_MS = 20_000;
@@ -63,6 +65,25 @@ function trustBroughtCertificate(context: TunnelLaunchContext, certificate: Serv
   fs.writeFileSync(context.files.deviceConfig, JSON.stringify(config, null, 2));
 }
 
+/**
+ * Puts a TLS-inspecting box between the device and the server: a process of its own that the
+ * device's config now dials, trusted through balenaRootCA.
+ */
+async function interpose(context: TunnelLaunchContext): Promise<ChildProcess> {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'interceptor-main.js');
+  const box = fork(script, [String(context.serverPort), context.files.ca], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  track(box, 'TLS-inspecting box');
+  const ready = await new Promise<InterceptorReady>((resolve, reject) => {
+    box.once('message', (m) => resolve(m as InterceptorReady));
+    box.once('exit', (code) => reject(new Error(`the TLS-inspecting box exited with ${code}`)));
+  });
+  const config = JSON.parse(fs.readFileSync(context.files.deviceConfig, 'utf8')) as Record<string, unknown>;
+  config['vpnPort'] = ready.port;
+  config['balenaRootCA'] = Buffer.from(ready.caPem, 'utf8').toString('base64');
+  fs.writeFileSync(context.files.deviceConfig, JSON.stringify(config, null, 2));
+  return box;
+}
+
 /** Starts an agent for the device in context.files.deviceConfig; resolves once it is connected. */
 async function startAgent(launch: TunnelLaunchCommands, context: TunnelLaunchContext, name: string): Promise<ChildProcess> {
   const logFile = path.join(context.workDir, `${name}.log`);
@@ -95,7 +116,7 @@ async function startIdleAgent(launch: TunnelLaunchCommands, context: TunnelLaunc
   return { pid: agent.pid, stop: () => stopProcess(agent) };
 }
 
-async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext): Promise<PathSetup> {
+async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext, intercepted: boolean): Promise<PathSetup> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnel-bench-product-'));
   const undo: (() => Promise<void>)[] = [async () => fs.rmSync(workDir, { recursive: true, force: true })];
   const teardown = async (): Promise<void> => {
@@ -127,15 +148,22 @@ async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext
     for (const step of launch.prepare?.(context, certificate) ?? []) await runStep(step);
     if (certificate !== undefined) trustBroughtCertificate(context, certificate);
 
+    const box = intercepted ? await interpose(context) : undefined;
+    if (box) undo.push(() => stopProcess(box));
     const agent = await startAgent(launch, context, 'agent');
     undo.push(() => stopProcess(agent));
+    if (intercepted) {
+      // A box the agent did not notice would measure nothing of what this path is for.
+      await waitForLogLine(path.join(workDir, 'agent.log'), /"secureLayer":true/, READY_MS);
+      notes.push('tunnel-dpi: the agent dials a TLS-inspecting box (its own process, trusted through balenaRootCA) and runs the secure layer');
+    }
 
     const cliLog = path.join(workDir, 'cli.log');
     const cli = start(launch.cli(context), 'tunnel-client device tunnel', cliLog);
     undo.push(() => stopProcess(cli));
     await unlessExited(waitPathReady(local, READY_MS), cli, 'tunnel-client device tunnel', cliLog);
 
-    const pids = [server.pid, agent.pid, cli.pid].filter((p): p is number => p !== undefined);
+    const pids = [server.pid, agent.pid, cli.pid, box?.pid].filter((p): p is number => p !== undefined);
     if (server.pid === undefined || agent.pid === undefined) throw new Error('a product process has no pid');
     return {
       kind: 'ready',
@@ -144,14 +172,15 @@ async function setup(launch: TunnelLaunchCommands, { targets, log }: PathContext
         notes: [...notes, `node ${process.version}; server, agent and CLI are one process each; the agent runs as devices get it (the npm run bundle file)`],
         processes: () => pids,
         relayProcesses: () => [server.pid].filter((p): p is number => p !== undefined),
-        product: {
+        // Scenarios 5-7 measure the product's processes alone: once, on the plain tunnel path.
+        ...(intercepted ? {} : { product: {
           serverPid: server.pid,
           agentPid: agent.pid,
           dataDir: context.dataDir,
           deviceConfig: context.files.deviceConfig,
           workDir,
           startIdleAgent: () => startIdleAgent(launch, context),
-        },
+        } }),
         teardown,
       },
     };
@@ -165,6 +194,15 @@ export function tunnelPath(launch: TunnelLaunchCommands = productLaunch(ecdsaBen
   return {
     name: 'tunnel',
     description: 'load generator -> device tunnel CLI -> tunnel-server -> agent -> target services',
-    setup: (context) => setup(launch, context),
+    setup: (context) => setup(launch, context, false),
+  };
+}
+
+/** The same, with the device behind a TLS-inspecting box: what channel binding and the secure layer cost. */
+export function interceptedTunnelPath(launch: TunnelLaunchCommands = productLaunch(ecdsaBenchCertificate)): BenchPath {
+  return {
+    name: 'tunnel-dpi',
+    description: 'as tunnel, with a TLS-inspecting box between agent and server (secure layer on)',
+    setup: (context) => setup(launch, context, true),
   };
 }

@@ -11,6 +11,8 @@ export const AuthErrorCode = {
   /** The server could not check the device just now (its registry does not answer); retry later. */
   ServerUnavailable: 'ERR_AUTH_SERVER_UNAVAILABLE',
   Closed: 'ERR_AUTH_CLOSED',
+  /** The server did not bind the session to its TLS channel: too old, or a box in the path stripped the binding. */
+  ChannelUnbound: 'ERR_AUTH_CHANNEL_UNBOUND',
   BadToken: 'ERR_AUTH_BAD_TOKEN',
   /** A CLI connected without an API token. */
   MissingToken: 'ERR_AUTH_MISSING_TOKEN',

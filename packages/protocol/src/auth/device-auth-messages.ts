@@ -13,6 +13,13 @@ import { AuthError, AuthErrorCode } from './auth-errors.js';
  * key), so a recorded handshake cannot be replayed (the next server nonce differs) and a relay
  * that can read everything (a TLS-inspecting box the device was told to trust) learns only
  * signatures, never the device key, and cannot answer the device's nonce as the server.
+ *
+ * Channel binding (agents that send `kx` in their hello; older ones get the transcript above):
+ * the server adds the tls-exporter value of the TLS connection it sees and its own X25519 key
+ * share, and both signatures also cover those and the device's share. The device compares the
+ * exporter with its own: equal means no one terminated TLS between them (end to end); different
+ * means a box did, and the device asks for the secure layer (`secure` in its proof, which its
+ * signature covers too), keyed from the two shares, that the box can neither read nor forge.
  */
 
 export const DEVICE_AUTH_VERSION = 1;
@@ -23,6 +30,8 @@ export interface HelloMessage {
   uuid: string;
   nonce: string;
   agentVersion: string;
+  /** The device's X25519 key share; its presence asks for channel binding. */
+  kx?: string;
 }
 
 export interface ChallengeMessage {
@@ -33,6 +42,13 @@ export interface ChallengeMessage {
   signature: string;
   /** Server clock (ms since epoch) when the challenge was made, for the device's offset estimate. */
   serverTime: number;
+  /** Channel binding, when the hello asked for it: the server's tls-exporter value and key share. */
+  channel?: ServerChannel;
+}
+
+export interface ServerChannel {
+  tlsExporter: string;
+  kx: string;
 }
 
 export interface ProofMessage {
@@ -40,6 +56,8 @@ export interface ProofMessage {
   signature: string;
   /** Device clock minus server clock, in ms, as the device estimated it. */
   clockOffsetMs: number;
+  /** With channel binding: the device saw a different TLS channel and everything after welcome goes through the secure layer. */
+  secure?: boolean;
 }
 
 export interface WelcomeMessage {
@@ -62,18 +80,34 @@ export interface TranscriptFields {
   serverNonce: string;
   sessionId: string;
   serverKey: string;
+  /** Present when the session is bound to the server's TLS channel. */
+  channel?: ChannelFields;
+}
+
+export interface ChannelFields {
+  /** The tls-exporter value of the server's TLS connection, as the server reported it. */
+  tlsExporter: string;
+  deviceKx: string;
+  serverKx: string;
+  /** The device's choice, in its own transcript only: the secure layer or plain TLS. */
+  secure?: boolean;
 }
 
 /** The bytes each side signs; the role prefix keeps one side's signature useless as the other's. */
 export function transcript(role: 'server' | 'device', f: TranscriptFields): Buffer {
-  return Buffer.from(
-    ['tunnel-device-auth', String(DEVICE_AUTH_VERSION), role, f.uuid, f.deviceNonce, f.serverNonce, f.sessionId, f.serverKey].join('\n'),
-    'utf8',
-  );
+  const lines = ['tunnel-device-auth', String(DEVICE_AUTH_VERSION), role, f.uuid, f.deviceNonce, f.serverNonce, f.sessionId, f.serverKey];
+  const c = f.channel;
+  if (c) {
+    lines.push('channel-binding', c.tlsExporter, c.deviceKx, c.serverKx);
+    if (role === 'device') lines.push(c.secure ? 'secure-layer' : 'tls');
+  }
+  return Buffer.from(lines.join('\n'), 'utf8');
 }
 
 const UUID_RE = /^[0-9a-f]{32}$/;
 const B64URL_RE = /^[A-Za-z0-9_-]{16,200}$/;
+/** 32 bytes in base64url: an X25519 key share or a tls-exporter value. */
+const KEY_SHARE_RE = /^[A-Za-z0-9_-]{43}$/;
 
 function fail(message: string): never {
   throw new AuthError(AuthErrorCode.Protocol, message);
@@ -109,7 +143,9 @@ export function parseHello(raw: unknown): HelloMessage {
   if (r['type'] !== 'hello') fail(`expected a hello message, got ${JSON.stringify(r['type'])}`);
   if (r['v'] !== DEVICE_AUTH_VERSION) fail(`handshake version ${String(r['v'])} is not supported (this server speaks ${DEVICE_AUTH_VERSION})`);
   const agentVersion = typeof r['agentVersion'] === 'string' ? r['agentVersion'].slice(0, 64) : 'unknown';
-  return { type: 'hello', v: DEVICE_AUTH_VERSION, uuid: str(r, 'uuid', UUID_RE), nonce: str(r, 'nonce', B64URL_RE), agentVersion };
+  const hello: HelloMessage = { type: 'hello', v: DEVICE_AUTH_VERSION, uuid: str(r, 'uuid', UUID_RE), nonce: str(r, 'nonce', B64URL_RE), agentVersion };
+  if (r['kx'] !== undefined) hello.kx = str(r, 'kx', KEY_SHARE_RE);
+  return hello;
 }
 
 export function parseProof(raw: unknown): ProofMessage {
@@ -120,14 +156,15 @@ export function parseProof(raw: unknown): ProofMessage {
     type: 'proof',
     signature: str(r, 'signature', B64URL_RE),
     clockOffsetMs: typeof offset === 'number' && Number.isFinite(offset) ? offset : 0,
+    secure: r['secure'] === true,
   };
 }
 
 export function parseServerMessage(raw: unknown): ServerAuthMessage {
   const r = record(raw);
   switch (r['type']) {
-    case 'challenge':
-      return {
+    case 'challenge': {
+      const challenge: ChallengeMessage = {
         type: 'challenge',
         nonce: str(r, 'nonce', B64URL_RE),
         sessionId: str(r, 'sessionId'),
@@ -135,6 +172,12 @@ export function parseServerMessage(raw: unknown): ServerAuthMessage {
         signature: str(r, 'signature', B64URL_RE),
         serverTime: num(r, 'serverTime'),
       };
+      if (r['channel'] !== undefined) {
+        const c = record(r['channel']);
+        challenge.channel = { tlsExporter: str(c, 'tlsExporter', KEY_SHARE_RE), kx: str(c, 'kx', KEY_SHARE_RE) };
+      }
+      return challenge;
+    }
     case 'welcome':
       return { type: 'welcome', sessionId: str(r, 'sessionId') };
     case 'error': {

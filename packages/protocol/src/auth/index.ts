@@ -2,6 +2,7 @@ export { AuthError, AuthErrorCode } from './auth-errors.js';
 export {
   type AuthErrorMessage,
   type ChallengeMessage,
+  type ChannelFields,
   DEVICE_AUTH_VERSION,
   type HelloMessage,
   parseHello,
@@ -9,8 +10,10 @@ export {
   parseProof,
   parseServerMessage,
   type ProofMessage,
+  type ServerChannel,
   type SignatureCheck,
   transcript,
+  type TranscriptFields,
   type TranscriptSigner,
   type WelcomeMessage,
 } from './device-auth-messages.js';

@@ -4,6 +4,7 @@ import { formatDuration } from '@tunnel/protocol/cli';
 import { CodedError, errorCode } from '@tunnel/protocol/errors';
 import { type Logger } from '@tunnel/protocol/log';
 import { ReconnectLoop, type ReconnectSettings } from '@tunnel/protocol/reconnect';
+import { tlsExporter } from '@tunnel/protocol/channel';
 import { describeClockOffset } from '@tunnel/protocol/trust';
 import { OpenError, OpenResult, TunnelSession, type JoinResult } from '@tunnel/protocol/tunnel';
 import { CloseCode, parseDrainHint } from '@tunnel/protocol/wire';
@@ -132,7 +133,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const config = this.endpointConfig;
     const route = proxyRoute(this.proxy, config.vpnEndpoint, config.vpnPort).description;
     log.info({ endpoint: `${config.vpnEndpoint}:${config.vpnPort}`, route }, 'connecting');
-    const { ws } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs, proxy: this.proxy });
+    const { ws, tlsSocket } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs, proxy: this.proxy });
     this.current = { ws, session: null };
     if (this.reconnect.isStopped) {
       ws.close(CloseCode.Normal);
@@ -148,8 +149,9 @@ export class Agent extends EventEmitter<AgentEvents> {
       verify: this.settings.verify,
       agentVersion: this.settings.agentVersion,
       timeoutMs: this.settings.connectTimeoutMs,
+      tlsExporter: tlsExporter(tlsSocket),
     });
-    const session = new TunnelSession(auth.transport, { role: 'client', yamux: this.settings.yamux, logger: log });
+    const session = new TunnelSession(auth.channel, { role: 'client', yamux: this.settings.yamux, logger: log });
     this.current.session = session;
     session.serve((request) => this.openTarget(request.host, request.port));
     session.once('goaway', () => log.info('server sent GoAway: no new streams; waiting for its reconnect hint'));
@@ -164,7 +166,12 @@ export class Agent extends EventEmitter<AgentEvents> {
       { clockOffsetMs: offset },
       `device clock is ${formatDuration(Math.abs(offset))} ${offset >= 0 ? 'ahead of' : 'behind'} the server`,
     );
-    log.info({ sessionId: auth.sessionId }, 'connected');
+    const { endToEnd, secureLayer } = auth;
+    if (secureLayer) {
+      log.warn({ endToEnd, secureLayer }, 'TLS is not end to end (a box between here and the server terminates it): the session runs through the secure layer');
+      auth.channel.once('error', (err: Error) => log.error({ code: errorCode(err), err }, 'secure channel broken: the session is closed'));
+    }
+    log.info({ sessionId: auth.sessionId, endToEnd, secureLayer }, 'connected');
     this.emit('connected', auth.sessionId);
     const end = await ended;
     session.close();

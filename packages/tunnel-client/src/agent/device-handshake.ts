@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import {
   AuthError,
   AuthErrorCode,
@@ -9,8 +10,10 @@ import {
   type HelloMessage,
   type ProofMessage,
   type SignatureCheck,
+  type TranscriptFields,
   type TranscriptSigner,
 } from '@tunnel/protocol/auth';
+import { createKeyShare, deriveSessionKeys, SecureDuplex, type SessionKeys } from '@tunnel/protocol/channel';
 import { WebSocketDuplex } from '@tunnel/protocol/transport';
 import { AuthCloseCode } from '@tunnel/protocol/wire';
 import type WebSocket from 'ws';
@@ -24,12 +27,21 @@ export interface DeviceHandshakeParams {
   verify: SignatureCheck;
   agentVersion: string;
   timeoutMs: number;
+  /** The tls-exporter value of our TLS connection (tlsExporter()), to compare with the server's. */
+  tlsExporter: string;
 }
 
 export interface DeviceHandshakeResult {
   sessionId: string;
-  /** The WebSocket as a byte pipe, attached before any yamux byte could arrive. */
-  transport: WebSocketDuplex;
+  /**
+   * What the tunnel session runs on, attached before any of its bytes could arrive: the WebSocket
+   * as a byte pipe, or the secure layer over it.
+   */
+  channel: Duplex;
+  /** The server saw the same TLS connection we did: nothing terminated TLS in between. */
+  endToEnd: boolean;
+  /** A box terminated TLS between us, so everything runs through the secure layer. */
+  secureLayer: boolean;
   /** Device clock minus server clock, in ms (from the challenge's server time and the round trip). */
   clockOffsetMs: number;
 }
@@ -38,6 +50,9 @@ export interface DeviceHandshakeResult {
 export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): Promise<DeviceHandshakeResult> {
   return new Promise((resolve, reject) => {
     const deviceNonce = randomBytes(32).toString('base64url');
+    const keyShare = createKeyShare();
+    let keys: SessionKeys | undefined;
+    let endToEnd = false;
     let sentAt = 0;
     let sessionId = '';
     let clockOffsetMs = 0;
@@ -59,14 +74,28 @@ export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): P
                   'this is not our server, or something between us is posing as it',
               );
             }
-            const fields = { uuid: params.uuid, deviceNonce, serverNonce: msg.nonce, sessionId: msg.sessionId, serverKey: msg.serverKey };
-            if (!params.verify(msg.serverKey, transcript('server', fields), msg.signature)) {
+            if (!msg.channel) {
+              // Without it a box that terminates TLS could read and inject streams unseen; stripping it must not be a way around that.
+              throw new AuthError(
+                AuthErrorCode.ChannelUnbound,
+                'the server did not bind the session to its TLS channel: it runs a version older than this agent (upgrade the server), ' +
+                  'or something between us removed the binding',
+              );
+            }
+            const channel = { tlsExporter: msg.channel.tlsExporter, deviceKx: keyShare.publicKey, serverKx: msg.channel.kx };
+            const fields: TranscriptFields = { uuid: params.uuid, deviceNonce, serverNonce: msg.nonce, sessionId: msg.sessionId, serverKey: msg.serverKey, channel };
+            const serverTranscript = transcript('server', fields);
+            if (!params.verify(msg.serverKey, serverTranscript, msg.signature)) {
               throw new AuthError(AuthErrorCode.ServerIdentity, 'the server could not prove it holds its identity key: something between us is posing as it');
             }
+            // The signature proves this is the exporter of the server's TLS connection; a box that terminated ours has a different one.
+            endToEnd = msg.channel.tlsExporter === params.tlsExporter;
+            if (!endToEnd) keys = deriveSessionKeys(keyShare, msg.channel.kx, serverTranscript, 'device');
             const receivedAt = Date.now();
             clockOffsetMs = Math.round((sentAt + receivedAt) / 2 - msg.serverTime);
             sessionId = msg.sessionId;
-            const proof: ProofMessage = { type: 'proof', signature: params.signer.sign(transcript('device', fields)), clockOffsetMs };
+            const signed = transcript('device', { ...fields, channel: { ...channel, secure: !endToEnd } });
+            const proof: ProofMessage = { type: 'proof', signature: params.signer.sign(signed), clockOffsetMs, secure: !endToEnd };
             ws.send(JSON.stringify(proof));
             return;
           }
@@ -74,7 +103,9 @@ export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): P
             if (!sessionId) throw new AuthError(AuthErrorCode.Protocol, 'welcome before challenge');
             // Attach the byte pipe now, synchronously: yamux frames may follow in the same read.
             cleanup();
-            resolve({ sessionId, transport: new WebSocketDuplex(ws), clockOffsetMs });
+            const transport = new WebSocketDuplex(ws);
+            const channel = keys ? new SecureDuplex(transport, keys) : transport;
+            resolve({ sessionId, channel, clockOffsetMs, endToEnd, secureLayer: keys !== undefined });
             return;
           }
           case 'error':
@@ -105,7 +136,14 @@ export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): P
     ws.on('message', onMessage);
     ws.once('close', onClose);
     ws.once('error', onError);
-    const hello: HelloMessage = { type: 'hello', v: DEVICE_AUTH_VERSION, uuid: params.uuid, nonce: deviceNonce, agentVersion: params.agentVersion };
+    const hello: HelloMessage = {
+      type: 'hello',
+      v: DEVICE_AUTH_VERSION,
+      uuid: params.uuid,
+      nonce: deviceNonce,
+      agentVersion: params.agentVersion,
+      kx: keyShare.publicKey,
+    };
     sentAt = Date.now();
     ws.send(JSON.stringify(hello));
   });

@@ -38,6 +38,8 @@ export interface DiagnoseState {
   inspection?: ServerChainInspection;
   verification?: ServerChainVerification;
   ws?: WebSocket;
+  /** The tls-exporter value of the WebSocket's TLS connection, for the handshake's channel binding. */
+  tlsExporter?: string;
   auth?: DeviceHandshakeResult;
 }
 

@@ -78,6 +78,8 @@ export function remedyFor(code: string | undefined, target: TcpTarget = { host: 
       return 'the server does not know this uuid (removed, or provisioned on another server): register it with `tunnel-server device add`';
     case AuthErrorCode.ServerIdentity:
       return 'the server does not hold the key pinned in serverIdentityKey: vpnEndpoint points at another server, or something on the way poses as it';
+    case AuthErrorCode.ChannelUnbound:
+      return 'upgrade tunnel-server to a version with channel binding; if it has it, something between device and server rewrites the handshake: ask for the server to be exempted from inspection';
     case AuthErrorCode.RateLimited:
       return 'too many failed attempts from this device or address: wait, then try again';
     case AuthErrorCode.ServerUnavailable:

@@ -34,6 +34,8 @@ export interface DialedWebSocket {
   ws: WebSocket;
   /** The server's HTTP Date header on the upgrade: devices estimate their clock offset from it. */
   serverDate: string | undefined;
+  /** The TLS connection under the WebSocket, for its channel binding (tls-exporter). */
+  tlsSocket: tls.TLSSocket;
 }
 
 /** A refusal's body is a short JSON error; more than this is not our server talking. */
@@ -61,7 +63,9 @@ export async function dialWebSocket(target: WebSocketTarget, options: DialOption
   }
   const tcp = socket;
   // ws builds its TLS socket synchronously, which is why the TCP leg (maybe a proxy's) comes first.
-  const createConnection = (tlsOptions: tls.ConnectionOptions): tls.TLSSocket => tlsOver(tcp, host, { ...tlsOptions, secureContext: target.trust });
+  let tlsSocket: tls.TLSSocket | undefined;
+  const createConnection = (tlsOptions: tls.ConnectionOptions): tls.TLSSocket =>
+    (tlsSocket = tlsOver(tcp, host, { ...tlsOptions, secureContext: target.trust }));
   return new Promise((resolve, reject) => {
     let serverDate: string | undefined;
     const ws = new WebSocket(target.url, {
@@ -86,7 +90,8 @@ export async function dialWebSocket(target: WebSocketTarget, options: DialOption
       ws.removeAllListeners('error');
       // Errors after this point are the session's business (it reports them); they must not crash the process.
       ws.on('error', () => undefined);
-      resolve({ ws, serverDate });
+      // ws opened, so it called createConnection: the socket is set.
+      resolve({ ws, serverDate, tlsSocket: tlsSocket! });
     });
     ws.once('error', (err) => {
       ws.on('error', () => undefined);

@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { AuthErrorCode } from '@tunnel/protocol/auth';
+import { tlsExporter } from '@tunnel/protocol/channel';
+import { errorCode } from '@tunnel/protocol/errors';
 import { asError, type Logger } from '@tunnel/protocol/log';
 import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
 import { type YamuxConfig } from '@tunnel/protocol/yamux';
@@ -35,7 +38,8 @@ export class DeviceEndpoint {
     const started = performance.now();
     const seconds = (): number => (performance.now() - started) / 1000;
     try {
-      device = await acceptDeviceHandshake(ws, remoteAddress, {
+      const tlsSocket = req.socket instanceof TLSSocket ? req.socket : undefined;
+      device = await acceptDeviceHandshake(ws, { remoteAddress, tlsExporter: tlsSocket && tlsExporter(tlsSocket) }, {
         ...this.deps.handshake,
         deviceKey: async (uuid) => (await registry.devices.get(uuid))?.authPublicKey ?? null,
       });
@@ -55,13 +59,16 @@ export class DeviceEndpoint {
     this.deps.authenticated?.(req);
     this.deps.metrics.deviceHandshake('ok', seconds());
     this.deps.metrics.deviceConnected();
-    const session = new TunnelSession(device.transport, { role: 'server', yamux: this.deps.yamux, logger: log });
+    const session = new TunnelSession(device.channel, { role: 'server', yamux: this.deps.yamux, logger: log });
     // Devices answer opens; they do not open streams into the server.
     session.serve(async () => {
       throw new OpenError(OpenResult.AccessDenied, 'devices cannot open streams to the server');
     });
     const connectedAt = Date.now();
-    const { uuid, sessionId, agentVersion, clockOffsetMs } = device;
+    const { uuid, sessionId, agentVersion, clockOffsetMs, secureLayer } = device;
+    if (secureLayer) {
+      device.channel.once('error', (err: Error) => log.warn({ uuid, sessionId, remoteAddress, code: errorCode(err), err }, 'secure channel broken: session closed'));
+    }
     const recorded = (async () => {
       try {
         await presence.connected(uuid, sessionId, { nodeId: this.deps.nodeId, remoteAddress, agentVersion, clockOffsetMs, at: connectedAt });
@@ -77,6 +84,6 @@ export class DeviceEndpoint {
     session.once('close', (err?: { code?: string }) => this.deps.metrics.deviceDisconnected(err?.code ?? 'closed'));
     session.once('close', () => void recorded.then(() => registry.devices.recordStatus(uuid, { lastDisconnectedAt: Date.now() })).catch(() => undefined));
     await recorded;
-    log.info({ uuid, sessionId, remoteAddress, agentVersion, clockOffsetMs }, 'device connected');
+    log.info({ uuid, sessionId, remoteAddress, agentVersion, clockOffsetMs, secureLayer }, 'device connected');
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import {
   AuthError,
   AuthErrorCode,
@@ -8,11 +9,15 @@ import {
   transcript,
   type AuthErrorMessage,
   type ChallengeMessage,
+  type ChannelFields,
   type HelloMessage,
+  type ProofMessage,
   type SignatureCheck,
+  type TranscriptFields,
   type TranscriptSigner,
   type WelcomeMessage,
 } from '@tunnel/protocol/auth';
+import { createKeyShare, deriveSessionKeys, SecureDuplex, type KeyShare } from '@tunnel/protocol/channel';
 import { WebSocketDuplex } from '@tunnel/protocol/transport';
 import { AuthCloseCode } from '@tunnel/protocol/wire';
 import type WebSocket from 'ws';
@@ -36,7 +41,12 @@ export interface AuthenticatedDevice {
   agentVersion: string;
   clockOffsetMs: number;
   remoteAddress: string;
+  /** The WebSocket as a byte pipe; its close code and reason are set here. */
   transport: WebSocketDuplex;
+  /** What the tunnel session runs on: the transport, or the secure layer over it. */
+  channel: Duplex;
+  /** The device asked for the secure layer: its TLS channel is not the one this server sees. */
+  secureLayer: boolean;
 }
 
 /** Why a device was turned away, for logs and the device's status page: the AuthError it was told, and who it was. */
@@ -56,10 +66,18 @@ export class DeviceRejectedError extends AuthError {
  * authenticated device and its byte pipe, or rejects with DeviceRejectedError after telling the device
  * why and closing the WebSocket.
  */
-export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps: DeviceHandshakeDeps): Promise<AuthenticatedDevice> {
+export function acceptDeviceHandshake(
+  ws: WebSocket,
+  /** Who connected, and the tls-exporter value of the TLS connection this server sees (absent without TLS). */
+  peer: { remoteAddress: string; tlsExporter: string | undefined },
+  deps: DeviceHandshakeDeps,
+): Promise<AuthenticatedDevice> {
+  const { remoteAddress } = peer;
   return new Promise((resolve, reject) => {
     let hello: HelloMessage | null = null;
     let challenge: ChallengeMessage | null = null;
+    let fields: TranscriptFields | null = null;
+    let keyShare: KeyShare | null = null;
     let deviceKey = '';
     let busy = false;
     let done = false;
@@ -74,8 +92,8 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
           hello = parseHello(raw);
           busy = true;
           void onHello(hello);
-        } else if (challenge !== null) {
-          onProof(hello, challenge, parseProof(raw));
+        } else if (challenge !== null && fields !== null) {
+          onProof(hello, challenge, fields, parseProof(raw));
         }
       } catch (err) {
         refuse(err instanceof AuthError ? err : new AuthError(AuthErrorCode.Protocol, (err as Error).message), false);
@@ -108,7 +126,12 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
       const sessionId = randomBytes(12).toString('hex');
       const nonce = randomBytes(32).toString('base64url');
       const serverKey = deps.identity.publicKey;
-      const fields = { uuid: h.uuid, deviceNonce: h.nonce, serverNonce: nonce, sessionId, serverKey };
+      fields = { uuid: h.uuid, deviceNonce: h.nonce, serverNonce: nonce, sessionId, serverKey };
+      // Agents that know channel binding ask for it with their key share; older ones get the old transcript.
+      if (h.kx !== undefined && peer.tlsExporter !== undefined) {
+        keyShare = createKeyShare();
+        fields.channel = { tlsExporter: peer.tlsExporter, deviceKx: h.kx, serverKx: keyShare.publicKey };
+      }
       challenge = {
         type: 'challenge',
         nonce,
@@ -117,30 +140,53 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
         signature: deps.identity.sign(transcript('server', fields)),
         serverTime: Date.now(),
       };
+      if (fields.channel) challenge.channel = { tlsExporter: fields.channel.tlsExporter, kx: fields.channel.serverKx };
       busy = false;
       ws.send(JSON.stringify(challenge));
     }
 
-    function onProof(h: HelloMessage, c: ChallengeMessage, proof: { signature: string; clockOffsetMs: number }): void {
-      const fields = { uuid: h.uuid, deviceNonce: h.nonce, serverNonce: c.nonce, sessionId: c.sessionId, serverKey: c.serverKey };
-      if (!deps.verify(deviceKey, transcript('device', fields), proof.signature)) {
+    function onProof(h: HelloMessage, c: ChallengeMessage, signed: TranscriptFields, proof: ProofMessage): void {
+      const asked = (secure: boolean): ChannelFields | undefined => signed.channel && { ...signed.channel, secure };
+      const proves = (channel: ChannelFields | undefined): boolean =>
+        deps.verify(deviceKey, transcript('device', { ...signed, ...(channel ? { channel } : {}) }), proof.signature);
+      const channel = asked(proof.secure === true);
+      if (!proves(channel)) {
+        if (channel && proves(asked(!channel.secure))) {
+          // The right key, but its choice of layer was flipped on the way: the network, not the device, is at fault.
+          refuse(new AuthError(AuthErrorCode.Protocol, `the proof of device ${h.uuid} was altered in transit (its secure-layer choice): something between it and the server rewrites the handshake`), false);
+          return;
+        }
         refuse(
           new AuthError(AuthErrorCode.BadKey, `device ${h.uuid} proved a different key than the one registered: its config.json deviceApiKey is wrong or outdated`),
           true,
         );
         return;
       }
+      let secured: ((transport: WebSocketDuplex) => Duplex) | undefined;
+      if (channel?.secure && keyShare) {
+        try {
+          const keys = deriveSessionKeys(keyShare, channel.deviceKx, transcript('server', signed), 'server');
+          secured = (transport) => new SecureDuplex(transport, keys);
+        } catch (err) {
+          refuse(new AuthError(AuthErrorCode.Protocol, (err as Error).message), false);
+          return;
+        }
+      }
       deps.limits.recordSuccess(deviceSubject(h.uuid));
       finish();
       const welcome: WelcomeMessage = { type: 'welcome', sessionId: c.sessionId };
       ws.send(JSON.stringify(welcome));
+      // Attached now, synchronously: the device's first records may follow in the same read.
+      const transport = new WebSocketDuplex(ws);
       resolve({
         uuid: h.uuid,
         sessionId: c.sessionId,
         agentVersion: h.agentVersion,
         clockOffsetMs: proof.clockOffsetMs,
         remoteAddress,
-        transport: new WebSocketDuplex(ws),
+        transport,
+        channel: secured ? secured(transport) : transport,
+        secureLayer: secured !== undefined,
       });
     }
 

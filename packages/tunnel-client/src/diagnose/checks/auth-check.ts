@@ -22,13 +22,18 @@ export const authCheck: Check = {
         verify: checkTranscriptSignature,
         agentVersion: `${VERSION} diagnose`,
         timeoutMs: state.options.timeoutMs,
+        tlsExporter: given(state.tlsExporter, 'the TLS channel binding'),
       });
     } catch (err) {
       return outcomeOf(err, serverOf(state));
     }
     return {
       status: 'PASS',
-      detail: `device ${config.uuid} authenticated and the server proved the pinned identity key (session ${state.auth.sessionId})`,
+      detail:
+        `device ${config.uuid} authenticated and the server proved the pinned identity key (session ${state.auth.sessionId}); ` +
+        (state.auth.endToEnd
+          ? 'TLS is end to end'
+          : 'something between us terminates TLS (an intercepting proxy), so the session runs through the secure layer'),
     };
   },
 };

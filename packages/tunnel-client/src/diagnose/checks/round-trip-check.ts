@@ -12,7 +12,7 @@ export const roundTripCheck: Check = {
   blockedBy: after('auth'),
   async run(state) {
     const auth = given(state.auth, 'the authenticated session');
-    const session = new TunnelSession(auth.transport, { role: 'client', logger: silentLogger() });
+    const session = new TunnelSession(auth.channel, { role: 'client', logger: silentLogger() });
     session.serve(async () => {
       throw new OpenError(OpenResult.AccessDenied, 'this is a diagnose session: it serves no streams');
     });

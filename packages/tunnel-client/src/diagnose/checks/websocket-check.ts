@@ -1,3 +1,4 @@
+import { tlsExporter } from '@tunnel/protocol/channel';
 import { dialDevice, deviceConnectUrl } from '../../agent/connect.js';
 import { explainConnectFailure } from '../../agent/connect-failure.js';
 import { remedyFor } from '../remedies.js';
@@ -13,7 +14,9 @@ export const websocketCheck: Check = {
     const proxy = given(state.proxy, 'the proxy settings');
     const timeoutMs = state.options.timeoutMs;
     try {
-      state.ws = (await dialDevice(config, { timeoutMs, proxy })).ws;
+      const dialed = await dialDevice(config, { timeoutMs, proxy });
+      state.ws = dialed.ws;
+      state.tlsExporter = tlsExporter(dialed.tlsSocket);
       return { status: 'PASS', detail: `upgraded to a WebSocket at ${deviceConnectUrl(config)}` };
     } catch (err) {
       const failure = await explainConnectFailure(err, { config, proxy, timeoutMs });
