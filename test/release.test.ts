@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addUser, deviceReady, startTunnel, WORLD_FLEET } from './support/developer.js';
+import { addDevice, startServer } from './support/fixtures.js';
+import { cleanupServers, countingReplier, exchange, freePort, tcpServer } from './support/network.js';
+import { cleanup, Proc, run, SERVER_CLI, tempDir } from './support/processes.js';
+import { runProgram } from './support/programs.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const releaseDir = path.join(root, 'release');
+const { version } = JSON.parse(readFileSync(path.join(root, 'packages/tunnel-client/package.json'), 'utf8')) as { version: string };
+/** Debian's arm64 loader and libraries (libc6-arm64-cross and friends), for qemu-aarch64 -L. */
+const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
+
+/** A directory holding nothing but a copy of the binary; PATH points there only, so no node is found. */
+function bareInstall(arch: string): { dir: string; binary: string; env: NodeJS.ProcessEnv } {
+  const dir = tempDir('tunnel-sea-');
+  const binary = path.join(dir, 'tunnel-client');
+  copyFileSync(path.join(releaseDir, `tunnel-client-linux-${arch}`), binary);
+  const home = tempDir('tunnel-sea-home-');
+  return { dir, binary, env: { PATH: dir, HOME: home, XDG_CONFIG_HOME: home, NODE_PATH: '', NODE_OPTIONS: '' } };
+}
+
+describe('npm run release: single executables of tunnel-client', function () {
+  this.timeout(240_000);
+  after(async () => {
+    await cleanup();
+    await cleanupServers();
+  });
+
+  before(async function () {
+    // The first build fetches two Node.js binaries (~43 MB each) through npm; later ones use its cache.
+    this.timeout(900_000);
+    const built = await run(path.join(root, 'scripts/release.mjs'), [], { cwd: root, timeoutMs: 900_000 });
+    expect(built.code, built.stderr).to.equal(0);
+  });
+
+  it('lists a SHA-256 for each binary in SHA256SUMS', () => {
+    const lines = readFileSync(path.join(releaseDir, 'SHA256SUMS'), 'utf8').trim().split('\n');
+    const sums = lines.map((line) => line.split('  '));
+    expect(sums.map(([, name]) => name)).to.deep.equal(['tunnel-client-linux-x64', 'tunnel-client-linux-arm64']);
+    for (const [sum, name] of sums) {
+      expect(createHash('sha256').update(readFileSync(path.join(releaseDir, name!))).digest('hex'), name).to.equal(sum);
+    }
+  });
+
+  it('runs --help and --version (linux-x64) from an empty directory with no node on PATH', async () => {
+    const { dir, binary, env } = bareInstall('x64');
+    const versionRun = await runProgram(binary, ['--version'], { cwd: dir, env });
+    expect(versionRun.code, versionRun.stderr).to.equal(0);
+    expect(versionRun.stdout.trim()).to.equal(version);
+    const help = await runProgram(binary, ['--help'], { cwd: dir, env });
+    expect(help.code, help.stderr).to.equal(0);
+    expect(help.stdout).to.contain('agent').and.to.contain('device');
+    // No warning of Node's: neither the experimental-feature notice nor require() of a non-builtin.
+    expect(versionRun.stderr + help.stderr).to.equal('');
+  });
+
+  it('connects as a device agent and carries a developer device tunnel (both ends the linux-x64 binary)', async () => {
+    const server = await startServer();
+    const fleet = await run(SERVER_CLI, ['fleet', 'add', WORLD_FLEET, '--data', server.dataDir]);
+    expect(fleet.code, fleet.stderr).to.equal(0);
+    const device = await addDevice(server.dataDir, server.port, { name: 'sea-1', extraArgs: ['--fleet', WORLD_FLEET] });
+    const deviceSide = bareInstall('x64');
+    const config = path.join(deviceSide.dir, 'config.json');
+    copyFileSync(device.file, config);
+    const agent = new Proc(deviceSide.binary, ['agent', '--config', config], { cwd: deviceSide.dir, env: deviceSide.env });
+    const connected = await agent.waitForLog((l) => l.msg === 'connected', 60_000);
+    expect(connected['sessionId']).to.be.a('string');
+    await deviceReady(server, device.uuid);
+
+    const user = await addUser(server);
+    const developerSide = bareInstall('x64');
+    const replier = await tcpServer('127.0.0.1', countingReplier);
+    const local = await freePort();
+    const tunnel = await startTunnel(user, 'sea-1', ['-p', `${replier.port}:${local}`], developerSide.env, developerSide.binary);
+    expect(await exchange(local, 'hello')).to.match(/^got 5 bytes [0-9a-f]{64}$/);
+    await tunnel.kill();
+  });
+
+  it('runs --version (linux-arm64) under qemu-aarch64', async () => {
+    const { dir, binary, env } = bareInstall('arm64');
+    const r = await runProgram('qemu-aarch64', ['-L', ARM64_SYSROOT, binary, '--version'], { cwd: dir, env: { ...env, PATH: process.env['PATH'] } });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal(version);
+  });
+});
