@@ -1,9 +1,9 @@
 // `npm run bench:rss`: resident memory of the device agent at rest, as each install runs it
 // (`node dist/cli.js agent`, the one-file bundle, the linux-x64 single executable). Starts a real
 // server, connects one agent of each kind, lets them idle, then reads the kernel's accounting.
-// Usage: node scripts/agent-rss.mjs [--idle 30]   (needs npm run build, bundle and release first)
+// Usage: npm run bench:rss [-- --idle 30]   (builds the bundle and the linux-x64 release first)
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,13 +13,18 @@ const { values } = parseArgs({ options: { idle: { type: 'string', default: '30' 
 const idleSeconds = Number(values.idle);
 
 const SERVER_CLI = path.join(root, 'packages/tunnel-server/dist/src/cli.js');
+const scratch = mkdtempSync(path.join(tmpdir(), 'agent-rss-'));
+const RELEASED = path.join(root, 'release/tunnel-client-linux-x64');
+const INSTALLED = path.join(scratch, 'tunnel-client');
+/** The floor under any agent: Node.js with the TLS stack loaded and one connection to the server. */
+const FLOOR_SCRIPT =
+  "require('node:tls').connect({ host: '127.0.0.1', port: Number(process.argv[1]), rejectUnauthorized: false }, () => console.error(JSON.stringify({ msg: 'connected' }))); setInterval(() => {}, 1e9);";
 const AGENTS = [
+  { name: 'node -e (one TLS connection, no agent)', command: [process.execPath, '-e', FLOOR_SCRIPT], built: process.execPath, floor: true },
   { name: 'node dist/src/cli.js agent', command: [process.execPath, path.join(root, 'packages/tunnel-client/dist/src/cli.js')] },
   { name: 'node bundle/tunnel-client.mjs agent', command: [process.execPath, path.join(root, 'packages/tunnel-client/bundle/tunnel-client.mjs')] },
-  { name: 'release/tunnel-client-linux-x64 agent', command: [path.join(root, 'release/tunnel-client-linux-x64')] },
+  { name: 'release/tunnel-client-linux-x64 agent', command: [INSTALLED], built: RELEASED },
 ];
-
-const scratch = mkdtempSync(path.join(tmpdir(), 'agent-rss-'));
 const children = [];
 
 /** Spawns a process and resolves with it once a JSON log line on stderr matches. */
@@ -54,26 +59,33 @@ function addDevice(port, name) {
   );
 }
 
-/** VmRSS and its split (anonymous memory: heap and the like; file: mapped code of the binary). */
+/**
+ * VmRSS and its split, in MB: anon (the process's own memory: V8 heap, buffers, malloc) and file
+ * (pages of the node binary it touched, shared with the page cache). How many file pages a fault
+ * maps depends on how the page cache holds the binary: the executable postject has just written in
+ * one go counts ~10 MB more than the same file copied, so the release binary runs from a copy.
+ */
 function memory(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1]) / 1024;
+  const field = (name) => (Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1]) * 1024) / 1e6;
   return { rss: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile'), hwm: field('VmHWM') };
 }
 
 try {
   const { line } = await startUntil([process.execPath, SERVER_CLI], ['start', '--data', scratch, '--host', '127.0.0.1', '--port', '0'], (l) => l.msg === 'tunnel server listening');
-  const present = AGENTS.filter((a) => existsSync(a.command.at(-1)));
-  for (const missing of AGENTS.filter((a) => !present.includes(a))) console.error(`skipped ${missing.name}: ${missing.command.at(-1)} is not built`);
+  const built = (a) => a.built ?? a.command.at(-1);
+  const present = AGENTS.filter((a) => existsSync(built(a)));
+  for (const missing of AGENTS.filter((a) => !present.includes(a))) console.error(`skipped ${missing.name}: ${built(missing)} is not built`);
+  if (existsSync(RELEASED)) copyFileSync(RELEASED, INSTALLED);
   const running = [];
   for (const [i, agent] of present.entries()) {
-    const config = await addDevice(line.port, `rss-${i}`);
-    const { child } = await startUntil(agent.command, ['agent', '--config', config], (l) => l.msg === 'connected');
+    const args = agent.floor ? [String(line.port)] : ['agent', '--config', await addDevice(line.port, `rss-${i}`)];
+    const { child } = await startUntil(agent.command, args, (l) => l.msg === 'connected');
     running.push({ agent, child });
   }
   console.error(`${running.length} agents connected; idling ${idleSeconds} s`);
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-  console.log(`agent RSS after connecting and ${idleSeconds} s idle (MiB):`);
+  console.log(`agent RSS after connecting and ${idleSeconds} s idle (MB):`);
   console.log('| agent | RSS | anon | file | peak |\n|---|---|---|---|---|');
   for (const { agent, child } of running) {
     const m = memory(child.pid);
