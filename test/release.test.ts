@@ -1,13 +1,15 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addUser, deviceReady, startTunnel, WORLD_FLEET } from './support/developer.js';
+import { addUser, deviceReady, startTunnel, WORLD_FLEET, type UserHandle } from './support/developer.js';
 import { addDevice, startServer } from './support/fixtures.js';
 import { cleanupServers, countingReplier, exchange, freePort, tcpServer } from './support/network.js';
 import { cleanup, Proc, run, SERVER_CLI, tempDir } from './support/processes.js';
 import { runProgram } from './support/programs.js';
+import { startSshd } from './support/sshd.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const releaseDir = path.join(root, 'release');
@@ -59,26 +61,46 @@ describe('npm run release: single executables of tunnel-client', function () {
     expect(versionRun.stderr + help.stderr).to.equal('');
   });
 
-  it('connects as a device agent and carries a developer device tunnel (both ends the linux-x64 binary)', async () => {
-    const server = await startServer();
-    const fleet = await run(SERVER_CLI, ['fleet', 'add', WORLD_FLEET, '--data', server.dataDir]);
-    expect(fleet.code, fleet.stderr).to.equal(0);
-    const device = await addDevice(server.dataDir, server.port, { name: 'sea-1', extraArgs: ['--fleet', WORLD_FLEET] });
-    const deviceSide = bareInstall('x64');
-    const config = path.join(deviceSide.dir, 'config.json');
-    copyFileSync(device.file, config);
-    const agent = new Proc(deviceSide.binary, ['agent', '--config', config], { cwd: deviceSide.dir, env: deviceSide.env });
-    const connected = await agent.waitForLog((l) => l.msg === 'connected', 60_000);
-    expect(connected['sessionId']).to.be.a('string');
-    await deviceReady(server, device.uuid);
+  describe('the linux-x64 binary at both ends: device agent and developer CLI', () => {
+    let user: UserHandle;
+    let developer: ReturnType<typeof bareInstall>;
 
-    const user = await addUser(server);
-    const developerSide = bareInstall('x64');
-    const replier = await tcpServer('127.0.0.1', countingReplier);
-    const local = await freePort();
-    const tunnel = await startTunnel(user, 'sea-1', ['-p', `${replier.port}:${local}`], developerSide.env, developerSide.binary);
-    expect(await exchange(local, 'hello')).to.match(/^got 5 bytes [0-9a-f]{64}$/);
-    await tunnel.kill();
+    before(async () => {
+      const server = await startServer();
+      const fleet = await run(SERVER_CLI, ['fleet', 'add', WORLD_FLEET, '--data', server.dataDir]);
+      expect(fleet.code, fleet.stderr).to.equal(0);
+      const device = await addDevice(server.dataDir, server.port, { name: 'sea-1', extraArgs: ['--fleet', WORLD_FLEET] });
+      const deviceSide = bareInstall('x64');
+      const config = path.join(deviceSide.dir, 'config.json');
+      copyFileSync(device.file, config);
+      const agent = new Proc(deviceSide.binary, ['agent', '--config', config], { cwd: deviceSide.dir, env: deviceSide.env });
+      const connected = await agent.waitForLog((l) => l.msg === 'connected', 60_000);
+      expect(connected['sessionId']).to.be.a('string');
+      await deviceReady(server, device.uuid);
+      user = await addUser(server);
+      developer = bareInstall('x64');
+    });
+
+    it('carries a device tunnel', async () => {
+      const replier = await tcpServer('127.0.0.1', countingReplier);
+      const local = await freePort();
+      const tunnel = await startTunnel(user, 'sea-1', ['-p', `${replier.port}:${local}`], developer.env, developer.binary);
+      expect(await exchange(local, 'hello')).to.match(/^got 5 bytes [0-9a-f]{64}$/);
+      await tunnel.kill();
+    });
+
+    it('runs a command over ssh with itself as the ProxyCommand', async () => {
+      const sshd = await startSshd();
+      // ssh alone joins the binary on PATH: still no node to fall back on.
+      symlinkSync(execFileSync('sh', ['-c', 'command -v ssh'], { encoding: 'utf8' }).trim(), path.join(developer.dir, 'ssh'));
+      const quiet = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'IdentitiesOnly=yes'];
+      const r = await runProgram(developer.binary, ['ssh', 'sea-1', '-p', String(sshd.port), '-l', sshd.user, '-i', sshd.clientKey, ...quiet, '--', 'echo', 'through-the-tunnel'], {
+        cwd: developer.dir,
+        env: { ...user.env, ...developer.env },
+      });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout.trim()).to.equal('through-the-tunnel');
+    });
   });
 
   it('runs --version (linux-arm64) under qemu-aarch64', async () => {
