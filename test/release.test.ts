@@ -103,10 +103,20 @@ describe('npm run release: single executables of tunnel-client', function () {
     });
   });
 
-  it('runs --version (linux-arm64) under qemu-aarch64', async () => {
+  it('runs --version and connects as a device agent (linux-arm64, under qemu-aarch64)', async () => {
     const { dir, binary, env } = bareInstall('arm64');
-    const r = await runProgram('qemu-aarch64', ['-L', ARM64_SYSROOT, binary, '--version'], { cwd: dir, env: { ...env, PATH: process.env['PATH'] } });
+    const qemu = ['-L', ARM64_SYSROOT, binary];
+    const qemuEnv = { ...env, PATH: process.env['PATH'] };
+    const r = await runProgram('qemu-aarch64', [...qemu, '--version'], { cwd: dir, env: qemuEnv });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.trim()).to.equal(version);
+
+    const server = await startServer();
+    const device = await addDevice(server.dataDir, server.port, { name: 'sea-arm64' });
+    // Emulated, V8 starts in seconds rather than milliseconds: a generous wait.
+    const agent = new Proc('qemu-aarch64', [...qemu, 'agent', '--config', device.file], { cwd: dir, env: qemuEnv });
+    const connected = await agent.waitForLog((l) => l.msg === 'connected', 150_000);
+    expect(connected['sessionId']).to.be.a('string');
+    await deviceReady(server, device.uuid);
   });
 });
