@@ -8,7 +8,6 @@ import { parseArgs } from 'node:util';
 import { bundleClient, root } from './client-bundle.mjs';
 import { NODE_VERSION, nodeBinary } from './release/node-binary.mjs';
 import { injectBlob, prepareBlob } from './release/single-executable.mjs';
-import { stripInto } from './release/strip.mjs';
 
 const ARCHES = ['x64', 'arm64'];
 const releaseDir = path.join(root, 'release');
@@ -35,8 +34,7 @@ const sums = [];
 for (const arch of values.arch) {
   const name = `tunnel-client-linux-${arch}`;
   const output = path.join(releaseDir, name);
-  stripInto(nodeBinary(cacheDir, arch), output, arch);
-  injectBlob({ executable: output, blob });
+  injectBlob({ node: nodeBinary(cacheDir, arch), blob, output });
   sums.push(`${createHash('sha256').update(readFileSync(output)).digest('hex')}  ${name}\n`);
   console.log(`${path.relative(process.cwd(), output)} (Node.js ${NODE_VERSION}, ${(readFileSync(output).length / 1e6).toFixed(1)} MB)`);
 }

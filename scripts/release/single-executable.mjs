@@ -1,7 +1,7 @@
 // Turns a CommonJS script into a Node.js single executable application (Node 20's
 // --experimental-sea-config plus postject), the way the Node.js docs describe it.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { copyFileSync, chmodSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -21,10 +21,11 @@ export function prepareBlob({ blobNode, script, workDir }) {
   return blob;
 }
 
-/** Injects the blob into `executable`, a copy of a Node.js binary, in place. */
-export function injectBlob({ executable, blob }) {
-  chmodSync(executable, 0o755);
+/** Writes `output`: a copy of `node` with the blob injected. */
+export function injectBlob({ node, blob, output }) {
+  copyFileSync(node, output);
+  chmodSync(output, 0o755);
   // postject's ELF writer prints harmless "Can't find string offset" warnings for Node's note
   // sections; its output only matters when it fails, and then execFileSync's error carries it.
-  execFileSync(process.execPath, [POSTJECT_CLI, executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], { stdio: 'pipe' });
+  execFileSync(process.execPath, [POSTJECT_CLI, output, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], { stdio: 'pipe' });
 }
