@@ -3,7 +3,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { addDevice, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './fixtures.js';
 import { cleanupServers } from './network.js';
-import { cleanup, CLIENT_CLI, run, SERVER_CLI, spawnNode, tempDir, type Proc } from './processes.js';
+import { cleanup, CLIENT_CLI, Proc, run, SERVER_CLI, spawnNode, tempDir } from './processes.js';
 
 export interface UserHandle {
   name: string;
@@ -45,14 +45,16 @@ export async function addUser(server: ServerHandle, name = 'dev', role = 'develo
 }
 
 /** `tunnel-client device tunnel …`, resolved once it printed "Waiting for connections...". */
-export async function startTunnel(user: UserHandle, device: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Proc> {
-  const proc = spawnClient(user, ['device', 'tunnel', device, ...args], env);
+export async function startTunnel(user: UserHandle, device: string, args: string[], env: NodeJS.ProcessEnv = {}, executable?: string): Promise<Proc> {
+  const proc = spawnClient(user, ['device', 'tunnel', device, ...args], env, executable);
   await proc.waitForStdout('Waiting for connections...');
   return proc;
 }
 
-export function spawnClient(user: UserHandle, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  return spawnNode(CLIENT_CLI, args, { env: { ...user.env, ...env } });
+/** Runs the built CLI with node, or `executable` (a single-executable tunnel-client) when given. */
+export function spawnClient(user: UserHandle, args: string[], env: NodeJS.ProcessEnv = {}, executable?: string): Proc {
+  const options = { env: { ...user.env, ...env } };
+  return executable === undefined ? spawnNode(CLIENT_CLI, args, options) : new Proc(executable, args, options);
 }
 
 export function runClient(user: UserHandle, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs?: number): ReturnType<typeof run> {

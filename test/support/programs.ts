@@ -7,7 +7,7 @@ export interface ProgramResult {
 }
 
 /** Runs a system program (ssh, scp, curl, nc) to completion, killing it after timeoutMs. */
-export async function runProgram(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<ProgramResult> {
+export async function runProgram(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<ProgramResult> {
   const proc = new Proc(command, args, options);
   const timer = setTimeout(() => void proc.kill('SIGKILL'), options.timeoutMs ?? 120_000);
   const { code } = await proc.exited;

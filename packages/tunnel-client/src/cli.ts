@@ -14,7 +14,11 @@ const program = new Command('tunnel-client')
 registerAgentCommand(program);
 // The agent runs for months on small devices and needs none of the developer commands; loading
 // them (and what they import) only for other command lines keeps megabytes out of its RSS.
-if (process.argv[2] !== 'agent') {
+// No top-level await: the single executable runs this file bundled as CommonJS.
+if (process.argv[2] === 'agent') runCli(program);
+else void registerDeveloperCommands(program).then(() => runCli(program));
+
+async function registerDeveloperCommands(cli: Command): Promise<void> {
   const [heartbeat, diagnose, login, device, ssh] = await Promise.all([
     import('./commands/heartbeat.js'),
     import('./commands/diagnose.js'),
@@ -22,12 +26,10 @@ if (process.argv[2] !== 'agent') {
     import('./commands/device.js'),
     import('./commands/ssh.js'),
   ]);
-  heartbeat.registerHeartbeatCommand(program);
-  diagnose.registerDiagnoseCommand(program);
-  login.registerLoginCommand(program);
-  device.registerDeviceCommands(program);
-  ssh.registerSshCommand(program);
-  registerCompletionCommand(program);
+  heartbeat.registerHeartbeatCommand(cli);
+  diagnose.registerDiagnoseCommand(cli);
+  login.registerLoginCommand(cli);
+  device.registerDeviceCommands(cli);
+  ssh.registerSshCommand(cli);
+  registerCompletionCommand(cli);
 }
-
-runCli(program);
