@@ -14,6 +14,7 @@ export interface AgentConfigFlags {
   vpnPort?: string;
   apiEndpoint?: string;
   allowTarget?: string[];
+  localPorts?: string;
 }
 
 /**
@@ -28,6 +29,7 @@ export function loadAgentConfig(flags: AgentConfigFlags, env: Readonly<Record<st
   if (flags.vpnPort) fromFlags.vpnPort = flags.vpnPort;
   if (flags.apiEndpoint) fromFlags.apiEndpoint = flags.apiEndpoint;
   if (flags.allowTarget) fromFlags.allowedTargets = flags.allowTarget.join(';');
+  if (flags.localPorts) fromFlags.localPorts = flags.localPorts;
   if (!file && !fromFlags.uuid && !env['TUNNEL_UUID']) {
     throw new CodedError(ConfigErrorCode.Missing, `no device configuration: pass --config FILE (the config.json printed by \`tunnel-server device add\`), or provide ${DEFAULT_CONFIG_FILE}`);
   }
