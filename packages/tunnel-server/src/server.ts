@@ -8,7 +8,6 @@ import { ConnectPath, MAX_WS_PAYLOAD } from '@tunnel/protocol/wire';
 import { defaultYamuxConfig, type YamuxConfig } from '@tunnel/protocol/yamux';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { authenticatedRoute } from './api/authenticated-route.js';
 import { authenticateBearer } from './users/bearer-auth.js';
 import { bearerToken } from './users/token-headers.js';
 import { AuthLimits } from './auth/auth-limits.js';
@@ -22,6 +21,7 @@ import { HttpError, HttpErrorCode } from './http/http-error.js';
 import { writeRawError } from './http/raw-response.js';
 import { Router, sendError, sendJson } from './http/router.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
+import { MetricsAccess, readMetricsToken } from './metrics/metrics-access.js';
 import { mountDeveloperAccess, type DeveloperAccess } from './developer-access.js';
 import type { Presence } from './presence/presence.js';
 import { openConfiguredPresence } from './presence/open-presence.js';
@@ -71,6 +71,8 @@ export interface ServerSettings {
   yamux: Partial<YamuxConfig>;
   /** The browser terminal: the devices' sshd port and user, the recordings' size limit. */
   terminal: TerminalSettings;
+  /** File holding the token that reads /metrics and nothing else (besides admins' tokens). */
+  metricsTokenFile?: string;
 }
 
 export const defaultServerSettings: ServerSettings = {
@@ -119,7 +121,7 @@ export class TunnelServer {
 
   private constructor(
     readonly settings: ServerSettings,
-    parts: { log: Logger; registry: Registry; presence: Presence; tls: ServerTls; identity: TranscriptSigner },
+    parts: { log: Logger; registry: Registry; presence: Presence; tls: ServerTls; identity: TranscriptSigner; metricsToken: string | undefined },
   ) {
     this.log = parts.log;
     this.registry = parts.registry;
@@ -183,15 +185,19 @@ export class TunnelServer {
       terminal: settings.terminal,
     });
     registerDashboardRoutes(this.router);
-    this.router.on(
-      'GET',
-      '/metrics',
-      authenticatedRoute(this.developerAccess.authenticator, async (_req, res) => {
-        const { body, contentType } = await this.metrics.render();
-        res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-        res.end(body);
-      }),
-    );
+    const metricsAccess = new MetricsAccess(this.developerAccess.authenticator, parts.metricsToken);
+    this.router.on('GET', '/metrics', async (req, res) => {
+      try {
+        await metricsAccess.check(req);
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        sendError(res, err.status, err.code, err.message, err.headers);
+        return;
+      }
+      const { body, contentType } = await this.metrics.render();
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+      res.end(body);
+    });
     this.router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.router.on('GET', '/readyz', async (req, res) => {
       const status = this.stopping ? 503 : 200;
@@ -204,6 +210,7 @@ export class TunnelServer {
 
   static async start(partial: Partial<ServerSettings> = {}, log: Logger = createLogger({ name: 'tunnel-server' })): Promise<TunnelServer> {
     const settings: ServerSettings = { ...defaultServerSettings, ...partial };
+    const metricsToken = settings.metricsTokenFile === undefined ? undefined : readMetricsToken(settings.metricsTokenFile);
     const cluster = settings.registryUrl !== undefined || settings.presenceUrl !== undefined;
     // Trust first: a cluster node without the cluster's CA and identity fails before touching anything.
     const ownIdentity = await serverIdentity(settings.dataDir, cluster);
@@ -227,7 +234,7 @@ export class TunnelServer {
     }
     const tls = await loadServerTls(settings);
     const identity = keyPairSigner(ownIdentity);
-    const server = new TunnelServer(settings, { log, registry, presence, tls, identity });
+    const server = new TunnelServer(settings, { log, registry, presence, tls, identity, metricsToken });
     await listen(server.http, settings.host, settings.port);
     server.removals.start();
     server.certificates.watch();
