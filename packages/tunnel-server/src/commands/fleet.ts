@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatTable } from '../views/device-view.js';
 import { stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
+import { auditAdminAction } from './admin-audit.js';
 
 export function registerFleetCommands(program: Command): void {
   const fleet = program.command('fleet').description('Group devices into fleets and give developers access to them.');
@@ -42,14 +43,20 @@ export function registerFleetCommands(program: Command): void {
     .argument('<fleet>', 'fleet name')
     .argument('<user>', 'user name')
     .action(async (fleetName: string, user: string, flags: StateFlags) => {
-      await withRegistry(flags, (r) => r.fleets.addMember(fleetName, user));
+      await withRegistry(flags, async (r) => {
+        await r.fleets.addMember(fleetName, user);
+        await auditAdminAction(r, 'fleet-member-add', `${user} to fleet ${fleetName}`);
+      });
       process.stderr.write(`${user} is now a member of fleet ${fleetName}.\n`);
     });
   stateCommand(member, 'rm', 'Remove a user from a fleet; their live streams to its devices are closed within a second.')
     .argument('<fleet>', 'fleet name')
     .argument('<user>', 'user name')
     .action(async (fleetName: string, user: string, flags: StateFlags) => {
-      await withRegistry(flags, (r) => r.fleets.removeMember(fleetName, user));
+      await withRegistry(flags, async (r) => {
+        await r.fleets.removeMember(fleetName, user);
+        await auditAdminAction(r, 'fleet-member-remove', `${user} from fleet ${fleetName}`);
+      });
       process.stderr.write(`${user} is no longer a member of fleet ${fleetName}.\n`);
     });
 }

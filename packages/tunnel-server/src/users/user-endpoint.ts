@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type Logger } from '@tunnel/protocol/log';
 import { WebSocketDuplex } from '@tunnel/protocol/transport';
 import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
+import { ACCESS_PATH_HEADER, PROXY_COMMAND_ACCESS } from '@tunnel/protocol/wire';
 import { type YamuxConfig } from '@tunnel/protocol/yamux';
 import type WebSocket from 'ws';
 import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
@@ -43,6 +44,7 @@ export class UserEndpoint {
   accept(ws: WebSocket, req: IncomingMessage, user: UserRecord): void {
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
     const token = bearerToken(req.headers) ?? '';
+    const via = req.headers[ACCESS_PATH_HEADER] === PROXY_COMMAND_ACCESS ? 'proxy-command' : 'tunnel';
     const log = this.deps.log.child({ user: user.name, remoteAddress });
     ws.on('error', (err) => log.debug({ err }, 'user websocket error'));
     const session = new TunnelSession(new WebSocketDuplex(ws), { role: 'server', yamux: this.deps.yamux, logger: log });
@@ -54,7 +56,7 @@ export class UserEndpoint {
         setImmediate(() => session.close());
         throw new OpenError(OpenResult.AccessDenied, 'access denied: your API token was rotated or your user removed; log in again');
       }
-      const opened = await this.deps.opener.open(current, token, request, { via: 'tunnel', remoteAddress });
+      const opened = await this.deps.opener.open(current, token, request, { via, remoteAddress });
       return {
         stream: opened.stream,
         onFinished: (r) => opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) }),

@@ -88,6 +88,15 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_device ON audit_log(device_uuid, started_at);
   CREATE INDEX audit_log_user ON audit_log(user_name, started_at);
   `,
+  // Who came from where and how (stream entries), and the admin actions (kind 'admin', with the
+  // action and what it was done to); older rows are streams with neither.
+  `
+  ALTER TABLE audit_log ADD COLUMN kind TEXT NOT NULL DEFAULT 'stream';
+  ALTER TABLE audit_log ADD COLUMN source_address TEXT;
+  ALTER TABLE audit_log ADD COLUMN access_path TEXT;
+  ALTER TABLE audit_log ADD COLUMN action TEXT;
+  ALTER TABLE audit_log ADD COLUMN subject TEXT;
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;
