@@ -1,21 +1,11 @@
 import { expect } from 'chai';
+import type { AuditView } from 'tunnel-server';
 import { connectVia } from './support/connect-client.js';
 import { runClient, startTunnel, useWorld, WORLD_FLEET } from './support/developer.js';
 import { addDevice } from './support/fixtures.js';
 import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
 import { run, SERVER_CLI } from './support/processes.js';
 
-interface AuditJson {
-  kind: 'stream' | 'admin';
-  user: string;
-  device: string;
-  target: string;
-  action: string | null;
-  subject: string | null;
-  source: string | null;
-  via: string | null;
-  result: string | null;
-}
 
 /** Admin commands as a named person would run them on the server host. */
 const ACTOR_ENV = { USER: 'ops-alice', SUDO_USER: 'ops-alice' };
@@ -26,8 +16,8 @@ async function admin(dataDir: string, args: string[]): Promise<string> {
   return r.stdout;
 }
 
-async function auditJson(dataDir: string, extra: string[] = []): Promise<AuditJson[]> {
-  return JSON.parse(await admin(dataDir, ['audit', '--json', '--limit', '1000', ...extra])) as AuditJson[];
+async function auditJson(dataDir: string, extra: string[] = []): Promise<AuditView[]> {
+  return JSON.parse(await admin(dataDir, ['audit', '--json', '--limit', '1000', ...extra])) as AuditView[];
 }
 
 describe('audit trail: refused opens with source and access path, and admin actions with their actor (real CLI)', function () {

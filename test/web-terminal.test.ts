@@ -141,9 +141,10 @@ describe('web terminal and device page in a real browser (Chromium, real sshd th
 
     // `tunnel-server audit` shows it, and the cast is asciinema v2 with the output and the resize.
     const audit = await run(SERVER_CLI, ['audit', '--data', server.dataDir, '--json']);
-    const entries = JSON.parse(audit.stdout) as Array<{ id: number; user: string; target: string; result: string; recording: string | null; bytesDown: number }>;
+    const entries = JSON.parse(audit.stdout) as Array<{ id: number; user: string; target: string; result: string; recording: string | null; bytesDown: number; via: string; source: string }>;
     const session = entries.find((e) => e.recording !== null);
-    expect(session, audit.stdout).to.include({ user: 'operator', target: `127.0.0.1:${sshd.port}`, result: 'ok' });
+    expect(session, audit.stdout).to.include({ user: 'operator', target: `127.0.0.1:${sshd.port}`, result: 'ok', via: 'terminal' });
+    expect(session!.source, 'the browser\'s address').to.match(/127\.0\.0\.1$/);
     expect(session!.bytesDown).to.be.greaterThan(0);
     const table = await run(SERVER_CLI, ['audit', '--data', server.dataDir]);
     expect(table.stdout).to.contain('RECORDING').and.to.contain(session!.recording!);
