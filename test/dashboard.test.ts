@@ -90,6 +90,12 @@ describe('dashboard in a real browser (Chromium via playwright-core)', function 
     });
     expect(forged.status).to.equal(403);
     expect(forged.body.error?.code).to.equal('ERR_SESSION_CSRF');
+    // Nor can a cross-site form log the browser in to another account: a login must be JSON.
+    const formLogin = await page.evaluate(
+      (token) => fetch('/v1/session', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ token }) }).then((r) => r.status),
+      operator.token,
+    );
+    expect(formLogin).to.equal(415);
 
     // A reload keeps the session; logging out drops the cookie.
     await page.reload();

@@ -17,6 +17,11 @@ export const SESSION_PATH = '/v1/session';
 export function registerSessionRoutes(router: Router, authenticator: UserAuthenticator): void {
   const { sessions } = authenticator;
   router.on('POST', SESSION_PATH, async (req, res) => {
+    // A cross-site form cannot send this type, and a cross-site script needs a CORS preflight we never grant.
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      sendError(res, 415, BrowserSessionErrorCode.ContentType, 'log in with a JSON body {"token": "…"} and Content-Type: application/json');
+      return;
+    }
     let token: unknown;
     try {
       token = ((await readJsonBody(req, 4096)) as { token?: unknown } | null)?.token;

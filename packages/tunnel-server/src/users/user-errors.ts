@@ -9,4 +9,6 @@ export const BrowserSessionErrorCode = {
   Csrf: 'ERR_SESSION_CSRF',
   /** The session cookie is missing, expired, or not one this server issued. */
   Expired: 'ERR_SESSION_EXPIRED',
+  /** A login that is not a JSON request (what a cross-site form would send). */
+  ContentType: 'ERR_SESSION_CONTENT_TYPE',
 } as const;
