@@ -77,7 +77,7 @@ export function remedyFor(code: string | undefined, target: TcpTarget = { host: 
     case AuthErrorCode.ServerIdentity:
       return 'the server does not hold the key pinned in serverIdentityKey: vpnEndpoint points at another server, or something on the way poses as it';
     case AuthErrorCode.RateLimited:
-      return 'too many failed attempts from this device or address: wait, then try again';
+      return 'too many failed authentications from this network address (a device or process behind it uses a wrong key): wait, then try again';
     case AuthErrorCode.Timeout:
     case AuthErrorCode.Closed:
     case AuthErrorCode.Protocol:
