@@ -41,18 +41,17 @@ export function registerSessionRoutes(router: Router, authenticator: UserAuthent
     const session = sessions.create(token as string);
     sendJson(res, 200, { name: user.name, role: user.role, csrf: session.csrf }, { 'set-cookie': sessions.setCookie(session) });
   });
-  router.on(
-    'GET',
-    SESSION_PATH,
-    authenticatedRoute(authenticator, (req, res, _params, user) => {
-      const session = sessions.read(req.headers);
-      if (session === null) {
-        sendError(res, 401, BrowserSessionErrorCode.Expired, 'no dashboard session; log in');
-        return;
-      }
-      sendJson(res, 200, { name: user.name, role: user.role, csrf: session.csrf });
-    }),
-  );
+  const whoAmI = authenticatedRoute(authenticator, (req, res, _params, user) => {
+    sendJson(res, 200, { name: user.name, role: user.role, csrf: sessions.read(req.headers)?.csrf });
+  });
+  router.on('GET', SESSION_PATH, (req, res, params) => {
+    // Every page load asks; without a session that is the normal answer, not a failed login.
+    if (sessions.read(req.headers) === null) {
+      sendError(res, 401, BrowserSessionErrorCode.Expired, 'no dashboard session (or it expired); log in');
+      return;
+    }
+    return whoAmI(req, res, params);
+  });
   router.on(
     'DELETE',
     SESSION_PATH,
