@@ -227,4 +227,20 @@ describe('tunnel-client device tunnel: precise results for every connection', fu
     }, 60_000, 'a connection refused for the bad token');
     await tunnel.kill();
   });
+
+  it('serves only the loopback ports the device lists in localPorts, and says so for the others', async () => {
+    const { server, user } = world;
+    const locked = await addDevice(server.dataDir, server.port, { name: 'locked', extraArgs: ['--fleet', WORLD_FLEET] });
+    const unlisted = await tcpServer('127.0.0.1', countingReplier);
+    startAgent(locked.file, [...FAST_AGENT_ARGS, '--local-ports', `22222,${replier.port}`]);
+    await deviceReady(server, locked.uuid);
+    const [lListed, lUnlisted] = [await freePort(), await freePort()];
+    const tunnel = await startTunnel(user, 'locked', ['-p', `${replier.port}:${lListed}`, '-p', `${unlisted.port}:${lUnlisted}`]);
+    expect(await exchange(lListed, 'ok')).to.match(/^got 2 bytes/);
+    await connectUntilClosed(lUnlisted);
+    expect(await connectionLine(tunnel, 2, 'failed')).to.contain(
+      `failed: port not allowed by the device (port not allowed by the device: 127.0.0.1:${unlisted.port} is not in its localPorts) [ERR_OPEN_PORT_NOT_ALLOWED]`,
+    );
+    await tunnel.kill();
+  });
 });

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { addDevice, eventually, FAST_AGENT_ARGS, startAgent } from './support/fixtures.js';
 import { addUser, apiGet, runClient, startTunnel, useWorld, WORLD_FLEET } from './support/developer.js';
 import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
-import { run, SERVER_CLI } from './support/processes.js';
+import { run, SERVER_CLI, tempDir } from './support/processes.js';
 import { runProgram } from './support/programs.js';
 
 interface ListedDevice {
@@ -30,7 +32,12 @@ function parseMetrics(text: string): Map<string, number> {
 
 describe('status API, device list/status commands and /metrics (real processes)', function () {
   this.timeout(120_000);
-  const world = useWorld({ agentArgs: ['--heartbeat-interval', '2s'] });
+  const metricsToken = randomBytes(32).toString('hex');
+  const world = useWorld(() => {
+    const tokenFile = path.join(tempDir('tunnel-metrics-'), 'metrics-token');
+    writeFileSync(tokenFile, `${metricsToken}\n`);
+    return Promise.resolve({ agentArgs: ['--heartbeat-interval', '2s'], serverArgs: ['--metrics-token-file', tokenFile] });
+  });
 
   it('lists the devices a user may reach, filtered by fleet and status, in JSON and as a table', async () => {
     const { server, user } = world;
@@ -55,10 +62,6 @@ describe('status API, device list/status commands and /metrics (real processes)'
     expect((await apiGet(server, '/v1/devices?status=sleepy', root.token)).status).to.equal(400);
     expect((await apiGet(server, '/v1/devices')).status).to.equal(401);
 
-    const hidden = await apiGet(server, `/v1/devices/${stranger.uuid}`, user.token);
-    expect(hidden.status).to.equal(403);
-    expect(hidden.text).to.contain('belongs to no fleet');
-
     const table = await runClient(user, ['device', 'list']);
     expect(table.code, table.stderr).to.equal(0);
     const [header, row] = table.stdout.split('\n');
@@ -69,6 +72,23 @@ describe('status API, device list/status commands and /metrics (real processes)'
     const bad = await runClient(root, ['device', 'list', '--status', 'sleepy']);
     expect(bad.code, 'a bad option value is a usage error').to.equal(2);
     expect(bad.stderr).to.contain('must be one of online, heartbeat-only, vpn-only, offline');
+
+    // A device the user may not reach answers exactly as one that does not exist: no existence, no fleet.
+    const secretFleet = await run(SERVER_CLI, ['fleet', 'add', 'secret-lab', '--data', server.dataDir]);
+    expect(secretFleet.code, secretFleet.stderr).to.equal(0);
+    const secret = await addDevice(server.dataDir, server.port, { name: 'secret-one', extraArgs: ['--fleet', 'secret-lab'] });
+    const nobody = '0123456789abcdef0123456789abcdef';
+    const unknown = await apiGet(server, `/v1/devices/${nobody}`, user.token);
+    expect(unknown.status).to.equal(404);
+    for (const [hiddenDevice, name] of [[stranger, 'elsewhere'], [secret, 'secret-one']] as const) {
+      const hidden = await apiGet(server, `/v1/devices/${hiddenDevice.uuid}`, user.token);
+      expect(hidden.status, hiddenDevice.uuid).to.equal(404);
+      expect(hidden.text.replace(hiddenDevice.uuid, nobody), 'same body as an unknown device').to.equal(unknown.text);
+      expect(hidden.text).to.not.contain('secret-lab').and.not.contain('fleet');
+      const byName = await apiGet(server, `/v1/devices/${name}`, user.token);
+      expect(byName.text.replace(name, nobody)).to.equal(unknown.text);
+    }
+    expect((await apiGet(server, '/v1/devices/secret-one', root.token)).status, 'an admin still sees it').to.equal(200);
   });
 
   it('shows one device in detail with `device status`', async () => {
@@ -103,8 +123,21 @@ describe('status API, device list/status commands and /metrics (real processes)'
     await impostor.kill();
 
     expect((await apiGet(server, '/metrics')).status, 'metrics need a token').to.equal(401);
+    // Fleet-wide counts are not for every user: developers and support are refused, admins and the metrics token are not.
+    const support = await addUser(server, 'helpdesk', 'support');
+    for (const [who, token] of [['developer', user.token], ['support', support.token]] as const) {
+      const refused = await apiGet(server, '/metrics', token);
+      expect(refused.status, who).to.equal(403);
+      expect(JSON.parse(refused.text)).to.deep.equal({
+        error: { code: 'ERR_API_FORBIDDEN', message: `/metrics needs an admin's token or the metrics token (tunnel-server start --metrics-token-file); ${who === 'developer' ? user.name : 'helpdesk'} is ${who}` },
+      });
+    }
+    const admin = await addUser(server, 'metrics-admin', 'admin');
+    expect((await apiGet(server, '/metrics', admin.token)).status, 'an admin reads them').to.equal(200);
+    expect((await apiGet(server, '/v1/devices', metricsToken)).status, 'the metrics token opens nothing else').to.equal(401);
+    expect((await apiGet(server, '/metrics', `${metricsToken.slice(0, -1)}x`)).status, 'a near miss is no token').to.equal(401);
     const scraped = await eventually(async () => {
-      const r = await apiGet(server, '/metrics', user.token);
+      const r = await apiGet(server, '/metrics', metricsToken);
       const m = parseMetrics(r.text);
       return (m.get('tunnel_stream_bytes_total{direction="from_device"}') ?? 0) > 0 ? { r, m } : undefined;
     });
@@ -138,13 +171,13 @@ describe('status API, device list/status commands and /metrics (real processes)'
   });
 
   it('/metrics passes promtool check metrics, and a device that leaves is counted by reason', async function () {
-    const { server, user } = world;
+    const { server } = world;
     const leaving = await addDevice(server.dataDir, server.port, { name: 'leaving', extraArgs: ['--fleet', WORLD_FLEET] });
     const agent = startAgent(leaving.file, FAST_AGENT_ARGS);
     await agent.waitForLog((l) => l.msg === 'connected');
     await agent.kill('SIGTERM');
     const text = await eventually(async () => {
-      const r = await apiGet(server, '/metrics', user.token);
+      const r = await apiGet(server, '/metrics', metricsToken);
       const disconnects = [...parseMetrics(r.text)].filter(([k]) => k.startsWith('tunnel_device_disconnects_total{'));
       return disconnects.length > 0 ? r.text : undefined;
     });

@@ -147,9 +147,10 @@ describe('web terminal and device page in a real browser (Chromium, real sshd th
 
     // `tunnel-server audit` shows it, and the cast is asciinema v2 with the output and the resize.
     const audit = await run(SERVER_CLI, ['audit', '--data', server.dataDir, '--json']);
-    const entries = JSON.parse(audit.stdout) as Array<{ id: number; user: string; target: string; result: string; recording: string | null; bytesDown: number }>;
+    const entries = JSON.parse(audit.stdout) as Array<{ id: number; user: string; target: string; result: string; recording: string | null; bytesDown: number; via: string; source: string }>;
     const session = entries.find((e) => e.recording !== null);
-    expect(session, audit.stdout).to.include({ user: 'operator', target: `127.0.0.1:${sshd.port}`, result: 'ok' });
+    expect(session, audit.stdout).to.include({ user: 'operator', target: `127.0.0.1:${sshd.port}`, result: 'ok', via: 'terminal' });
+    expect(session!.source, 'the browser\'s address').to.match(/127\.0\.0\.1$/);
     expect(session!.bytesDown).to.be.greaterThan(0);
     const table = await run(SERVER_CLI, ['audit', '--data', server.dataDir]);
     expect(table.stdout).to.contain('RECORDING').and.to.contain(session!.recording!);
@@ -180,10 +181,13 @@ describe('web terminal and device page in a real browser (Chromium, real sshd th
     }
 
     const outsider = await addUser(server, 'outsider', 'support');
-    const denied = await logIn(context, server, outsider);
+    // A browser context of their own: the session cookie is shared by the tabs of one browser.
+    const outsiderContext = await browser.newContext();
+    const denied = await logIn(outsiderContext, server, outsider);
     await denied.goto(`https://localhost:${server.port}/dashboard/#/device/${device.uuid}`);
-    await denied.waitForSelector('#error:has-text("access denied: no support access has been granted")');
-    await context.close();
+    // A device they may not reach is, to them, no device at all.
+    await denied.waitForSelector(`#error:has-text('no device matches "${device.uuid}"')`);
+    await Promise.all([context.close(), outsiderContext.close()]);
   });
 
   it('cuts a support user\'s session when their 20 s grant expires, and says so', async () => {

@@ -4,6 +4,14 @@
  * Both ends import it from here so a change on one side cannot silently miss the other.
  */
 
+/**
+ * Header of the developer CLI's WebSocket upgrade saying which command holds the session, so the
+ * audit log can tell an ssh ProxyCommand (`device proxy`) from a port forward (`device tunnel`).
+ */
+export const ACCESS_PATH_HEADER = 'x-tunnel-access-path';
+/** ACCESS_PATH_HEADER's value for `device proxy`; absent means `device tunnel`. */
+export const PROXY_COMMAND_ACCESS = 'proxy-command';
+
 /** WebSocket paths on the server's listener. */
 export const ConnectPath = {
   /** The device agent's session (challenge-response handshake inside the WebSocket). */

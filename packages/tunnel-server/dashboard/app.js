@@ -1,6 +1,6 @@
-// The dashboard: token login, then the device list (#/), a device's page (#/device/UUID) with its
+// The dashboard: token login (exchanged for a session cookie), then the device list (#/), a device's page (#/device/UUID) with its
 // terminal, and a recording's playback (#/recording/ID). Views poll the JSON API.
-import { api, session } from './api.js';
+import { session } from './api.js';
 import { refreshDevicePage } from './device-page.js';
 import { refreshDevices, setUpDeviceList } from './devices.js';
 import { $ } from './format.js';
@@ -22,7 +22,7 @@ async function refresh() {
     else if (r.view === 'list') await refreshDevices();
     $('error').textContent = '';
   } catch (err) {
-    if (err.status === 401) return logout(`Your token was refused: ${err.message}`);
+    if (err.status === 401) return logout(`Your session ended: ${err.message}`);
     $('error').textContent = `Could not load ${r.view === 'device' ? 'the device' : 'devices'}: ${err.message}`;
   }
 }
@@ -44,13 +44,9 @@ function show() {
   timer = setInterval(refresh, POLL_MS);
 }
 
-async function start() {
-  try {
-    const me = await api('/v1/whoami');
-    $('who').textContent = `${me.name} (${me.role})`;
-  } catch (err) {
-    return logout(err.status === 401 ? `Token refused: ${err.message}` : `Server unreachable: ${err.message}`);
-  }
+/** Shows the app for a session, once login() or resume() has it. */
+function enter(me) {
+  $('who').textContent = `${me.name} (${me.role})`;
   $('login').hidden = true;
   $('login-error').textContent = '';
   $('app').hidden = false;
@@ -62,7 +58,7 @@ function logout(message = '') {
   clearInterval(timer);
   closeTerminal();
   stopPlayer();
-  session.clear();
+  void session.logout();
   $('app').hidden = true;
   $('logout').hidden = true;
   $('who').textContent = '';
@@ -72,9 +68,9 @@ function logout(message = '') {
 
 $('login').addEventListener('submit', (e) => {
   e.preventDefault();
-  session.set($('token').value.trim());
+  const token = $('token').value.trim();
   $('token').value = '';
-  void start();
+  session.login(token).then(enter, (err) => logout(err.status === 401 ? `Token refused: ${err.message}` : `Server unreachable: ${err.message}`));
 });
 $('logout').addEventListener('click', () => logout());
 $('open-terminal').addEventListener('click', () => {
@@ -83,7 +79,7 @@ $('open-terminal').addEventListener('click', () => {
 $('terminal-close').addEventListener('click', () => closeTerminal());
 $('recording-replay').addEventListener('click', () => show());
 setUpDeviceList(refresh);
-window.addEventListener('hashchange', () => session.token() && show());
+window.addEventListener('hashchange', () => session.loggedIn() && show());
 
-if (session.token()) void start();
-else logout();
+// A reload keeps the session (the cookie) until it expires; the page never stores a token.
+session.resume().then(enter, () => logout());

@@ -47,7 +47,7 @@ function render({ device: d, streams, audit, grants }) {
   );
   fillTable(
     $('device-audit'),
-    audit.map((a) => [a.startedAt, a.user, a.target, a.result ?? 'open', bytes(a.bytesUp), bytes(a.bytesDown), a.durationMs === null ? '—' : `${(a.durationMs / 1000).toFixed(1)} s`, a.recording ? playLink(a.id) : '—']),
+    audit.map((a) => [a.startedAt, a.user, a.kind === 'admin' ? `${a.action} ${a.subject ?? ''}`.trim() : a.target, a.result ?? 'open', bytes(a.bytesUp), bytes(a.bytesDown), a.durationMs === null ? '—' : `${(a.durationMs / 1000).toFixed(1)} s`, a.recording ? playLink(a.id) : '—']),
     'no audit entries',
   );
 }

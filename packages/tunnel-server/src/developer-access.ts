@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TranscriptSigner } from '@tunnel/protocol/auth';
 import { type Logger } from '@tunnel/protocol/log';
 import { ConnectPath } from '@tunnel/protocol/wire';
 import { type YamuxConfig } from '@tunnel/protocol/yamux';
@@ -17,6 +18,8 @@ import type { ServerMetrics } from './metrics/server-metrics.js';
 import type { Presence } from './presence/presence.js';
 import type { Registry, UserRecord } from './registry/types.js';
 import { authenticateBearer } from './users/bearer-auth.js';
+import { BrowserSessions } from './users/browser-sessions.js';
+import { registerSessionRoutes } from './users/session-routes.js';
 import { UserAuthenticator } from './users/user-authenticator.js';
 import { UserEndpoint } from './users/user-endpoint.js';
 import { mountWebTerminal } from './web-terminal/mount.js';
@@ -30,6 +33,8 @@ export interface DeveloperAccessHost {
   readonly sessions: DeviceSessions;
   readonly router: Router;
   readonly log: Logger;
+  /** Keys the dashboard's session cookies (alike on every node of a cluster). */
+  readonly identity: TranscriptSigner;
   readonly authLimits: AuthLimits;
   readonly metrics: ServerMetrics;
   readonly preAuth: Pick<PreAuthGate, 'authenticated'>;
@@ -63,7 +68,9 @@ const RECHECK_INTERVAL_MS = 1_000;
 
 export function mountDeveloperAccess(host: DeveloperAccessHost, settings: DeveloperAccessSettings): DeveloperAccess {
   const { registry, presence, sessions, log } = host;
-  const authenticator = new UserAuthenticator({ registry, limits: host.authLimits, failureDelayMs: settings.authFailureDelayMs, log, metrics: host.metrics });
+  const browserSessions = new BrowserSessions(host.identity);
+  const authenticator = new UserAuthenticator({ registry, limits: host.authLimits, failureDelayMs: settings.authFailureDelayMs, log, metrics: host.metrics, sessions: browserSessions });
+  registerSessionRoutes(host.router, authenticator);
   const opener = new DeviceStreamOpener({ registry, presence, sessions, log, metrics: host.metrics, userStreamLimit: settings.userStreamLimit, ...(settings.relay ? { relay: settings.relay } : {}) });
   const users = new UserEndpoint({ registry, opener, yamux: settings.yamux, log, sessionLimit: settings.userSessionLimit });
   host.onWebSocket<UserRecord>(

@@ -1,3 +1,5 @@
 /** For tools and tests that read a server's data directory: the registry, as the server sees it. */
 export { openRegistry, type Registry, type AuditRecord, type UserRecord, type DeviceRecord } from './registry/index.js';
 export { TunnelServer, defaultServerSettings, type ServerSettings } from './server.js';
+/** One entry as `tunnel-server audit --json` prints it. */
+export type { AuditView } from './views/audit-view.js';

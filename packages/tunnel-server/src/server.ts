@@ -9,7 +9,6 @@ import { CodedError } from '@tunnel/protocol/errors';
 import { defaultYamuxConfig, type YamuxConfig } from '@tunnel/protocol/yamux';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { authenticatedRoute } from './api/authenticated-route.js';
 import { ClusterLinkErrorCode } from './cluster/cluster-errors.js';
 import { AccessEvents } from './cluster/access-events.js';
 import { ClusterRelay } from './cluster/cluster-relay.js';
@@ -27,6 +26,7 @@ import { failureAnswer } from './http/failure-answer.js';
 import { writeRawError } from './http/raw-response.js';
 import { Router, sendError, sendJson } from './http/router.js';
 import { ServerMetrics } from './metrics/server-metrics.js';
+import { MetricsAccess, readMetricsToken } from './metrics/metrics-access.js';
 import { mountDeveloperAccess, type DeveloperAccess } from './developer-access.js';
 import type { Presence } from './presence/presence.js';
 import { openConfiguredPresence } from './presence/open-presence.js';
@@ -86,6 +86,8 @@ export interface ServerSettings {
   yamux: Partial<YamuxConfig>;
   /** The browser terminal: the devices' sshd port and user, the recordings' size limit. */
   terminal: TerminalSettings;
+  /** File holding the token that reads /metrics and nothing else (besides admins' tokens). */
+  metricsTokenFile?: string;
 }
 
 export const defaultServerSettings: ServerSettings = {
@@ -141,7 +143,7 @@ export class TunnelServer {
 
   private constructor(
     readonly settings: ServerSettings,
-    parts: { log: Logger; registry: Registry; presence: Presence; sessions: DeviceSessions; relay: ClusterRelay | undefined; tls: ServerTls; identity: TranscriptSigner },
+    parts: { log: Logger; registry: Registry; presence: Presence; sessions: DeviceSessions; relay: ClusterRelay | undefined; tls: ServerTls; identity: TranscriptSigner; metricsToken: string | undefined },
   ) {
     this.log = parts.log;
     this.registry = parts.registry;
@@ -212,15 +214,19 @@ export class TunnelServer {
       relay: this.relay,
     });
     registerDashboardRoutes(this.router);
-    this.router.on(
-      'GET',
-      '/metrics',
-      authenticatedRoute(this.developerAccess.authenticator, async (_req, res) => {
-        const { body, contentType } = await this.metrics.render();
-        res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
-        res.end(body);
-      }),
-    );
+    const metricsAccess = new MetricsAccess(this.developerAccess.authenticator, parts.metricsToken);
+    this.router.on('GET', '/metrics', async (req, res) => {
+      try {
+        await metricsAccess.check(req);
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        sendError(res, err.status, err.code, err.message, err.headers);
+        return;
+      }
+      const { body, contentType } = await this.metrics.render();
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+      res.end(body);
+    });
     this.router.on('GET', '/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
     this.router.on('GET', '/readyz', async (req, res) => {
       const status = this.stopping ? 503 : 200;
@@ -233,6 +239,7 @@ export class TunnelServer {
 
   static async start(partial: Partial<ServerSettings> = {}, log: Logger = createLogger({ name: 'tunnel-server' })): Promise<TunnelServer> {
     const settings: ServerSettings = { ...defaultServerSettings, ...partial };
+    const metricsToken = settings.metricsTokenFile === undefined ? undefined : readMetricsToken(settings.metricsTokenFile);
     const cluster = settings.registryUrl !== undefined || settings.presenceUrl !== undefined;
     // Trust first: a cluster node without the cluster's CA and identity fails before touching anything.
     const ownIdentity = await serverIdentity(settings.dataDir, cluster);
@@ -262,7 +269,7 @@ export class TunnelServer {
       await registry.close();
       throw err;
     });
-    const server = new TunnelServer(settings, { log, registry, presence, sessions, relay, tls, identity });
+    const server = new TunnelServer(settings, { log, registry, presence, sessions, relay, tls, identity, metricsToken });
     await listen(server.listener, settings.host, settings.port);
     if (settings.presenceUrl !== undefined) server.accessEvents = await AccessEvents.subscribe(settings.presenceUrl, (what) => server.accessWithdrawn(what));
     server.removals.start();

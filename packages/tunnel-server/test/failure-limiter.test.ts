@@ -34,14 +34,19 @@ describe('failed-authentication limiter', () => {
   });
 });
 
-describe('authentication limits per source and per subject', () => {
-  it('stops a guessed uuid quickly but lets the neighbours behind the same address in', () => {
-    const limits = new AuthLimits({ maxFailures: 50 }, { maxFailures: 5 });
-    for (let i = 0; i < 5; i++) limits.recordFailure('203.0.113.7', 'device:broken');
-    expect(limits.subjectRetryAfter('device:broken')).to.be.greaterThan(0);
-    expect(limits.sourceRetryAfter('203.0.113.7'), 'the shared NAT address is still fine').to.equal(0);
-    expect(limits.subjectRetryAfter('device:neighbour')).to.equal(0);
-    for (let i = 0; i < 45; i++) limits.recordFailure('203.0.113.7', `device:guess-${i}`);
-    expect(limits.sourceRetryAfter('203.0.113.7'), 'a source guessing many uuids is stopped').to.be.greaterThan(0);
+describe('authentication limits per source and globally', () => {
+  it('never refuses a uuid, only the sources that fail', () => {
+    const limits = new AuthLimits({ maxFailures: 50 });
+    for (let i = 0; i < 50; i++) limits.recordFailure('203.0.113.7', 'device:victim');
+    expect(limits.sourceRetryAfter('203.0.113.7'), 'the guessing source is stopped').to.be.greaterThan(0);
+    expect(limits.sourceRetryAfter('198.51.100.1'), 'the genuine device elsewhere is not').to.equal(0);
+    expect(limits.subjectFailures('device:victim'), 'the dashboard still sees the attempts').to.equal(50);
+  });
+
+  it('past the global limit refuses every source that failed, not the ones that did not', () => {
+    const limits = new AuthLimits({ maxFailures: 50 }, { maxFailures: 20 });
+    for (let i = 0; i < 20; i++) limits.recordFailure(`192.0.2.${i}`, 'device:victim');
+    expect(limits.sourceRetryAfter('192.0.2.3'), 'a distributed guesser is stopped').to.be.greaterThan(0);
+    expect(limits.sourceRetryAfter('198.51.100.1'), 'a source with no failure still gets in').to.equal(0);
   });
 });

@@ -15,6 +15,7 @@ export interface AgentConfigFlags {
   vpnEndpoints?: string;
   apiEndpoint?: string;
   allowTarget?: string[];
+  localPorts?: string;
 }
 
 /**
@@ -30,6 +31,7 @@ export function loadAgentConfig(flags: AgentConfigFlags, env: Readonly<Record<st
   if (flags.vpnEndpoints) fromFlags.vpnEndpoints = flags.vpnEndpoints;
   if (flags.apiEndpoint) fromFlags.apiEndpoint = flags.apiEndpoint;
   if (flags.allowTarget) fromFlags.allowedTargets = flags.allowTarget.join(';');
+  if (flags.localPorts) fromFlags.localPorts = flags.localPorts;
   if (!file && !fromFlags.uuid && !env['TUNNEL_UUID']) {
     throw new CodedError(ConfigErrorCode.Missing, `no device configuration: pass --config FILE (the config.json printed by \`tunnel-server device add\`), or provide ${DEFAULT_CONFIG_FILE}`);
   }

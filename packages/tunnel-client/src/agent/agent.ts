@@ -68,7 +68,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   constructor(private readonly settings: AgentSettings) {
     super();
-    this.policy = new TargetPolicy(settings.config.allowedTargets);
+    this.policy = new TargetPolicy(settings.config.allowedTargets, settings.config.localPorts);
     this.reconnect = new ReconnectLoop(settings.reconnect);
     this.proxy = settings.proxy ?? loadProxyConfig();
   }
@@ -198,9 +198,10 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   private async openTarget(host: string, port: number): Promise<{ stream: import('node:net').Socket; onFinished: (r: JoinResult) => void }> {
     const log = this.settings.log;
-    if (!this.policy.allows(host, port)) {
+    const refusal = this.policy.refusal(host, port);
+    if (refusal !== undefined) {
       log.warn({ host, port }, 'refused a stream to a target outside this device\'s policy');
-      throw new OpenError(OpenResult.PortNotAllowed, `port not allowed by the device: ${host}:${port} is not in its allowedTargets`);
+      throw new OpenError(OpenResult.PortNotAllowed, `port not allowed by the device: ${host}:${port} is not in its ${refusal}`);
     }
     const socket = await dialTarget(host, port, this.settings.dialTimeoutMs);
     log.info({ host, port }, 'stream opened');

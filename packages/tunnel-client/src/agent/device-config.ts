@@ -28,6 +28,11 @@ export interface DeviceConfig {
    * (a JSON list in config.json; separated by ";" or spaces in TUNNEL_ALLOWED_TARGETS).
    */
   allowedTargets: string[];
+  /**
+   * The device's own loopback ports the tunnel may reach, e.g. "22222,48484,8000-8100"; "*" (the
+   * default) is every port (a JSON list or a string in config.json).
+   */
+  localPorts: string;
 }
 
 /** Keys the agent reads, with the environment variable that overrides each. */
@@ -42,6 +47,7 @@ export const agentKeys = {
   serverIdentityKey: 'TUNNEL_SERVER_IDENTITY_KEY',
   balenaRootCA: 'TUNNEL_BALENA_ROOT_CA',
   allowedTargets: 'TUNNEL_ALLOWED_TARGETS',
+  localPorts: 'TUNNEL_LOCAL_PORTS',
 } as const satisfies Record<keyof DeviceConfig, string>;
 
 type AgentKey = keyof typeof agentKeys;
@@ -103,6 +109,9 @@ export function readConfigFile(file: string): RawConfig {
         const example = k === 'allowedTargets' ? '"192.168.1.0/24:22"' : '"node1.example.com:443"';
         if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) invalid(k, `a list of strings such as ${example}`, value);
         raw[k] = (value as string[]).join(';');
+      } else if (k === 'localPorts' && Array.isArray(value)) {
+        if (!value.every((v) => typeof v === 'string' || typeof v === 'number')) invalid(k, 'a list of ports such as [22222, "8000-8100"]', value);
+        raw[k] = value.join(',');
       } else if (typeof value === 'string' || typeof value === 'number') {
         raw[k] = String(value);
       } else {
@@ -182,5 +191,6 @@ export function resolveDeviceConfig(...layers: RawConfig[]): DeviceConfig {
     serverIdentityKey,
     balenaRootCA: merged.balenaRootCA ? decodeBalenaRootCA(merged.balenaRootCA, { key: 'balenaRootCA' }) : [],
     allowedTargets,
+    localPorts: (merged.localPorts ?? '*').replace(/\s+/g, ''),
   };
 }

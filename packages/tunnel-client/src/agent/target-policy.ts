@@ -2,13 +2,21 @@ import net from 'node:net';
 import { CodedError } from '@tunnel/protocol/errors';
 import { ConfigErrorCode } from './agent-errors.js';
 
-/** One allowedTargets entry: an address, a CIDR block or a host name, and the ports on it. */
-export interface TargetRule {
-  text: string;
-  matchHost: (host: string) => boolean;
+/** Ports as "22,80,8000-8100" or "*" name them. */
+export interface PortList {
   /** null: every port. */
   ports: ReadonlySet<number> | null;
   ranges: readonly [number, number][];
+}
+
+/** One allowedTargets entry: an address, a CIDR block or a host name, and the ports on it. */
+export interface TargetRule extends PortList {
+  text: string;
+  matchHost: (host: string) => boolean;
+}
+
+function portListed(list: PortList, port: number): boolean {
+  return list.ports === null || list.ports.has(port) || list.ranges.some(([lo, hi]) => port >= lo && port <= hi);
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', 'ip6-localhost']);
@@ -25,7 +33,8 @@ export function isLoopback(host: string): boolean {
   return false;
 }
 
-function parsePorts(text: string, rule: string): { ports: Set<number> | null; ranges: [number, number][] } {
+/** `where` names the setting for the error, e.g. `allowedTargets entry "10.0.0.5:x"`. */
+function parsePorts(text: string, where: string): PortList {
   if (text === '*') return { ports: null, ranges: [] };
   const ports = new Set<number>();
   const ranges: [number, number][] = [];
@@ -34,7 +43,7 @@ function parsePorts(text: string, rule: string): { ports: Set<number> | null; ra
     const lo = Number(m?.[1]);
     const hi = m?.[2] === undefined ? lo : Number(m[2]);
     if (!m || lo < 1 || hi > 65535 || hi < lo) {
-      throw new CodedError(ConfigErrorCode.Invalid, `allowedTargets entry "${rule}": "${part}" is not a port, a range like 8000-8100, or *`);
+      throw new CodedError(ConfigErrorCode.Invalid, `${where}: "${part}" is not a port, a range like 8000-8100, or *`);
     }
     if (lo === hi) ports.add(lo);
     else ranges.push([lo, hi]);
@@ -70,25 +79,34 @@ export function parseTargetRule(rule: string): TargetRule {
   if (cut <= 0 || cut === rule.length - 1) {
     throw new CodedError(ConfigErrorCode.Invalid, `allowedTargets entry "${rule}" must be HOST:PORTS, for example 192.168.1.0/24:22,80 or 10.0.0.5:*`);
   }
-  const { ports, ranges } = parsePorts(rule.slice(cut + 1), rule);
+  const { ports, ranges } = parsePorts(rule.slice(cut + 1), `allowedTargets entry "${rule}"`);
   return { text: rule, matchHost: hostMatcher(rule.slice(0, cut), rule), ports, ranges };
 }
 
+/** Why the policy refused a target, for the developer's error and the device's log. */
+export type PolicyRefusal = 'localPorts' | 'allowedTargets';
+
 /**
- * What the device lets people reach: any port on its own loopback, and other hosts only when
- * its config lists them. The device decides, whatever the server allows.
+ * What the device lets people reach: its own loopback on the ports localPorts lists (every port
+ * unless it is set: the default stays what devices always had), and other hosts only when its
+ * allowedTargets list them. The device decides, whatever the server allows.
  */
 export class TargetPolicy {
   private readonly rules: TargetRule[];
+  private readonly localPorts: PortList;
 
-  constructor(allowedTargets: readonly string[]) {
+  constructor(allowedTargets: readonly string[], localPorts = '*') {
     this.rules = allowedTargets.map(parseTargetRule);
+    this.localPorts = parsePorts(localPorts, 'localPorts');
   }
 
   allows(host: string, port: number): boolean {
-    if (isLoopback(host)) return true;
-    return this.rules.some(
-      (r) => r.matchHost(host) && (r.ports === null || r.ports.has(port) || r.ranges.some(([lo, hi]) => port >= lo && port <= hi)),
-    );
+    return this.refusal(host, port) === undefined;
+  }
+
+  /** Undefined when the target may be reached, else the setting that does not list it. */
+  refusal(host: string, port: number): PolicyRefusal | undefined {
+    if (isLoopback(host)) return portListed(this.localPorts, port) ? undefined : 'localPorts';
+    return this.rules.some((r) => r.matchHost(host) && portListed(r, port)) ? undefined : 'allowedTargets';
   }
 }

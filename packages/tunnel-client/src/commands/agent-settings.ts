@@ -49,6 +49,13 @@ export const AGENT_SETTINGS: readonly AgentSetting[] = [
     help: 'also serve this target, e.g. 192.168.1.0/24:22,80 (repeatable; adds to allowedTargets)',
     parse: (value, previous) => collect(value, previous as string[] | undefined),
   },
+  {
+    key: 'localPorts',
+    env: agentKeys.localPorts,
+    flag: '--local-ports <ports>',
+    default: '* (every port)',
+    help: "the device's own loopback ports the tunnel may reach, e.g. 22222,48484,8000-8100",
+  },
   PROXY_SETTING,
   duration('--backoff-base <duration>', 'first reconnect delay bound', 1000, '1s'),
   duration('--backoff-cap <duration>', 'largest reconnect delay bound', 60_000, '60s'),

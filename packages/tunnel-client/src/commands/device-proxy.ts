@@ -29,7 +29,7 @@ export function registerDeviceProxyCommand(device: Command): void {
       .option('--target <host>', "connect to this host on the device's network instead of the device itself (the device's allowedTargets must list it)"),
   ).action(async (ref: string, port: number, flags: ProxyFlags) => {
     const log = developerLogger();
-    const session = new UserSession({ connection: serverConnection(flags), log });
+    const session = new UserSession({ connection: serverConnection(flags), log, proxyCommand: true });
     await session.start();
     let stream;
     try {

@@ -1,5 +1,5 @@
 import type WebSocket from 'ws';
-import { ConnectPath } from '@tunnel/protocol/wire';
+import { ACCESS_PATH_HEADER, ConnectPath, PROXY_COMMAND_ACCESS } from '@tunnel/protocol/wire';
 import { DIRECT } from '../net/proxy-config.js';
 import { dialWebSocket, type DialOptions } from '../net/websocket-dial.js';
 import type { ServerConnection } from './connection-settings.js';
@@ -10,14 +10,14 @@ import { explainServerError } from './server-errors.js';
  * Opens the CLI's WebSocket to the server, authenticated with the token before the upgrade.
  * A refusal (401 bad token, 429) rejects with the server's own code and message.
  */
-export async function dialServer(connection: ServerConnection, options: Pick<DialOptions, 'timeoutMs'>): Promise<WebSocket> {
+export async function dialServer(connection: ServerConnection, options: Pick<DialOptions, 'timeoutMs'> & { proxyCommand?: boolean }): Promise<WebSocket> {
   const url = new URL(ConnectPath.User, connection.server);
   url.protocol = 'wss:';
   const { ws } = await dialWebSocket(
     {
       url,
       trust: serverTrustContext(connection),
-      headers: { authorization: `Bearer ${connection.token}` },
+      headers: { authorization: `Bearer ${connection.token}`, ...(options.proxyCommand ? { [ACCESS_PATH_HEADER]: PROXY_COMMAND_ACCESS } : {}) },
       refused: (status, _statusText, body) => apiError(status, parseJsonOrEmpty(body)),
       failed: (err) => explainServerError(err, connection.server),
     },

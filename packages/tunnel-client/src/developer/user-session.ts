@@ -28,6 +28,8 @@ export interface UserSessionOptions {
    */
   openTimeoutMs?: number;
   yamux?: Partial<YamuxConfig>;
+  /** Set by `device proxy`, so the server audits its streams as an ssh ProxyCommand's. */
+  proxyCommand?: boolean;
 }
 
 export interface UserSessionEvents {
@@ -170,7 +172,7 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
   /** One session, up; `ended` settles when it closes or the server starts draining. */
   private async connect(reconnected: boolean): Promise<{ ended: Promise<SessionEnded> }> {
     const { connection, log } = this.options;
-    const ws = await dialServer(connection, { timeoutMs: this.options.connectTimeoutMs ?? 15_000 });
+    const ws = await dialServer(connection, { timeoutMs: this.options.connectTimeoutMs ?? 15_000, proxyCommand: this.options.proxyCommand === true });
     const session = new TunnelSession(new WebSocketDuplex(ws), {
       role: 'client',
       yamux: this.options.yamux ?? {},

@@ -81,7 +81,7 @@ export function remedyFor(code: string | undefined, target: TcpTarget = { host: 
     case AuthErrorCode.ChannelUnbound:
       return 'upgrade tunnel-server to a version with channel binding; if it has it, something between device and server rewrites the handshake: ask for the server to be exempted from inspection';
     case AuthErrorCode.RateLimited:
-      return 'too many failed attempts from this device or address: wait, then try again';
+      return 'too many failed authentications from this network address (a device or process behind it uses a wrong key): wait, then try again';
     case AuthErrorCode.ServerUnavailable:
       return 'the server is up but its registry is not: nothing to change on this device; it is let in once the server operator restores the database';
     case AuthErrorCode.Timeout:

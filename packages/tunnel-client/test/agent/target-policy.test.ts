@@ -23,4 +23,15 @@ describe('device target policy', () => {
     expect(policy.allows('192.168.2.23', 22)).to.equal(false);
     expect(policy.allows('printer.lan', 631)).to.equal(true);
   });
+
+  it('serves its own loopback on the localPorts it lists, when set, and says which setting refused', () => {
+    const policy = new TargetPolicy(['127.0.0.2:8080'], '22222,48484,9000-9001');
+    expect(policy.refusal('127.0.0.1', 22222)).to.equal(undefined);
+    expect(policy.refusal('localhost', 9001)).to.equal(undefined);
+    expect(policy.refusal('127.0.0.1', 8080)).to.equal('localPorts');
+    expect(policy.refusal('::1', 5432)).to.equal('localPorts');
+    expect(policy.refusal('127.0.0.2', 8080)).to.equal(undefined);
+    expect(policy.refusal('127.0.0.2', 22222)).to.equal('allowedTargets');
+    expect(() => new TargetPolicy([], '22,ssh')).to.throw(/localPorts: "ssh" is not a port/);
+  });
 });

@@ -5,33 +5,37 @@ export function deviceSubject(uuid: string): string {
   return `device:${uuid}`;
 }
 
+/** The one key of the server-wide count. */
+const ALL_SOURCES = 'all';
+
 /**
- * Failed-authentication limits, counted per source address and per subject (device uuid or
- * user). The per-source limit is the looser one on purpose: a whole fleet can sit behind one NAT
- * address, and one misconfigured device there must not lock out its neighbours; the tight limit
- * is per subject, which only the guesser pays for.
+ * Failed-authentication limits. Only sources are ever refused: a whole fleet can sit behind one
+ * NAT address, so the per-source limit is loose, and past the server-wide limit (many guessers
+ * each under their own limit) any source that failed recently is refused too, while a source
+ * that has not failed still gets in. Subjects (a device uuid) are counted for the dashboard's
+ * warning but never refused: anyone can send a known uuid, so a subject limit would let them hold
+ * the genuine device offline, and a correct proof must always succeed.
  */
 export class AuthLimits {
   private readonly sources: FailureLimiter;
+  private readonly everyone: FailureLimiter;
   private readonly subjects: FailureLimiter;
 
   constructor(
     source: Partial<FailureLimiterSettings> = {},
-    subject: Partial<FailureLimiterSettings> = {},
+    global: Partial<FailureLimiterSettings> = {},
     now: () => number = Date.now,
   ) {
     this.sources = new FailureLimiter({ maxFailures: 120, windowMs: 60_000, maxKeys: 100_000, ...source }, now);
-    this.subjects = new FailureLimiter({ maxFailures: 10, windowMs: 60_000, maxKeys: 100_000, ...subject }, now);
+    this.everyone = new FailureLimiter({ maxFailures: 2_000, windowMs: 60_000, maxKeys: 1, ...global }, now);
+    this.subjects = new FailureLimiter({ maxFailures: Number.MAX_SAFE_INTEGER, windowMs: 60_000, maxKeys: 100_000 }, now);
   }
 
   /** Milliseconds until this source may try again (0: now). */
   sourceRetryAfter(address: string): number {
-    return this.sources.retryAfter(address);
-  }
-
-  /** Milliseconds until this device or user may try again (0: now). */
-  subjectRetryAfter(subject: string): number {
-    return this.subjects.retryAfter(subject);
+    const own = this.sources.retryAfter(address);
+    if (own > 0 || this.sources.failures(address) === 0) return own;
+    return this.everyone.retryAfter(ALL_SOURCES);
   }
 
   /** Recent failures of a device or user (for the dashboard's warning). */
@@ -41,6 +45,7 @@ export class AuthLimits {
 
   recordFailure(address: string, subject?: string): void {
     this.sources.recordFailure(address);
+    this.everyone.recordFailure(ALL_SOURCES);
     if (subject !== undefined) this.subjects.recordFailure(subject);
   }
 

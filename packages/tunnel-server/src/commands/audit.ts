@@ -1,7 +1,7 @@
 import { parseDuration } from '@tunnel/protocol/cli';
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolveDevice } from '../devices/resolve-device.js';
-import { auditView } from '../views/audit-view.js';
+import { auditView, auditWhat } from '../views/audit-view.js';
 import { printListing } from '../views/listing.js';
 import { stateCommand, type StateFlags } from './options.js';
 import { withRegistry } from './with-registry.js';
@@ -23,7 +23,7 @@ function parseLimit(text: string): number {
 }
 
 export function registerAuditCommand(program: Command): void {
-  stateCommand(program, 'audit', 'Show who opened which stream to which device and port, when, bytes each way, the result, and the recording of a browser terminal session (an asciinema v2 cast: asciinema play FILE).')
+  stateCommand(program, 'audit', 'Show who opened (or was refused) which stream to which device and port, from where and which way in, when, bytes each way, the result, and the recording of a browser terminal session (an asciinema v2 cast: asciinema play FILE); and who added or removed devices and users, made tokens and granted or revoked support access.')
     .option('--device <device>', 'only this device (uuid, 7+ character prefix or name)')
     .option('--user <name>', 'only this user')
     .option('--since <time>', 'only streams started since then: a time, or a duration back from now (2h)', (v) => parseSince(v))
@@ -44,12 +44,14 @@ export function registerAuditCommand(program: Command): void {
       printListing(rows, flags.json, [
         ['STARTED', (a) => a.startedAt],
         ['USER', (a) => a.user],
-        ['DEVICE', (a) => a.device.slice(0, 7)],
-        ['TARGET', (a) => a.target],
+        ['DEVICE', (a) => a.device.slice(0, 7) || '-'],
+        ['TARGET', (a) => auditWhat(a)],
         ['RESULT', (a) => a.result ?? 'open'],
         ['UP', (a) => String(a.bytesUp)],
         ['DOWN', (a) => String(a.bytesDown)],
         ['DURATION', (a) => (a.durationMs === null ? '-' : `${a.durationMs} ms`)],
+        ['VIA', (a) => (a.kind === 'admin' ? 'admin' : (a.via ?? '-'))],
+        ['FROM', (a) => a.source ?? '-'],
         ['RECORDING', (a) => a.recording ?? '-'],
       ]);
     });

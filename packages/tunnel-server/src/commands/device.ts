@@ -11,6 +11,7 @@ import { presenceOption, stateCommand, type StateFlags } from './options.js';
 import { registerTerminalLoginCommand } from './terminal-login-command.js';
 import { withRegistry } from './with-registry.js';
 import { CommandErrorCode } from './command-errors.js';
+import { auditAdminAction } from './admin-audit.js';
 
 /** "host", "host:8443", "[::1]:8443" -> host and port (443 by default). */
 export function parseEndpoint(text: string): { host: string; port: number } {
@@ -37,6 +38,7 @@ export function registerDeviceCommands(program: Command): void {
         const identity = await requireServerIdentity(flags.data);
         const caPem = await readDevCaCertificate(flags.data);
         const device = await registry.devices.create({ name: flags.name, fleet: flags.fleet ?? null, authPublicKey: devicePublicKey(deviceApiKey) });
+        await auditAdminAction(registry, 'device-add', device.fleet === null ? device.name : `${device.name} in fleet ${device.fleet}`, { deviceUuid: device.uuid });
         return { ...device, identity, caPem };
       });
       const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
@@ -85,6 +87,7 @@ export function registerDeviceCommands(program: Command): void {
       const removed = await withRegistry(flags, async (registry) => {
         const device = await resolveDevice(registry, ref);
         await registry.devices.remove(device.uuid);
+        await auditAdminAction(registry, 'device-remove', device.name, { deviceUuid: device.uuid });
         return device;
       });
       process.stderr.write(`Removed device ${removed.name} (${removed.uuid}).\n`);

@@ -4,6 +4,7 @@ import { revokingCommand, stateCommand, type StateFlags } from './options.js';
 import { registerTerminalLoginCommand } from './terminal-login-command.js';
 import { withdrawAccess } from './withdraw-access.js';
 import { withRegistry } from './with-registry.js';
+import { auditAdminAction } from './admin-audit.js';
 
 export function registerFleetCommands(program: Command): void {
   const fleet = program.command('fleet').description('Group devices into fleets and give developers access to them.');
@@ -50,14 +51,20 @@ export function registerFleetCommands(program: Command): void {
     .argument('<fleet>', 'fleet name')
     .argument('<user>', 'user name')
     .action(async (fleetName: string, user: string, flags: StateFlags) => {
-      await withRegistry(flags, (r) => r.fleets.addMember(fleetName, user));
+      await withRegistry(flags, async (r) => {
+        await r.fleets.addMember(fleetName, user);
+        await auditAdminAction(r, 'fleet-member-add', `${user} to fleet ${fleetName}`);
+      });
       process.stderr.write(`${user} is now a member of fleet ${fleetName}.\n`);
     });
   revokingCommand(member, 'rm', 'Remove a user from a fleet; their live streams to its devices are closed within a second.')
     .argument('<fleet>', 'fleet name')
     .argument('<user>', 'user name')
     .action(async (fleetName: string, user: string, flags: StateFlags) => {
-      await withdrawAccess(flags, `${user} left fleet ${fleetName}`, (r) => r.fleets.removeMember(fleetName, user));
+      await withdrawAccess(flags, `${user} left fleet ${fleetName}`, async (r) => {
+        await r.fleets.removeMember(fleetName, user);
+        await auditAdminAction(r, 'fleet-member-remove', `${user} from fleet ${fleetName}`);
+      });
       process.stderr.write(`${user} is no longer a member of fleet ${fleetName}.\n`);
     });
 }

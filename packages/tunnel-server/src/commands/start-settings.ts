@@ -270,6 +270,14 @@ export const START_SETTINGS: readonly StartSetting[] = [
     fromFlag: (v, s) => (s.terminal = withTerminal(s, { sshUser: v as string })),
   },
   {
+    key: 'metricsTokenFile',
+    flag: '--metrics-token-file <file>',
+    default: 'none: admins only',
+    help: 'file holding a token (32+ characters) that reads /metrics and nothing else, for Prometheus; admins\' tokens read it too',
+    fromFile: (v, s) => (s.metricsTokenFile = str('metricsTokenFile', v)),
+    fromFlag: (v, s) => (s.metricsTokenFile = v as string),
+  },
+  {
     key: 'recordingMaxBytes',
     flag: '--recording-max-bytes <n>',
     default: String(terminal.recordingMaxBytes),

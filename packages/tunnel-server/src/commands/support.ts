@@ -2,13 +2,14 @@ import { parseDuration } from '@tunnel/protocol/cli';
 import { CodedError } from '@tunnel/protocol/errors';
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolveDevice } from '../devices/resolve-device.js';
-import type { GrantScope, Registry } from '../registry/types.js';
+import type { GrantScope, Registry, SupportGrantRecord } from '../registry/types.js';
 import { printListing } from '../views/listing.js';
 import { grantView, scopeText } from '../views/grant-view.js';
 import { revokingCommand, stateCommand, type StateFlags } from './options.js';
 import { withdrawAccess } from './withdraw-access.js';
 import { withRegistry } from './with-registry.js';
 import { CommandErrorCode } from './command-errors.js';
+import { adminActor, auditAdminAction } from './admin-audit.js';
 
 interface TargetFlags extends StateFlags {
   device?: string;
@@ -50,6 +51,11 @@ async function grantScopes(registry: Registry, flags: TargetFlags): Promise<Gran
   return Promise.all(refs.map(async (ref) => ({ kind: 'device' as const, deviceUuid: (await resolveDevice(registry, ref)).uuid })));
 }
 
+function auditGrant(registry: Registry, action: 'support-enable' | 'support-disable', g: SupportGrantRecord, actor: string): Promise<void> {
+  const what = `grant #${g.id}: ${scopeText(g.scope)}, ports ${g.ports.join(', ')}, until ${new Date(g.expiresAt).toISOString()}`;
+  return auditAdminAction(registry, action, what, { actor, ...(g.scope.kind === 'device' ? { deviceUuid: g.scope.deviceUuid } : {}) });
+}
+
 export function registerSupportCommands(program: Command): void {
   const support = program
     .command('support')
@@ -63,10 +69,12 @@ export function registerSupportCommands(program: Command): void {
     .option('--by <name>', 'who grants it, for the record (default $USER)')
     .action(async (flags: TargetFlags & { duration: number; ports?: number[]; by?: string }) => {
       const expiresAt = Date.now() + flags.duration;
-      const createdBy = flags.by ?? process.env['USER'] ?? 'admin';
+      const createdBy = flags.by ?? adminActor();
       const grants = await withRegistry(flags, async (registry) => {
         const scopes = await grantScopes(registry, flags);
-        return Promise.all(scopes.map((scope) => registry.grants.create({ scope, ports: flags.ports, createdBy, expiresAt })));
+        const created = await Promise.all(scopes.map((scope) => registry.grants.create({ scope, ports: flags.ports, createdBy, expiresAt })));
+        for (const g of created) await auditGrant(registry, 'support-enable', g, createdBy);
+        return created;
       });
       for (const g of grants) {
         process.stdout.write(`Support access #${g.id} to ${scopeText(g.scope)}, ports ${g.ports.join(', ')}, until ${new Date(g.expiresAt).toISOString()}\n`);
@@ -80,8 +88,9 @@ export function registerSupportCommands(program: Command): void {
       const revoked = await withdrawAccess(flags, 'support access revoked', async (registry) => {
         const scopes = await grantScopes(registry, flags);
         const fleet = scopes.find((s) => s.kind === 'fleet');
-        if (fleet?.kind === 'fleet') return registry.grants.revoke({ fleet: fleet.fleet });
-        return registry.grants.revoke({ deviceUuids: scopes.flatMap((s) => (s.kind === 'device' ? [s.deviceUuid] : [])) });
+        const ended = await registry.grants.revoke(fleet?.kind === 'fleet' ? { fleet: fleet.fleet } : { deviceUuids: scopes.flatMap((s) => (s.kind === 'device' ? [s.deviceUuid] : [])) });
+        for (const g of ended) await auditGrant(registry, 'support-disable', g, adminActor());
+        return ended;
       });
       process.stdout.write(revoked.length === 0 ? 'No active support access there; nothing to revoke.\n' : revoked.map((g) => `Revoked support access #${g.id} to ${scopeText(g.scope)}\n`).join(''));
     });

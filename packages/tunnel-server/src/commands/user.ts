@@ -5,6 +5,7 @@ import { printListing } from '../views/listing.js';
 import { dataOption, registryOption, revokingCommand, stateCommand, type StateFlags } from './options.js';
 import { withdrawAccess } from './withdraw-access.js';
 import { withRegistry } from './with-registry.js';
+import { auditAdminAction } from './admin-audit.js';
 
 interface JsonFlag extends StateFlags {
   json?: boolean;
@@ -35,7 +36,11 @@ export function registerUserCommands(program: Command): void {
     .option('--json', 'print the user and token as JSON')
     .action(async (name: string, flags: JsonFlag & { role: string }) => {
       const role = checkRole(flags.role);
-      const issued = await withRegistry(flags, (registry) => registry.users.create(name, role));
+      const issued = await withRegistry(flags, async (registry) => {
+        const created = await registry.users.create(name, role);
+        await auditAdminAction(registry, 'user-add', `${name} as ${role}`);
+        return created;
+      });
       printIssued(issued, flags.json, 'Created user');
     });
 
@@ -53,7 +58,10 @@ export function registerUserCommands(program: Command): void {
   revokingCommand(user, 'rm', 'Remove a user: their token stops working at once, for new sessions and for new streams of open ones.')
     .argument('<name>', 'user name')
     .action(async (name: string, flags: StateFlags) => {
-      await withdrawAccess(flags, `user ${name} removed`, (registry) => registry.users.remove(name));
+      await withdrawAccess(flags, `user ${name} removed`, async (registry) => {
+        await registry.users.remove(name);
+        await auditAdminAction(registry, 'user-remove', name);
+      });
       process.stderr.write(`Removed user ${name}.\n`);
     });
 
@@ -61,7 +69,11 @@ export function registerUserCommands(program: Command): void {
     .argument('<name>', 'user name')
     .option('--json', 'print the user and token as JSON')
     .action(async (name: string, flags: JsonFlag) => {
-      const issued = await withdrawAccess(flags, `token of ${name} rotated`, (registry) => registry.users.rotateToken(name));
+      const issued = await withdrawAccess(flags, `token of ${name} rotated`, async (registry) => {
+        const rotated = await registry.users.rotateToken(name);
+        await auditAdminAction(registry, 'token-create', `${name} (the old token is revoked)`);
+        return rotated;
+      });
       printIssued(issued, flags.json, 'New token for');
     });
 }

@@ -101,11 +101,8 @@ export function acceptDeviceHandshake(
     };
 
     async function onHello(h: HelloMessage): Promise<void> {
-      const uuidWait = deps.limits.subjectRetryAfter(deviceSubject(h.uuid));
-      if (uuidWait > 0) {
-        refuse(rateLimited(`too many failed authentications for device ${h.uuid}`, uuidWait), false);
-        return;
-      }
+      // No per-uuid refusal here: whoever knows the uuid could then hold the device offline.
+      // The proof is checked first; only a wrong one counts, against its source.
       let key: string | null;
       try {
         key = await deps.deviceKey(h.uuid);

@@ -74,11 +74,6 @@ export class HeartbeatEndpoint {
       sendError(res, 400, (err as AuthError).code ?? AuthErrorCode.Protocol, (err as Error).message);
       return;
     }
-    const uuidWait = limits.subjectRetryAfter(deviceSubject(report.uuid));
-    if (uuidWait > 0) {
-      this.refuse(res, new AuthError(AuthErrorCode.RateLimited, `too many failed heartbeats for device ${report.uuid}`, uuidWait), false);
-      return;
-    }
     const now = Date.now();
     const nonceProblem = this.checkNonce(report.uuid, report.nonce, now);
     if (nonceProblem) {

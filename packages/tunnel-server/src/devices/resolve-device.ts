@@ -17,10 +17,11 @@ export class DeviceRefError extends CodedError<(typeof DeviceRefErrorCode)[keyof
 /**
  * Resolves what a person typed (full uuid, unique prefix of 7+ characters, or name) to exactly
  * one device. Every entry point (admin commands, the API, stream opens, CONNECT) goes through
- * here, so a prefix means the same thing everywhere.
+ * here, so a prefix means the same thing everywhere. Devices `visible` leaves out are treated as
+ * absent, so a reference to one answers exactly as a reference to nothing.
  */
-export async function resolveDevice(registry: Registry, ref: string): Promise<DeviceRecord> {
-  const matches = await registry.devices.find(ref);
+export async function resolveDevice(registry: Registry, ref: string, visible: (device: DeviceRecord) => boolean = () => true): Promise<DeviceRecord> {
+  const matches = (await registry.devices.find(ref)).filter(visible);
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) {
     const short = /^[0-9a-f]{1,6}$/i.test(ref) ? `; a uuid prefix needs at least ${MIN_UUID_PREFIX} characters` : '';

@@ -10,12 +10,12 @@ import { DeviceRefErrorCode } from '../devices/device-errors.js';
 import { DeviceRefError, resolveDevice } from '../devices/resolve-device.js';
 import type { StreamSink } from '../metrics/server-metrics.js';
 import type { Presence } from '../presence/presence.js';
-import type { DeviceRecord, Registry, UserRecord } from '../registry/types.js';
+import type { AccessPath, DeviceRecord, Registry, UserRecord } from '../registry/types.js';
 import { countBytes, type ByteCounts } from './byte-counts.js';
 
-/** How the user came in, for logs. */
+/** How the user came in, for logs and the audit log. */
 export interface StreamOrigin {
-  via: 'tunnel' | 'connect' | 'proxy-request' | 'terminal';
+  via: AccessPath;
   remoteAddress: string;
 }
 
@@ -182,7 +182,7 @@ export class DeviceStreamOpener {
       // The audit insert holds the event loop (SQLite; its fsync is deferred) or waits for a round
       // trip (PostgreSQL): it runs once the open request has left for the device, so the two overlap.
       const opening = this.connect(user, found, target);
-      const auditing = this.afterPendingWrites(() => this.auditStart(user, found.uuid, request));
+      const auditing = this.afterPendingWrites(() => this.auditStart(user, found.uuid, request, origin));
       let connected: { stream: YamuxStream; until: number | undefined };
       try {
         connected = await opening;
@@ -220,7 +220,7 @@ export class DeviceStreamOpener {
     } catch (err) {
       if (claimed) this.release(user);
       const refusal = asOpenError(err);
-      auditId ??= await this.auditStart(user, device?.uuid ?? (ref || '(none)'), request);
+      auditId ??= await this.auditStart(user, device?.uuid ?? (ref || '(none)'), request, origin);
       await this.auditFinish(auditId, { bytesUp: 0, bytesDown: 0, result: refusal.result });
       log.info({ ...fields, uuid: device?.uuid, result: refusal.result, code: refusal.code, reason: refusal.message }, 'stream refused');
       this.deps.metrics.streamOpened(refusal.result, (performance.now() - started) / 1000);
@@ -295,9 +295,10 @@ export class DeviceStreamOpener {
   }
 
   /** The audit log must not take a stream down with it: failures are logged, not thrown. */
-  private async auditStart(user: UserRecord, deviceUuid: string, request: OpenRequest): Promise<number | undefined> {
+  private async auditStart(user: UserRecord, deviceUuid: string, request: OpenRequest, origin: StreamOrigin): Promise<number | undefined> {
     try {
-      return await this.deps.registry.audit.start({ user: user.name, deviceUuid, targetHost: request.host, targetPort: request.port });
+      const entry = { user: user.name, deviceUuid, targetHost: request.host, targetPort: request.port, sourceAddress: origin.remoteAddress, accessPath: origin.via };
+      return await this.deps.registry.audit.start(entry);
     } catch (err) {
       this.deps.log.error({ err: asError(err), code: errorCode(err) }, 'could not write the audit entry');
       return undefined;

@@ -3,7 +3,7 @@
  * records the interface speaks in, so neither backend can drift in what it hands out.
  */
 import { RegistryError, RegistryErrorCode } from './errors.js';
-import type { AuditFilter, AuditRecord, DeviceRecord, DeviceStatusFacts, FleetRecord, GrantScope, Role, SupportGrantRecord, TerminalLogin, UserRecord } from './types.js';
+import type { AccessPath, AuditFilter, AuditKind, AuditRecord, DeviceRecord, DeviceStatusFacts, FleetRecord, GrantScope, Role, SupportGrantRecord, TerminalLogin, UserRecord } from './types.js';
 import { checkAuditLimit, checkNonEmpty, checkPort, checkSshUser, checkTimestamp } from './validate.js';
 
 export interface DeviceRow {
@@ -80,6 +80,11 @@ export interface AuditRow {
   bytes_up: number;
   bytes_down: number;
   result: string | null;
+  kind: string;
+  source_address: string | null;
+  access_path: string | null;
+  action: string | null;
+  subject: string | null;
 }
 
 export function toAuditRecord(row: AuditRow): AuditRecord {
@@ -94,6 +99,11 @@ export function toAuditRecord(row: AuditRow): AuditRecord {
     bytesUp: row.bytes_up,
     bytesDown: row.bytes_down,
     result: row.result,
+    kind: row.kind as AuditKind,
+    sourceAddress: row.source_address,
+    accessPath: row.access_path as AccessPath | null,
+    action: row.action,
+    subject: row.subject,
   };
 }
 

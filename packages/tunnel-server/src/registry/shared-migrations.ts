@@ -19,3 +19,15 @@ export function terminalLoginsStep(d: SqlDialect): string {
   ) ${d.tableOptions};
   `;
 }
+
+/**
+ * 3: who came from where and how (stream entries), and the admin actions (kind 'admin', with the
+ * action and what it was done to); older rows are streams with neither.
+ */
+export const AUDIT_SOURCES_STEP = `
+  ALTER TABLE audit_log ADD COLUMN kind TEXT NOT NULL DEFAULT 'stream';
+  ALTER TABLE audit_log ADD COLUMN source_address TEXT;
+  ALTER TABLE audit_log ADD COLUMN access_path TEXT;
+  ALTER TABLE audit_log ADD COLUMN action TEXT;
+  ALTER TABLE audit_log ADD COLUMN subject TEXT;
+  `;

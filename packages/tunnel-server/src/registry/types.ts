@@ -185,13 +185,31 @@ export interface SupportGrantRegistry {
   covering(deviceUuid: string, port: number, at?: EpochMs): Promise<SupportGrantRecord[]>;
 }
 
+/** A stream someone opened (or was refused), or an admin's change (device, user, token, grant). */
+export type AuditKind = 'stream' | 'admin';
+
+/** How a stream's user came in. */
+export type AccessPath = 'tunnel' | 'proxy-command' | 'connect' | 'proxy-request' | 'terminal';
+
 export interface NewAuditEntry {
+  /** Default 'stream'. */
+  kind?: AuditKind;
+  /** The user of a stream; the actor of an admin action. */
   user: string;
+  /** The device (or the reference given, when it named none); empty for an admin action on no device. */
   deviceUuid: string;
+  /** A stream's target; empty and 0 for an admin action. */
   targetHost: string;
   targetPort: number;
   /** Default now. */
   startedAt?: EpochMs;
+  /** The address the request came from. */
+  sourceAddress?: string;
+  accessPath?: AccessPath;
+  /** An admin action, e.g. "device-add", "token-create". */
+  action?: string;
+  /** What an admin action was done to, e.g. the user's name or "grant #3". */
+  subject?: string;
 }
 
 export interface AuditOutcome {
@@ -215,6 +233,11 @@ export interface AuditRecord {
   bytesUp: number;
   bytesDown: number;
   result: string | null;
+  kind: AuditKind;
+  sourceAddress: string | null;
+  accessPath: AccessPath | null;
+  action: string | null;
+  subject: string | null;
 }
 
 export interface AuditFilter {

@@ -101,15 +101,25 @@ export function checkAuditLimit(limit: number = DEFAULT_AUDIT_LIMIT): number {
 }
 
 /** A new stream's audit fields, checked; startedAt defaults to `now`. */
-export function checkAuditEntry(entry: NewAuditEntry, now: number): Required<NewAuditEntry> {
+/** The audit_log columns of a new entry, in the order AUDIT_INSERT_COLUMNS names them. */
+export function checkAuditEntry(entry: NewAuditEntry, now: number): [string, string, string, number, number, string, string | null, string | null, string | null, string | null] {
   // Only presence is checked, not the uuid format or existence: an attempt on a device that
   // is gone or mistyped is exactly what the audit log must still record.
+  const kind = entry.kind ?? 'stream';
   checkNonEmpty('user', entry.user);
-  checkNonEmpty('deviceUuid', entry.deviceUuid);
-  checkNonEmpty('targetHost', entry.targetHost);
-  checkPort(entry.targetPort);
-  return { ...entry, startedAt: entry.startedAt === undefined ? now : checkTimestamp('startedAt', entry.startedAt) };
+  if (kind === 'stream') {
+    checkNonEmpty('deviceUuid', entry.deviceUuid);
+    checkNonEmpty('targetHost', entry.targetHost);
+    checkPort(entry.targetPort);
+  } else {
+    checkNonEmpty('action', entry.action ?? '');
+  }
+  const startedAt = entry.startedAt === undefined ? now : checkTimestamp('startedAt', entry.startedAt);
+  return [entry.user, entry.deviceUuid, entry.targetHost, entry.targetPort, startedAt, kind, entry.sourceAddress ?? null, entry.accessPath ?? null, entry.action ?? null, entry.subject ?? null];
 }
+
+/** The columns checkAuditEntry gives values for, in its order. */
+export const AUDIT_INSERT_COLUMNS = 'user_name, device_uuid, target_host, target_port, started_at, kind, source_address, access_path, action, subject';
 
 /** The ended_at, bytes_up, bytes_down and result columns of a finished stream, in that order. */
 export function auditOutcomeValues(outcome: AuditOutcome, now: number): [number, number, number, string] {

@@ -4,6 +4,7 @@ import { type Logger } from '@tunnel/protocol/log';
 import type { AuthLimits } from '../auth/auth-limits.js';
 import type { AuthFailureSink } from '../metrics/server-metrics.js';
 import type { Registry, UserRecord } from '../registry/types.js';
+import type { BrowserSessions } from './browser-sessions.js';
 
 export const UserAuthErrorCode = {
   MissingToken: AuthErrorCode.MissingToken,
@@ -31,6 +32,8 @@ export interface UserAuthenticatorDeps {
   failureDelayMs: number;
   log: Logger;
   metrics: AuthFailureSink;
+  /** The dashboard's cookie sessions, which hold a token too. */
+  sessions: BrowserSessions;
 }
 
 /**
@@ -38,7 +41,11 @@ export interface UserAuthenticatorDeps {
  * failures per source address with the same limiter rules devices get.
  */
 export class UserAuthenticator {
-  constructor(private readonly deps: UserAuthenticatorDeps) {}
+  readonly sessions: BrowserSessions;
+
+  constructor(private readonly deps: UserAuthenticatorDeps) {
+    this.sessions = deps.sessions;
+  }
 
   async authenticate(token: string | undefined, source: string, hint: string): Promise<UserRecord> {
     try {

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type Logger } from '@tunnel/protocol/log';
 import { WebSocketDuplex } from '@tunnel/protocol/transport';
 import { OpenError, OpenResult, StreamNoticeCode, TunnelSession } from '@tunnel/protocol/tunnel';
+import { ACCESS_PATH_HEADER, PROXY_COMMAND_ACCESS } from '@tunnel/protocol/wire';
 import { type YamuxConfig } from '@tunnel/protocol/yamux';
 import type WebSocket from 'ws';
 import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
@@ -43,6 +44,7 @@ export class UserEndpoint {
   accept(ws: WebSocket, req: IncomingMessage, user: UserRecord): void {
     const remoteAddress = req.socket.remoteAddress ?? 'unknown';
     const token = bearerToken(req.headers) ?? '';
+    const via = req.headers[ACCESS_PATH_HEADER] === PROXY_COMMAND_ACCESS ? 'proxy-command' : 'tunnel';
     const log = this.deps.log.child({ user: user.name, remoteAddress });
     ws.on('error', (err) => log.debug({ err }, 'user websocket error'));
     const session = new TunnelSession(new WebSocketDuplex(ws), { role: 'server', yamux: this.deps.yamux, logger: log });
@@ -56,7 +58,7 @@ export class UserEndpoint {
       }
       // The reason goes ahead of the reset, or the CLI could only say "reset by the peer".
       const tell = (reason: string): void => session.sendNotice({ streamId: stream.id, code: StreamNoticeCode.AccessEnded, message: `access ended: ${reason}` });
-      const opened = await this.deps.opener.open(current, token, request, { via: 'tunnel', remoteAddress }, tell);
+      const opened = await this.deps.opener.open(current, token, request, { via, remoteAddress }, tell);
       return {
         stream: opened.stream,
         onFinished: (r) => opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) }),

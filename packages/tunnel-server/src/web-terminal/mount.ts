@@ -8,7 +8,6 @@ import { HttpError } from '../http/http-error.js';
 import { sendError, sendJson, type Router } from '../http/router.js';
 import type { Registry, UserRecord } from '../registry/types.js';
 import type { UserAuthenticator } from '../users/user-authenticator.js';
-import { bearerToken } from '../users/token-headers.js';
 import { TerminalErrorCode } from './errors.js';
 import { validSize } from './messages.js';
 import { sendRecording } from './recordings.js';
@@ -54,10 +53,10 @@ export function mountWebTerminal(host: WebTerminalHost, deps: WebTerminalDeps): 
   router.on(
     'POST',
     '/v1/devices/:ref/terminal',
-    authenticatedRoute(deps.authenticator, async (req, res, params, user) => {
+    authenticatedRoute(deps.authenticator, async (_req, res, params, user, token) => {
       const device = await visibleDevice(registry, user, params['ref'] ?? '', res);
       if (device === null) return;
-      sendJson(res, 200, { ticket: tickets.issue({ user: user.name, token: bearerToken(req.headers) ?? '', deviceUuid: device.uuid }), expiresInMs: TICKET_TTL_MS, path: TERMINAL_PATH });
+      sendJson(res, 200, { ticket: tickets.issue({ user: user.name, token, deviceUuid: device.uuid }), expiresInMs: TICKET_TTL_MS, path: TERMINAL_PATH });
     }),
   );
 

@@ -4,6 +4,8 @@ import { expectCode, describeRegistry } from './helpers.js';
 
 const DEV_A = 'a'.repeat(32);
 const DEV_B = 'b'.repeat(32);
+/** The fields a plain stream entry leaves unset. */
+const NO_EXTRAS = { kind: 'stream', sourceAddress: null, accessPath: null, action: null, subject: null };
 
 describeRegistry('audit log', (fx) => {
   const stream = (user: string, deviceUuid: string, startedAt?: number) =>
@@ -13,13 +15,23 @@ describeRegistry('audit log', (fx) => {
     const started = fx.clock.t;
     const id = await stream('alice', DEV_A);
     expect(await fx.registry.audit.query()).to.deep.equal([
-      { id, user: 'alice', deviceUuid: DEV_A, targetHost: '127.0.0.1', targetPort: 22222, startedAt: started, endedAt: null, bytesUp: 0, bytesDown: 0, result: null },
+      { id, user: 'alice', deviceUuid: DEV_A, targetHost: '127.0.0.1', targetPort: 22222, startedAt: started, endedAt: null, bytesUp: 0, bytesDown: 0, result: null, ...NO_EXTRAS },
     ]);
     fx.clock.advance(5000);
     await fx.registry.audit.finish(id, { bytesUp: 1234, bytesDown: 5_000_000_000, result: 'ok' });
     expect(await fx.registry.audit.query()).to.deep.equal([
-      { id, user: 'alice', deviceUuid: DEV_A, targetHost: '127.0.0.1', targetPort: 22222, startedAt: started, endedAt: started + 5000, bytesUp: 1234, bytesDown: 5_000_000_000, result: 'ok' },
+      { id, user: 'alice', deviceUuid: DEV_A, targetHost: '127.0.0.1', targetPort: 22222, startedAt: started, endedAt: started + 5000, bytesUp: 1234, bytesDown: 5_000_000_000, result: 'ok', ...NO_EXTRAS },
     ]);
+  });
+
+  it('records where a stream came from and which way, and admin actions with their actor', async () => {
+    const id = await fx.registry.audit.start({ user: 'alice', deviceUuid: DEV_A, targetHost: '127.0.0.1', targetPort: 22222, sourceAddress: '198.51.100.7', accessPath: 'proxy-command' });
+    const admin = await fx.registry.audit.start({ kind: 'admin', user: 'root', deviceUuid: '', targetHost: '', targetPort: 0, action: 'user-add', subject: 'bob as support' });
+    await fx.registry.audit.finish(admin, { bytesUp: 0, bytesDown: 0, result: 'ok' });
+    const [a, s] = await fx.registry.audit.query();
+    expect(s).to.include({ id, kind: 'stream', sourceAddress: '198.51.100.7', accessPath: 'proxy-command', action: null, subject: null });
+    expect(a).to.include({ id: admin, kind: 'admin', user: 'root', deviceUuid: '', action: 'user-add', subject: 'bob as support', result: 'ok' });
+    await expectCode(fx.registry.audit.start({ kind: 'admin', user: 'root', deviceUuid: '', targetHost: '', targetPort: 0 }), 'ERR_REGISTRY_INVALID_VALUE', 'action');
   });
 
   it('keeps rows about devices and users that no longer exist', async () => {

@@ -1,6 +1,6 @@
 import { auditQuery, toAuditRecord, type AuditRow } from '../rows.js';
 import { AUDIT_INTERRUPTED, type AuditFilter, type AuditOutcome, type AuditRecord, type AuditRegistry, type EpochMs, type NewAuditEntry } from '../types.js';
-import { auditOutcomeValues, checkAuditEntry, checkTimestamp } from '../validate.js';
+import { AUDIT_INSERT_COLUMNS, auditOutcomeValues, checkAuditEntry, checkTimestamp } from '../validate.js';
 import type { PgConnection } from './connection.js';
 import { expectChanged } from './lookup.js';
 
@@ -8,11 +8,8 @@ export class PgAudit implements AuditRegistry {
   constructor(private readonly db: PgConnection) {}
 
   async start(entry: NewAuditEntry): Promise<number> {
-    const e = checkAuditEntry(entry, this.db.now());
-    const [row] = await this.db.rows<{ id: number }>(
-      'INSERT INTO audit_log (user_name, device_uuid, target_host, target_port, started_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
-      [e.user, e.deviceUuid, e.targetHost, e.targetPort, e.startedAt],
-    );
+    const values = checkAuditEntry(entry, this.db.now());
+    const [row] = await this.db.rows<{ id: number }>(`INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`, values);
     return row?.id ?? 0;
   }
 

@@ -1,6 +1,6 @@
 import { RegistryError, RegistryErrorCode } from '../errors.js';
 import type { PgConnection } from './connection.js';
-import { terminalLoginsStep } from '../shared-migrations.js';
+import { AUDIT_SOURCES_STEP, terminalLoginsStep } from '../shared-migrations.js';
 
 /**
  * The PostgreSQL schema as a list of steps; `schema_migrations` holds how many have run. Append new
@@ -90,6 +90,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_user ON audit_log(user_name, started_at);
   `,
   terminalLoginsStep({ id: 'BIGINT', tableOptions: '' }),
+  AUDIT_SOURCES_STEP,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -1,5 +1,5 @@
 import { AUDIT_INTERRUPTED, type AuditFilter, type AuditOutcome, type AuditRecord, type AuditRegistry, type EpochMs, type NewAuditEntry } from '../types.js';
-import { auditOutcomeValues, checkAuditEntry, checkTimestamp } from '../validate.js';
+import { AUDIT_INSERT_COLUMNS, auditOutcomeValues, checkAuditEntry, checkTimestamp } from '../validate.js';
 import type { Connection } from './connection.js';
 import { DeferredSync } from './deferred-sync.js';
 import { expectChanged } from './lookup.js';
@@ -24,11 +24,8 @@ export class SqliteAudit implements AuditRegistry {
   }
 
   async start(entry: NewAuditEntry): Promise<number> {
-    const e = checkAuditEntry(entry, this.db.now());
-    const { lastId } = this.db.runUnsynced(
-      'INSERT INTO audit_log (user_name, device_uuid, target_host, target_port, started_at) VALUES (?, ?, ?, ?, ?)',
-      [e.user, e.deviceUuid, e.targetHost, e.targetPort, e.startedAt],
-    );
+    const values = checkAuditEntry(entry, this.db.now());
+    const { lastId } = this.db.runUnsynced(`INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`, values);
     this.durable.wrote();
     return lastId;
   }

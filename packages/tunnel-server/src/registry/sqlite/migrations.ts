@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { RegistryError, RegistryErrorCode } from '../errors.js';
-import { terminalLoginsStep } from '../shared-migrations.js';
+import { AUDIT_SOURCES_STEP, terminalLoginsStep } from '../shared-migrations.js';
 
 /**
  * The schema as a list of steps; `PRAGMA user_version` holds how many have run. Append new steps,
@@ -90,6 +90,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_user ON audit_log(user_name, started_at);
   `,
   terminalLoginsStep({ id: 'INTEGER', tableOptions: 'STRICT' }),
+  AUDIT_SOURCES_STEP,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
