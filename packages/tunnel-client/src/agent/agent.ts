@@ -61,6 +61,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private current: { ws: WebSocket; session: TunnelSession | null } | null = null;
   private loop: Promise<void> | null = null;
   private readonly proxy: ProxyConfig;
+  /** Aborted by stop(): ends a dial in whatever phase it is stalled. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly settings: AgentSettings) {
     super();
@@ -75,9 +77,11 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   async stop(): Promise<void> {
     this.reconnect.stop();
+    this.stopping.abort();
     const current = this.current;
     if (current?.session) current.session.close();
-    else current?.ws.close(CloseCode.Normal);
+    // Authentication in progress: a server that stalls would never finish a close handshake.
+    else current?.ws.terminate();
     await this.loop;
   }
 
@@ -114,7 +118,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const { config, log } = this.settings;
     const route = proxyRoute(this.proxy, config.vpnEndpoint, config.vpnPort).description;
     log.info({ endpoint: `${config.vpnEndpoint}:${config.vpnPort}`, route }, 'connecting');
-    const { ws } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs, proxy: this.proxy });
+    const { ws } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs, proxy: this.proxy, signal: this.stopping.signal });
     this.current = { ws, session: null };
     if (this.reconnect.isStopped) {
       ws.close(CloseCode.Normal);

@@ -43,7 +43,7 @@ export const AGENT_SETTINGS: readonly AgentSetting[] = [
   duration('--stable-after <duration>', 'a session this long resets the backoff', 30_000, '30s'),
   duration('--keepalive-interval <duration>', 'ping the server this often', 15_000, '15s'),
   duration('--keepalive-timeout <duration>', 'a ping unanswered this long drops the link', 30_000, '30s'),
-  duration('--connect-timeout <duration>', 'time for connect + TLS + upgrade, and for authentication', 15_000, '15s'),
+  duration('--connect-timeout <duration>', 'deadline for TCP + proxy + TLS + upgrade (a stalled phase fails naming itself), and again for authentication', 15_000, '15s'),
   duration('--heartbeat-interval <duration>', 'send a heartbeat (HTTPS, apart from the tunnel) this often', 60_000, '60s'),
   { flag: '--no-heartbeat', default: 'heartbeats on', help: 'send no heartbeats (another device process sends them)' },
 ];
