@@ -10,6 +10,8 @@ export const AuthErrorCode = {
   Timeout: 'ERR_AUTH_TIMEOUT',
   Closed: 'ERR_AUTH_CLOSED',
   BadToken: 'ERR_AUTH_BAD_TOKEN',
+  /** Another agent with the same config holds a healthy session: this one is turned away. */
+  DuplicateDevice: 'ERR_AUTH_DUPLICATE_DEVICE',
   /** A CLI connected without an API token. */
   MissingToken: 'ERR_AUTH_MISSING_TOKEN',
 } as const;

@@ -38,6 +38,7 @@ export class DeviceEndpoint {
       device = await acceptDeviceHandshake(ws, remoteAddress, {
         ...this.deps.handshake,
         deviceKey: async (uuid) => (await registry.devices.get(uuid))?.authPublicKey ?? null,
+        admit: (uuid) => sessions.admit(uuid, remoteAddress),
       });
     } catch (rejection) {
       if (!(rejection instanceof DeviceRejectedError)) throw rejection;

@@ -27,6 +27,8 @@ export interface DeviceHandshakeDeps {
   /** Failed attempts are answered after this delay, so guessing is slow; others are not held up. */
   failureDelayMs: number;
   timeoutMs: number;
+  /** After the proof checks out: a refusal that keeps this device out anyway (a duplicate agent), if any. */
+  admit?(uuid: string): Promise<AuthError | undefined>;
 }
 
 export interface AuthenticatedDevice {
@@ -129,6 +131,15 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
         return;
       }
       deps.limits.recordSuccess(deviceSubject(h.uuid));
+      busy = true;
+      void (deps.admit?.(h.uuid) ?? Promise.resolve(undefined)).then(
+        (refusal) => (refusal ? refuse(refusal, false) : welcome(h, c, proof.clockOffsetMs)),
+        (err: Error) => refuse(new AuthError(AuthErrorCode.Protocol, `the server could not check the device's other sessions: ${err.message}`), false),
+      );
+    }
+
+    function welcome(h: HelloMessage, c: ChallengeMessage, clockOffsetMs: number): void {
+      if (done) return;
       finish();
       const welcome: WelcomeMessage = { type: 'welcome', sessionId: c.sessionId };
       ws.send(JSON.stringify(welcome));
@@ -136,7 +147,7 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
         uuid: h.uuid,
         sessionId: c.sessionId,
         agentVersion: h.agentVersion,
-        clockOffsetMs: proof.clockOffsetMs,
+        clockOffsetMs,
         remoteAddress,
         transport: new WebSocketDuplex(ws),
       });
@@ -187,6 +198,7 @@ function rateLimited(what: string, retryAfterMs: number): AuthError {
 
 function closeCodeFor(error: AuthError): number {
   if (error.code === AuthErrorCode.RateLimited) return AuthCloseCode.RateLimited;
+  if (error.code === AuthErrorCode.DuplicateDevice) return AuthCloseCode.Duplicate;
   if (error.code === AuthErrorCode.Protocol || error.code === AuthErrorCode.Timeout) return AuthCloseCode.Protocol;
   return AuthCloseCode.Rejected;
 }
