@@ -85,6 +85,14 @@ export class Agent extends EventEmitter<AgentEvents> {
     await this.loop;
   }
 
+  /**
+   * Tries again at once when the agent is waiting out a backoff (the network changed, the clock
+   * was set, or an operator asked); a session that is up, or an attempt under way, is left alone.
+   */
+  retryNow(): void {
+    this.reconnect.retryNow();
+  }
+
   private run(): Promise<void> {
     const log = this.settings.log;
     return this.reconnect.run({

@@ -9,6 +9,7 @@ import {
   type TranscriptSigner,
 } from '@tunnel/protocol/auth';
 import { formatDuration } from '@tunnel/protocol/cli';
+import { Backoff, type BackoffSettings } from '@tunnel/protocol/reconnect';
 import { CodedError } from '@tunnel/protocol/errors';
 import { asError, type Logger } from '@tunnel/protocol/log';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
@@ -27,6 +28,9 @@ export interface HeartbeatSettings {
   /** The same route as the tunnel takes (--proxy, HTTPS_PROXY, NO_PROXY); read from the environment when absent. */
   proxy?: ProxyConfig;
 }
+
+/** A failing heartbeat is not retried faster than this, however the jitter falls. */
+const MIN_RETRY_MS = 200;
 
 export interface HeartbeatAck {
   serverTime: number;
@@ -89,40 +93,60 @@ export async function sendHeartbeat(s: HeartbeatSettings): Promise<HeartbeatAck>
 
 /**
  * Sends a heartbeat every interval, apart from the tunnel: the two signals must fail
- * independently, or "Heartbeat only" and "VPN only" would mean nothing.
+ * independently, or "Heartbeat only" and "VPN only" would mean nothing. A failed heartbeat is
+ * retried with a short jittered backoff (never longer than the interval), so a device whose
+ * clock or network was just fixed is fresh again in seconds, not at the next tick.
  */
 export class HeartbeatLoop {
   private timer: NodeJS.Timeout | null = null;
+  private running = false;
   private failing = false;
+  private readonly retry: Backoff;
 
   constructor(
-    private readonly settings: HeartbeatSettings,
+    private readonly settings: HeartbeatSettings & { retry: BackoffSettings },
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.retry = new Backoff({ baseMs: settings.retry.baseMs, capMs: Math.min(settings.retry.capMs, settings.intervalMs) });
+  }
 
   start(): void {
-    if (this.timer) return;
+    if (this.running) return;
+    this.running = true;
     void this.beat();
-    this.timer = setInterval(() => void this.beat(), this.settings.intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
+  /** Retries a failing heartbeat at once (the network or the clock changed); a healthy one keeps its tick. */
+  retryNow(): void {
+    if (!this.running || !this.failing || !this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.retry.reset();
+    void this.beat();
+  }
+
   private async beat(): Promise<void> {
+    let nextInMs = this.settings.intervalMs;
     try {
       const ack = await sendHeartbeat(this.settings);
       if (this.failing) this.log.info('heartbeats are getting through again');
       this.failing = false;
+      this.retry.reset();
       this.log.debug({ freshForMs: ack.freshForMs }, 'heartbeat sent');
     } catch (err) {
       this.failing = true;
+      nextInMs = Math.max(MIN_RETRY_MS, this.retry.next());
       this.log.warn(
-        { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: asError(err), nextInMs: this.settings.intervalMs },
-        `heartbeat failed; next in ${formatDuration(this.settings.intervalMs)}`,
+        { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: asError(err), nextInMs },
+        `heartbeat failed; retrying in ${formatDuration(nextInMs)}`,
       );
     }
+    if (this.running) this.timer = setTimeout(() => void this.beat(), nextInMs);
   }
 }

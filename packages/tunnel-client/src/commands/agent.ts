@@ -2,7 +2,9 @@ import { checkTranscriptSignature, deviceSigner } from '@tunnel/protocol/auth';
 import { createLogger } from '@tunnel/protocol/log';
 import type { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
+import { formatDuration } from '@tunnel/protocol/cli';
 import { HeartbeatLoop } from '../agent/heartbeat.js';
+import { watchRetryTriggers } from '../agent/retry-triggers.js';
 import { loadProxyConfig } from '../net/proxy-config.js';
 import { loadAgentConfig, type AgentConfigFlags } from '../agent/agent-config.js';
 import { agentOptions } from './agent-settings.js';
@@ -18,6 +20,7 @@ interface AgentFlags extends AgentConfigFlags {
   stableAfter: number;
   heartbeat: boolean;
   heartbeatInterval: number;
+  watchInterval: number;
 }
 
 export function registerAgentCommand(program: Command): void {
@@ -31,12 +34,13 @@ export function registerAgentCommand(program: Command): void {
       const proxy = loadProxyConfig({ proxy: flags.proxy });
       const log = createLogger({ name: 'tunnel-agent' }).child({ uuid: config.uuid });
       const signer = deviceSigner(config.deviceApiKey);
+      const backoff = { baseMs: flags.backoffBase, capMs: flags.backoffCap };
       const agent = new Agent({
         config,
         signer,
         verify: checkTranscriptSignature,
         agentVersion: VERSION,
-        reconnect: { backoff: { baseMs: flags.backoffBase, capMs: flags.backoffCap }, stableAfterMs: flags.stableAfter },
+        reconnect: { backoff, stableAfterMs: flags.stableAfter },
         connectTimeoutMs: flags.connectTimeout,
         dialTimeoutMs: 10_000,
         yamux: { keepAliveInterval: flags.keepaliveInterval, keepAliveTimeout: flags.keepaliveTimeout },
@@ -44,11 +48,27 @@ export function registerAgentCommand(program: Command): void {
         log,
       });
       const heartbeat = flags.heartbeat
-        ? new HeartbeatLoop({ config, signer, intervalMs: flags.heartbeatInterval, agentVersion: VERSION, timeoutMs: flags.connectTimeout, proxy }, log.child({ part: 'heartbeat' }))
+        ? new HeartbeatLoop(
+            { config, signer, intervalMs: flags.heartbeatInterval, agentVersion: VERSION, timeoutMs: flags.connectTimeout, proxy, retry: backoff },
+            log.child({ part: 'heartbeat' }),
+          )
         : null;
+      const retryNow = (reason: string): void => {
+        log.info({ reason }, `${reason}: retrying failing connections now`);
+        agent.retryNow();
+        heartbeat?.retryNow();
+      };
+      const stopWatching = flags.watchInterval > 0
+        ? watchRetryTriggers(flags.watchInterval, (t) =>
+            retryNow(t.reason === 'clock-step' ? `the clock was set ${formatDuration(Math.abs(t.stepMs))} ${t.stepMs > 0 ? 'forward' : 'back'}` : 'the network changed'),
+          )
+        : () => undefined;
+      // systemd-style "try again now", e.g. from a NetworkManager dispatcher script.
+      process.on('SIGUSR1', () => retryNow('SIGUSR1'));
       const shutdown = (signal: string): void => {
         log.info({ signal }, 'stopping');
         heartbeat?.stop();
+        stopWatching();
         agent.stop().then(() => process.exit(0), () => process.exit(1));
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
