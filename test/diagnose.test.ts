@@ -11,7 +11,7 @@ import { startTinyproxy } from './support/proxy-daemons.js';
 import { startSocks5Fixture } from './support/socks5-fixture.js';
 import { startTlsInterceptor } from './support/tls-interceptor.js';
 
-const ORDER = ['config', 'dns', 'tcp', 'tls', 'validity', 'clock', 'websocket', 'auth', 'round-trip'];
+const ORDER = ['config', 'agent', 'dns', 'tcp', 'tls', 'validity', 'clock', 'websocket', 'auth', 'round-trip'];
 
 /** The one check that failed, with the checks that could not run after it skipped. */
 function expectFailedAt(result: DiagnoseRun, name: string, code: string): void {

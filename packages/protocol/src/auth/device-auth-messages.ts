@@ -23,6 +23,11 @@ export interface HelloMessage {
   uuid: string;
   nonce: string;
   agentVersion: string;
+  /**
+   * A connection test (diagnose): the server authenticates it and answers pings, but it never
+   * replaces the device's session, routes no streams and changes no status.
+   */
+  probe?: true;
 }
 
 export interface ChallengeMessage {
@@ -109,7 +114,9 @@ export function parseHello(raw: unknown): HelloMessage {
   if (r['type'] !== 'hello') fail(`expected a hello message, got ${JSON.stringify(r['type'])}`);
   if (r['v'] !== DEVICE_AUTH_VERSION) fail(`handshake version ${String(r['v'])} is not supported (this server speaks ${DEVICE_AUTH_VERSION})`);
   const agentVersion = typeof r['agentVersion'] === 'string' ? r['agentVersion'].slice(0, 64) : 'unknown';
-  return { type: 'hello', v: DEVICE_AUTH_VERSION, uuid: str(r, 'uuid', UUID_RE), nonce: str(r, 'nonce', B64URL_RE), agentVersion };
+  const hello: HelloMessage = { type: 'hello', v: DEVICE_AUTH_VERSION, uuid: str(r, 'uuid', UUID_RE), nonce: str(r, 'nonce', B64URL_RE), agentVersion };
+  if (r['probe'] === true) hello.probe = true;
+  return hello;
 }
 
 export function parseProof(raw: unknown): ProofMessage {

@@ -12,6 +12,7 @@ import type WebSocket from 'ws';
 import { loadProxyConfig, proxyRoute, type ProxyConfig } from '../net/proxy-config.js';
 import { dialDevice } from './connect.js';
 import { explainConnectFailure } from './connect-failure.js';
+import type { AgentState } from './control-socket.js';
 import type { DeviceConfig } from './device-config.js';
 import { deviceHandshake } from './device-handshake.js';
 import { dialTarget } from './target-dialer.js';
@@ -61,6 +62,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private current: { ws: WebSocket; session: TunnelSession | null } | null = null;
   private loop: Promise<void> | null = null;
   private readonly proxy: ProxyConfig;
+  private tunnel: AgentState['tunnel'] = { connected: false, sessionId: null, connectedAt: null, lastFailure: null };
   /** Aborted by stop(): ends a dial in whatever phase it is stalled. */
   private readonly stopping = new AbortController();
 
@@ -93,12 +95,18 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.reconnect.retryNow();
   }
 
+  /** The tunnel's side of the state the control socket serves. */
+  get tunnelState(): AgentState['tunnel'] {
+    return { ...this.tunnel };
+  }
+
   private run(): Promise<void> {
     const log = this.settings.log;
     return this.reconnect.run({
       connect: async () => {
         const started = Date.now();
         const end = await this.connectOnce();
+        this.tunnel = { ...this.tunnel, connected: false, sessionId: null, connectedAt: null };
         const upForMs = Date.now() - started;
         const hint = parseDrainHint(end.code, end.reason)?.retryAfterMs;
         this.emit('disconnected', end.error ? `${errorCode(end.error) ?? end.error.name}: ${end.error.message}` : `closed (${end.code})`);
@@ -159,6 +167,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       `device clock is ${formatDuration(Math.abs(offset))} ${offset >= 0 ? 'ahead of' : 'behind'} the server`,
     );
     log.info({ sessionId: auth.sessionId }, 'connected');
+    this.tunnel = { connected: true, sessionId: auth.sessionId, connectedAt: new Date().toISOString(), lastFailure: null };
     this.emit('connected', auth.sessionId);
     const end = await ended;
     session.close();
@@ -175,6 +184,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const failure = await explainConnectFailure(err, { config, proxy: this.proxy, timeoutMs: connectTimeoutMs });
     // The diagnosis as the Error: its words replace the raw error's, which is one of its causes.
     log.error({ code: failure.code, err: new CodedError(failure.code, failure.message), details: failure.details }, 'connection failed');
+    this.tunnel = { ...this.tunnel, lastFailure: { code: failure.code, message: failure.message, at: new Date().toISOString() } };
     if (failure.clock) {
       // A clock that agrees says the certificate itself is at fault (expired, not yet issued): worth knowing too.
       const level = Math.abs(failure.clock.offsetMs) - failure.clock.uncertaintyMs > CLOCK_WARN_MS ? 'warn' : 'info';

@@ -24,6 +24,8 @@ export interface DeviceHandshakeParams {
   verify: SignatureCheck;
   agentVersion: string;
   timeoutMs: number;
+  /** Test the connection without disturbing the device's session (see HelloMessage.probe). */
+  probe?: boolean;
 }
 
 export interface DeviceHandshakeResult {
@@ -106,6 +108,7 @@ export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): P
     ws.once('close', onClose);
     ws.once('error', onError);
     const hello: HelloMessage = { type: 'hello', v: DEVICE_AUTH_VERSION, uuid: params.uuid, nonce: deviceNonce, agentVersion: params.agentVersion };
+    if (params.probe) hello.probe = true;
     sentAt = Date.now();
     ws.send(JSON.stringify(hello));
   });

@@ -15,6 +15,7 @@ import { asError, type Logger } from '@tunnel/protocol/log';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import type { ProxyConfig } from '../net/proxy-config.js';
 import { tlsOver } from '../net/tls-over.js';
+import type { AgentState } from './control-socket.js';
 import { deviceTrustContext } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
 import { AgentErrorCode } from './agent-errors.js';
@@ -101,6 +102,8 @@ export class HeartbeatLoop {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private failing = false;
+  private lastSentAt: string | null = null;
+  private lastError: string | null = null;
   private readonly retry: Backoff;
 
   constructor(
@@ -122,6 +125,11 @@ export class HeartbeatLoop {
     this.timer = null;
   }
 
+  /** The heartbeat's side of the state the control socket serves. */
+  get state(): AgentState['heartbeat'] {
+    return { enabled: true, lastSentAt: this.lastSentAt, failing: this.failing, lastError: this.lastError };
+  }
+
   /** Retries a failing heartbeat at once (the network or the clock changed); a healthy one keeps its tick. */
   retryNow(): void {
     if (!this.running || !this.failing || !this.timer) return;
@@ -137,10 +145,13 @@ export class HeartbeatLoop {
       const ack = await sendHeartbeat(this.settings);
       if (this.failing) this.log.info('heartbeats are getting through again');
       this.failing = false;
+      this.lastSentAt = new Date().toISOString();
+      this.lastError = null;
       this.retry.reset();
       this.log.debug({ freshForMs: ack.freshForMs }, 'heartbeat sent');
     } catch (err) {
       this.failing = true;
+      this.lastError = `${(err as CodedError).code ?? AgentErrorCode.Heartbeat}: ${asError(err).message}`;
       nextInMs = Math.max(MIN_RETRY_MS, this.retry.next());
       this.log.warn(
         { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: asError(err), nextInMs },

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 
-/** Linux's routing table; elsewhere the interfaces alone have to do. */
-const ROUTE_TABLE = '/proc/net/route';
+/** Linux's routing table (of this process's network namespace); elsewhere the interfaces alone have to do. */
+const ROUTE_TABLE = '/proc/self/net/route';
 
 /** A wall clock that moved this much more (or less) than monotonic time was set, not drifted. */
 const CLOCK_STEP_MS = 30_000;

@@ -51,6 +51,12 @@ export const AGENT_SETTINGS: readonly AgentSetting[] = [
     5_000,
     '5s',
   ),
+  {
+    flag: '--control-socket <path>',
+    env: 'TUNNEL_CONTROL_SOCKET',
+    default: '$RUNTIME_DIRECTORY, /run/tunnel-client (root) or $XDG_RUNTIME_DIR, /tunnel-agent-<uuid>.sock',
+    help: "unix socket (0600) where the agent tells diagnose its state and takes \"retry now\"",
+  },
   { flag: '--no-heartbeat', default: 'heartbeats on', help: 'send no heartbeats (another device process sends them)' },
 ];
 

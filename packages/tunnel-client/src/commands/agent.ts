@@ -5,6 +5,8 @@ import { Agent } from '../agent/agent.js';
 import { formatDuration } from '@tunnel/protocol/cli';
 import { HeartbeatLoop } from '../agent/heartbeat.js';
 import { watchRetryTriggers } from '../agent/retry-triggers.js';
+import { controlSocketPath, serveControlSocket } from '../agent/control-socket.js';
+import { errorCode } from '@tunnel/protocol/errors';
 import { loadProxyConfig } from '../net/proxy-config.js';
 import { loadAgentConfig, type AgentConfigFlags } from '../agent/agent-config.js';
 import { agentOptions } from './agent-settings.js';
@@ -21,6 +23,7 @@ interface AgentFlags extends AgentConfigFlags {
   heartbeat: boolean;
   heartbeatInterval: number;
   watchInterval: number;
+  controlSocket?: string;
 }
 
 export function registerAgentCommand(program: Command): void {
@@ -65,10 +68,27 @@ export function registerAgentCommand(program: Command): void {
         : () => undefined;
       // systemd-style "try again now", e.g. from a NetworkManager dispatcher script.
       process.on('SIGUSR1', () => retryNow('SIGUSR1'));
+      const startedAt = new Date().toISOString();
+      const socketFile = flags.controlSocket ?? controlSocketPath(config.uuid, process.env);
+      const control = await serveControlSocket(socketFile, {
+        state: () => ({
+          pid: process.pid,
+          version: VERSION,
+          uuid: config.uuid,
+          startedAt,
+          tunnel: agent.tunnelState,
+          heartbeat: heartbeat?.state ?? { enabled: false, lastSentAt: null, failing: false, lastError: null },
+        }),
+        retry: () => retryNow('asked over the control socket'),
+      }).catch((err: Error) => {
+        log.warn({ err, code: errorCode(err) }, `no control socket at ${socketFile}: diagnose cannot ask this agent for its state`);
+        return null;
+      });
       const shutdown = (signal: string): void => {
         log.info({ signal }, 'stopping');
         heartbeat?.stop();
         stopWatching();
+        control?.close();
         agent.stop().then(() => process.exit(0), () => process.exit(1));
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));

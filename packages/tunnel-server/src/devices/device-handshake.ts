@@ -38,6 +38,8 @@ export interface AuthenticatedDevice {
   clockOffsetMs: number;
   remoteAddress: string;
   transport: WebSocketDuplex;
+  /** A connection test: not to be registered as the device's session (see HelloMessage.probe). */
+  probe: boolean;
 }
 
 /** Why a device was turned away, for logs and the device's status page: the AuthError it was told, and who it was. */
@@ -132,7 +134,8 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
       }
       deps.limits.recordSuccess(deviceSubject(h.uuid));
       busy = true;
-      void (deps.admit?.(h.uuid) ?? Promise.resolve(undefined)).then(
+      // A probe replaces nothing, so there is nothing for admit() to refuse.
+      void ((h.probe ? undefined : deps.admit?.(h.uuid)) ?? Promise.resolve(undefined)).then(
         (refusal) => (refusal ? refuse(refusal, false) : welcome(h, c, proof.clockOffsetMs)),
         (err: Error) => refuse(new AuthError(AuthErrorCode.Protocol, `the server could not check the device's other sessions: ${err.message}`), false),
       );
@@ -150,6 +153,7 @@ export function acceptDeviceHandshake(ws: WebSocket, remoteAddress: string, deps
         clockOffsetMs,
         remoteAddress,
         transport: new WebSocketDuplex(ws),
+        probe: h.probe === true,
       });
     }
 

@@ -7,7 +7,7 @@ import { serverOf } from './server.js';
 
 /**
  * The real device handshake: the device proves it holds deviceApiKey, the server proves it holds
- * the pinned identity key. It opens a real session, which replaces a running agent's for a moment.
+ * the pinned identity key. As a probe: the server leaves a running agent's session alone.
  */
 export const authCheck: Check = {
   name: 'auth',
@@ -22,6 +22,7 @@ export const authCheck: Check = {
         verify: checkTranscriptSignature,
         agentVersion: `${VERSION} diagnose`,
         timeoutMs: state.options.timeoutMs,
+        probe: true,
       });
     } catch (err) {
       return outcomeOf(err, serverOf(state));
