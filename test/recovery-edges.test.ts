@@ -1,10 +1,13 @@
 import { expect } from 'chai';
+import { statSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 import { addDevice, eventually, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { AdjustableClock } from './support/faketime.js';
 import { configVariant } from './support/hostile-fixtures.js';
 import { expectLogSchema } from './support/log-schema.js';
 import { NO_PROXY_ENV, Relay } from './support/network.js';
-import { cleanup, run, SERVER_CLI, type LogLine, type Proc } from './support/processes.js';
+import { cleanup, run, SERVER_CLI, tempDir, type LogLine, type Proc } from './support/processes.js';
 import { runProgram } from './support/programs.js';
 
 /**
@@ -33,6 +36,18 @@ async function expectPromptRecovery(agent: Proc, fix: () => Promise<void> | void
 async function heartbeatIntervalOf(dataDir: string, uuid: string): Promise<number | null> {
   const r = await run(SERVER_CLI, ['device', 'list', '--data', dataDir, '--json']);
   return (JSON.parse(r.stdout) as Array<{ uuid: string; heartbeatIntervalMs: number | null }>).find((d) => d.uuid === uuid)?.heartbeatIntervalMs ?? null;
+}
+
+/** One command to the agent's control socket, as a person would with socat; resolves with the answer line. */
+function askSocket(file: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(file);
+    let answer = '';
+    socket.on('data', (c: Buffer) => (answer += c.toString()));
+    socket.once('error', reject);
+    socket.once('end', () => resolve(answer));
+    socket.end(`${command}\n`);
+  });
 }
 
 /** A server and a device, with a relay to the server that is down until the test starts it. */
@@ -78,6 +93,30 @@ describe('recovery edges: prompt retries after a clock fix, a network change or 
       /^SIGUSR1: retrying failing connections now$/,
     );
     expectLogSchema(agent.logs, 'agent');
+  });
+
+  it('"retry" on the agent\'s control socket retries at once, and "state" tells why it is down', async () => {
+    const { device, relay } = await deviceBehindDownedRelay('asked');
+    const socketFile = path.join(tempDir('control-'), 'agent.sock');
+    const env = { ...NO_PROXY_ENV, TUNNEL_CONTROL_SOCKET: socketFile };
+    const agent = startAgent(viaRelay(device, relay), [...SLOW_RETRY_ARGS, '--heartbeat-interval', '120s', '--watch-interval', '0'], { env });
+    await agent.waitForLog((l) => l.msg === 'connection failed', 30_000);
+    expect(statSync(socketFile).mode & 0o777).to.equal(0o600);
+    const down = JSON.parse(await askSocket(socketFile, 'state')) as { pid: number; tunnel: { connected: boolean; lastFailure: { code: string } | null } };
+    expect(down.pid).to.equal(agent.pid);
+    expect(down.tunnel).to.deep.include({ connected: false });
+    expect(down.tunnel.lastFailure?.code).to.equal('ECONNREFUSED');
+    await expectPromptRecovery(
+      agent,
+      async () => {
+        await relay.start();
+        await askSocket(socketFile, 'retry');
+      },
+      /^asked over the control socket: retrying failing connections now$/,
+    );
+    const up = JSON.parse(await askSocket(socketFile, 'state')) as { tunnel: { connected: boolean; sessionId: string } };
+    expect(up.tunnel.connected).to.equal(true);
+    expect(up.tunnel.sessionId).to.equal(agent.logs.filter((l) => l.msg === 'connected').at(-1)?.['sessionId']);
   });
 
   it('retries a failed heartbeat within the backoff bounds, not at the next tick', async () => {
