@@ -2,11 +2,9 @@ import { checkTranscriptSignature, deviceSigner } from '@tunnel/protocol/auth';
 import { createLogger } from '@tunnel/protocol/log';
 import type { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
-import { formatDuration } from '@tunnel/protocol/cli';
+import { controlSocketPath } from '../agent/control-socket.js';
 import { HeartbeatLoop } from '../agent/heartbeat.js';
-import { watchRetryTriggers } from '../agent/retry-triggers.js';
-import { controlSocketPath, serveControlSocket } from '../agent/control-socket.js';
-import { errorCode } from '@tunnel/protocol/errors';
+import { startLocalControl } from '../agent/local-control.js';
 import { loadProxyConfig } from '../net/proxy-config.js';
 import { loadAgentConfig, type AgentConfigFlags } from '../agent/agent-config.js';
 import { agentOptions } from './agent-settings.js';
@@ -56,39 +54,19 @@ export function registerAgentCommand(program: Command): void {
             log.child({ part: 'heartbeat' }),
           )
         : null;
-      const retryNow = (reason: string): void => {
-        log.info({ reason }, `${reason}: retrying failing connections now`);
-        agent.retryNow();
-        heartbeat?.retryNow();
-      };
-      const stopWatching = flags.watchInterval > 0
-        ? watchRetryTriggers(flags.watchInterval, (t) =>
-            retryNow(t.reason === 'clock-step' ? `the clock was set ${formatDuration(Math.abs(t.stepMs))} ${t.stepMs > 0 ? 'forward' : 'back'}` : 'the network changed'),
-          )
-        : () => undefined;
-      // systemd-style "try again now", e.g. from a NetworkManager dispatcher script.
-      process.on('SIGUSR1', () => retryNow('SIGUSR1'));
-      const startedAt = new Date().toISOString();
-      const socketFile = flags.controlSocket ?? controlSocketPath(config.uuid, process.env);
-      const control = await serveControlSocket(socketFile, {
-        state: () => ({
-          pid: process.pid,
-          version: VERSION,
-          uuid: config.uuid,
-          startedAt,
-          tunnel: agent.tunnelState,
-          heartbeat: heartbeat?.state ?? { enabled: false, lastSentAt: null, failing: false, lastError: null },
-        }),
-        retry: () => retryNow('asked over the control socket'),
-      }).catch((err: Error) => {
-        log.warn({ err, code: errorCode(err) }, `no control socket at ${socketFile}: diagnose cannot ask this agent for its state`);
-        return null;
+      const stopControl = await startLocalControl({
+        agent,
+        heartbeat,
+        uuid: config.uuid,
+        version: VERSION,
+        watchIntervalMs: flags.watchInterval,
+        socketFile: flags.controlSocket ?? controlSocketPath(config.uuid, process.env),
+        log,
       });
       const shutdown = (signal: string): void => {
         log.info({ signal }, 'stopping');
         heartbeat?.stop();
-        stopWatching();
-        control?.close();
+        stopControl();
         agent.stop().then(() => process.exit(0), () => process.exit(1));
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
