@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startAgent } from './support/fixtures.js';
@@ -13,7 +14,7 @@ const SLACK_MS = 6_000;
 function stalledDeviceConfig(port: number, serverCA: string): string {
   const file = path.join(tempDir('tunnel-device-'), 'config.json');
   const config = {
-    uuid: '0123456789abcdef0123456789abcdef',
+    uuid: randomBytes(16).toString('hex'),
     deviceApiKey: 'd'.repeat(64),
     vpnEndpoint: '127.0.0.1',
     vpnPort: port,
@@ -30,17 +31,21 @@ describe('agent faults: stalled phases and stop signals (real agent process, rea
   this.timeout(120_000);
   after(cleanup);
 
-  const cases: Array<{ phase: StallPhase; code: string; words: RegExp }> = [
+  // `proxy`: the stalling server is the --proxy (an HTTP proxy that accepts and never answers CONNECT).
+  const cases: Array<{ phase: StallPhase; code: string; words: RegExp; proxy?: true }> = [
+    { phase: 'tls', proxy: true, code: 'ERR_PROXY_TIMEOUT', words: /did not open the tunnel to 127\.0\.0\.1:\d+ within 2000 ms/ },
     { phase: 'tls', code: 'ERR_TLS_HANDSHAKE_TIMEOUT', words: /TLS handshake did not complete within 2000 ms/ },
     { phase: 'upgrade', code: 'ERR_UPGRADE_TIMEOUT', words: /did not answer the WebSocket upgrade within 2000 ms/ },
     { phase: 'auth', code: 'ERR_AUTH_TIMEOUT', words: /did not complete authentication within 2000 ms/ },
   ];
-  for (const { phase, code, words } of cases) {
-    it(`gives up on a server that stalls at ${phase} within --connect-timeout, retries, and stops at once on SIGTERM`, async () => {
+  for (const { phase, code, words, proxy } of cases) {
+    const where = proxy ? 'a proxy that stalls at CONNECT' : `a server that stalls at ${phase}`;
+    it(`gives up on ${where} within --connect-timeout, retries, and stops at once on SIGTERM`, async () => {
       const stalling = await startStallingServer(phase);
       try {
         const agent = startAgent(stalledDeviceConfig(stalling.port, stalling.serverCA), [
-          '--connect-timeout', '2s', '--backoff-base', '200ms', '--backoff-cap', '1s', '--no-heartbeat',
+          '--connect-timeout', '2s', '--backoff-base', '200ms', '--backoff-cap', '1s', '--no-heartbeat', '--watch-interval', '0',
+          ...(proxy ? ['--proxy', `http://127.0.0.1:${stalling.port}`] : []),
         ]);
         const firstTry = await agent.waitForLog((l) => l.msg === 'connecting');
         const failed = await agent.waitForLog((l) => l.msg === 'connection failed', CONNECT_TIMEOUT_MS + SLACK_MS);
