@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import { startTunnel, useWorld } from './support/developer.js';
-import { deviceList } from './support/fixtures.js';
+import { controlSocketOf, deviceList } from './support/fixtures.js';
 import { runDiagnose } from './support/hostile-fixtures.js';
 import { expectLogSchema } from './support/log-schema.js';
 import { freePort, tcpServer } from './support/network.js';
@@ -40,7 +40,8 @@ describe('diagnose next to a running agent (real server, agent, tunnel and diagn
     const serverFrom = server.proc.logs.length;
     const agentFrom = agent.logs.length;
 
-    const result = await runDiagnose(device.file);
+    // diagnose finds the agent's socket the way the agent chose it: TUNNEL_CONTROL_SOCKET.
+    const result = await runDiagnose(device.file, { env: { TUNNEL_CONTROL_SOCKET: controlSocketOf(device.file) } });
     expect(result.checks.filter((c) => c.status !== 'PASS'), JSON.stringify(result.checks, null, 2)).to.deep.equal([]);
     expect(result.check('agent').detail).to.match(new RegExp(`^the running agent \\(pid ${agent.pid}, .*\\) is connected: session ${String(session)} since \\S+; heartbeat last sent \\S+`));
     expect(result.check('auth').status).to.equal('PASS');

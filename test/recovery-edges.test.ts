@@ -1,13 +1,12 @@
 import { expect } from 'chai';
 import { statSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { addDevice, eventually, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
+import { addDevice, controlSocketOf, eventually, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { AdjustableClock } from './support/faketime.js';
 import { configVariant } from './support/hostile-fixtures.js';
 import { expectLogSchema } from './support/log-schema.js';
 import { NO_PROXY_ENV, Relay } from './support/network.js';
-import { cleanup, run, SERVER_CLI, tempDir, type LogLine, type Proc } from './support/processes.js';
+import { cleanup, run, SERVER_CLI, type LogLine, type Proc } from './support/processes.js';
 import { runProgram } from './support/programs.js';
 
 /**
@@ -97,9 +96,9 @@ describe('recovery edges: prompt retries after a clock fix, a network change or 
 
   it('"retry" on the agent\'s control socket retries at once, and "state" tells why it is down', async () => {
     const { device, relay } = await deviceBehindDownedRelay('asked');
-    const socketFile = path.join(tempDir('control-'), 'agent.sock');
-    const env = { ...NO_PROXY_ENV, TUNNEL_CONTROL_SOCKET: socketFile };
-    const agent = startAgent(viaRelay(device, relay), [...SLOW_RETRY_ARGS, '--heartbeat-interval', '120s', '--watch-interval', '0'], { env });
+    const config = viaRelay(device, relay);
+    const socketFile = controlSocketOf(config);
+    const agent = startAgent(config, [...SLOW_RETRY_ARGS, '--heartbeat-interval', '120s', '--watch-interval', '0'], { env: NO_PROXY_ENV });
     await agent.waitForLog((l) => l.msg === 'connection failed', 30_000);
     expect(statSync(socketFile).mode & 0o777).to.equal(0o600);
     const down = JSON.parse(await askSocket(socketFile, 'state')) as { pid: number; tunnel: { connected: boolean; lastFailure: { code: string } | null } };
