@@ -11,7 +11,7 @@ import { startTinyproxy } from './support/proxy-daemons.js';
 import { startSocks5Fixture } from './support/socks5-fixture.js';
 import { startTlsInterceptor } from './support/tls-interceptor.js';
 
-const ORDER = ['config', 'dns', 'tcp', 'tls', 'validity', 'clock', 'websocket', 'auth', 'round-trip'];
+const ORDER = ['config', 'agent', 'dns', 'tcp', 'tls', 'validity', 'clock', 'websocket', 'auth', 'round-trip'];
 
 /** The one check that failed, with the checks that could not run after it skipped. */
 function expectFailedAt(result: DiagnoseRun, name: string, code: string): void {
@@ -159,7 +159,7 @@ describe('tunnel-client diagnose (against real servers and proxies)', function (
     const down = await runDiagnose(configVariant(device, { vpnPort: closed }));
     expectFailedAt(down, 'tcp', 'ECONNREFUSED');
     expect(down.check('tcp').remedy).to.contain('that tunnel-server runs on');
-    expect(down.checks.slice(3).map((c) => c.status)).to.deep.equal(Array(6).fill('SKIP'));
+    expect(down.checks.slice(ORDER.indexOf('tcp') + 1).map((c) => c.status)).to.deep.equal(Array(6).fill('SKIP'));
     const text = await run(CLIENT_CLI, ['diagnose', '--config', configVariant(device, { vpnPort: closed })], { env: NO_PROXY_ENV });
     expect(text.code).to.equal(1);
     expect(text.stdout).to.match(/^FAIL {2}tcp +connection to 127\.0\.0\.1:\d+ refused: .* \[ECONNREFUSED\]; remedy: check vpnEndpoint and vpnPort/m);

@@ -51,8 +51,14 @@ export async function addDevice(dataDir: string, port: number, options: { name?:
 /** Short backoff and keepalive so tests observe reconnects in seconds, not minutes. */
 export const FAST_AGENT_ARGS = ['--backoff-base', '200ms', '--backoff-cap', '2s', '--keepalive-interval', '1s', '--keepalive-timeout', '3s'];
 
+/** Where startAgent's agent serves its control socket: next to its config, so the test's cleanup removes it. */
+export function controlSocketOf(configFile: string): string {
+  return path.join(path.dirname(configFile), 'agent.sock');
+}
+
 export function startAgent(configFile: string, args: string[] = FAST_AGENT_ARGS, options: { env?: NodeJS.ProcessEnv; wrapper?: string[] } = {}): Proc {
-  return spawnNode(CLIENT_CLI, ['agent', '--config', configFile, ...args], options);
+  const env = { TUNNEL_CONTROL_SOCKET: controlSocketOf(configFile), ...options.env };
+  return spawnNode(CLIENT_CLI, ['agent', '--config', configFile, ...args], { ...options, env });
 }
 
 export async function deviceList(dataDir: string): Promise<Array<{ uuid: string; name: string; status: string; vpn: { connected: boolean; sessionId: string | null } }>> {

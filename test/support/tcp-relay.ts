@@ -4,12 +4,15 @@ export interface TcpRelay {
   port: number;
   /** Stops forwarding in both directions without closing anything: a silently dead link. */
   freeze(): void;
+  /** Freezes the connections open now and keeps forwarding new ones: a path that died while the next one works. */
+  freezeOpen(): void;
   close(): Promise<void>;
 }
 
 /** A loopback TCP relay to a target port, which a test can freeze like a stuck NAT box. */
 export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
   const pairs: [net.Socket, net.Socket][] = [];
+  const held: net.Socket[] = [];
   let frozen = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1');
@@ -21,23 +24,25 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
       upstream.pipe(client);
     }
   });
+  const freezeOpen = (): void => {
+    for (const [a, b] of pairs.splice(0)) {
+      a.unpipe(b);
+      b.unpipe(a);
+      a.pause();
+      b.pause();
+      held.push(a, b);
+    }
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
     freeze() {
       frozen = true;
-      for (const [a, b] of pairs) {
-        a.unpipe(b);
-        b.unpipe(a);
-        a.pause();
-        b.pause();
-      }
+      freezeOpen();
     },
+    freezeOpen,
     close() {
-      for (const [a, b] of pairs) {
-        a.destroy();
-        b.destroy();
-      }
+      for (const socket of [...pairs.flat(), ...held]) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };

@@ -79,6 +79,18 @@ export class ReconnectLoop {
     return Math.max(this.backoff.next(), result.notBeforeMs ?? 0);
   }
 
+  /**
+   * Cuts a wait in progress short and starts the backoff over: after a network change or a
+   * clock fix, the failures behind the backoff say nothing about the next attempt. Returns
+   * whether the loop was waiting (an attempt in progress or a live session is left alone).
+   */
+  retryNow(): boolean {
+    if (this.stopped || !this.wake) return false;
+    this.backoff.reset();
+    this.wake();
+    return true;
+  }
+
   /** Ends the loop: a wait in progress ends at once, and no attempt follows. */
   stop(): void {
     this.stopped = true;

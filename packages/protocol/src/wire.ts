@@ -46,6 +46,8 @@ export const AuthCloseCode = {
   Rejected: 4401,
   RateLimited: 4429,
   Protocol: 4400,
+  /** "duplicate device": another agent with this device's config is connected and healthy. */
+  Duplicate: 4409,
 } as const;
 
 /** Close codes after which the byte stream ended cleanly (not an error). */

@@ -91,6 +91,24 @@ describe('reconnect loop: running', () => {
     expect(l.isStopped).to.equal(true);
   });
 
+  it('retryNow() ends a wait at once, starts the backoff over, and is a no-op while not waiting', async () => {
+    const l = new ReconnectLoop({ backoff: { baseMs: HOUR, capMs: 4 * HOUR }, stableAfterMs: 0, random: () => 1 });
+    expect(l.retryNow(), 'nothing to cut short before the loop runs').to.equal(false);
+    const waits: number[] = [];
+    await l.run({
+      connect: async () => {
+        throw new Error('down');
+      },
+      failed: () => undefined,
+      // Each wait would be an hour or more: only retryNow() (then stop()) lets the test finish.
+      retrying: (delay) => {
+        waits.push(delay);
+        setImmediate(() => (waits.length < 3 ? l.retryNow() : l.stop()));
+      },
+    });
+    expect(waits).to.deep.equal([HOUR, HOUR, HOUR]);
+  });
+
   it('asks the failed hook for a floor and does not call it once stopped', async () => {
     const l = loop();
     const floors: number[] = [];

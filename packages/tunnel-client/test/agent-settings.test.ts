@@ -61,7 +61,8 @@ describe('tunnel-client agent: one settings table', () => {
       backoffCap: 2000,
       stableAfter: 30_000,
       heartbeat: false,
-      heartbeatInterval: 60_000,
+      heartbeatInterval: 30_000,
+      watchInterval: 5_000,
     });
   });
 });

@@ -16,7 +16,9 @@ export function statusReason(d) {
     : d.lastHeartbeatAt
       ? `heartbeat stale (last ${ago(d.lastHeartbeatAt)})`
       : 'no heartbeat received';
-  const error = d.lastError && !d.vpn.connected ? `; last refused: ${d.lastError.code} ${d.lastError.message}` : '';
+  // A duplicate agent is refused while the device is connected: that is when it matters.
+  const duplicate = d.lastError?.code === 'ERR_AUTH_DUPLICATE_DEVICE';
+  const error = d.lastError && (!d.vpn.connected || duplicate) ? `; last refused: ${d.lastError.code} ${d.lastError.message}` : '';
   return `${tunnel}; ${heartbeat}${error}`;
 }
 

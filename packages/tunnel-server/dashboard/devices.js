@@ -4,6 +4,8 @@ import { $, ago, cell, statusBadge } from './format.js';
 
 const PAGE = 50;
 const CLOCK_WARN_MS = 60_000;
+// The server's code (AuthErrorCode.DuplicateDevice) for a second agent turned away.
+const DUPLICATE_DEVICE = 'ERR_AUTH_DUPLICATE_DEVICE';
 let offset = 0;
 
 function warnings(d) {
@@ -11,7 +13,9 @@ function warnings(d) {
   if (d.clockOffsetMs !== null && Math.abs(d.clockOffsetMs) > CLOCK_WARN_MS) {
     out.push(`clock ${Math.round(Math.abs(d.clockOffsetMs) / 1000)} s ${d.clockOffsetMs > 0 ? 'ahead' : 'behind'}`);
   }
-  if (d.lastError && Date.now() - Date.parse(d.lastError.at) < 3_600_000) out.push(`auth failed: ${d.lastError.code}`);
+  if (d.lastError && Date.now() - Date.parse(d.lastError.at) < 3_600_000) {
+    out.push(d.lastError.code === DUPLICATE_DEVICE ? 'duplicate device: two agents share its config' : `auth failed: ${d.lastError.code}`);
+  }
   if ((d.authFailures ?? 0) >= 3) out.push(`${d.authFailures} failed authentications`);
   return out;
 }

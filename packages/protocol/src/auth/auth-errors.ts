@@ -14,6 +14,8 @@ export const AuthErrorCode = {
   /** The server did not bind the session to its TLS channel: too old, or a box in the path stripped the binding. */
   ChannelUnbound: 'ERR_AUTH_CHANNEL_UNBOUND',
   BadToken: 'ERR_AUTH_BAD_TOKEN',
+  /** Another agent with the same config holds a healthy session: this one is turned away. */
+  DuplicateDevice: 'ERR_AUTH_DUPLICATE_DEVICE',
   /** A CLI connected without an API token. */
   MissingToken: 'ERR_AUTH_MISSING_TOKEN',
 } as const;

@@ -32,6 +32,11 @@ export interface HelloMessage {
   agentVersion: string;
   /** The device's X25519 key share; its presence asks for channel binding. */
   kx?: string;
+  /**
+   * A connection test (diagnose): the server authenticates it and answers pings, but it never
+   * replaces the device's session, routes no streams and changes no status.
+   */
+  probe?: true;
 }
 
 export interface ChallengeMessage {
@@ -145,6 +150,7 @@ export function parseHello(raw: unknown): HelloMessage {
   const agentVersion = typeof r['agentVersion'] === 'string' ? r['agentVersion'].slice(0, 64) : 'unknown';
   const hello: HelloMessage = { type: 'hello', v: DEVICE_AUTH_VERSION, uuid: str(r, 'uuid', UUID_RE), nonce: str(r, 'nonce', B64URL_RE), agentVersion };
   if (r['kx'] !== undefined) hello.kx = str(r, 'kx', KEY_SHARE_RE);
+  if (r['probe'] === true) hello.probe = true;
   return hello;
 }
 

@@ -16,3 +16,11 @@ export const AgentErrorCode = {
   /** A heartbeat failed without a code of its own. */
   Heartbeat: 'ERR_HEARTBEAT',
 } as const;
+
+/** The agent's local control socket (state for diagnose, "retry now"). */
+export const ControlErrorCode = {
+  /** Another agent with the same config serves the socket already. */
+  InUse: 'ERR_CONTROL_SOCKET_IN_USE',
+  Timeout: 'ERR_CONTROL_TIMEOUT',
+  Protocol: 'ERR_CONTROL_PROTOCOL',
+} as const;

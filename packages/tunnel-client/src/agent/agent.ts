@@ -13,6 +13,7 @@ import type WebSocket from 'ws';
 import { loadProxyConfig, proxyRoute, type ProxyConfig } from '../net/proxy-config.js';
 import { dialDevice } from './connect.js';
 import { explainConnectFailure } from './connect-failure.js';
+import type { AgentState } from './control-socket.js';
 import type { DeviceConfig } from './device-config.js';
 import { configFor } from './server-endpoints.js';
 import { deviceHandshake } from './device-handshake.js';
@@ -65,6 +66,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly proxy: ProxyConfig;
   /** Which of config.vpnEndpoints the next attempt dials. */
   private endpointIndex = 0;
+  private tunnel: AgentState['tunnel'] = { connected: false, sessionId: null, connectedAt: null, lastFailure: null };
+  /** Aborted by stop(): ends a dial in whatever phase it is stalled. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly settings: AgentSettings) {
     super();
@@ -79,10 +83,25 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   async stop(): Promise<void> {
     this.reconnect.stop();
+    this.stopping.abort();
     const current = this.current;
     if (current?.session) current.session.close();
-    else current?.ws.close(CloseCode.Normal);
+    // Authentication in progress: a server that stalls would never finish a close handshake.
+    else current?.ws.terminate();
     await this.loop;
+  }
+
+  /**
+   * Tries again at once when the agent is waiting out a backoff (the network changed, the clock
+   * was set, or an operator asked); a session that is up, or an attempt under way, is left alone.
+   */
+  retryNow(): void {
+    this.reconnect.retryNow();
+  }
+
+  /** The tunnel's side of the state the control socket serves. */
+  get tunnelState(): AgentState['tunnel'] {
+    return { ...this.tunnel };
   }
 
   private run(): Promise<void> {
@@ -91,6 +110,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       connect: async () => {
         const started = Date.now();
         const end = await this.connectOnce();
+        this.tunnel = { ...this.tunnel, connected: false, sessionId: null, connectedAt: null };
         const upForMs = Date.now() - started;
         // A lost session, a drain included, may mean its node is going away: the next attempt goes elsewhere.
         this.nextEndpoint();
@@ -133,7 +153,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const config = this.endpointConfig;
     const route = proxyRoute(this.proxy, config.vpnEndpoint, config.vpnPort).description;
     log.info({ endpoint: `${config.vpnEndpoint}:${config.vpnPort}`, route }, 'connecting');
-    const { ws, tlsSocket } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs, proxy: this.proxy });
+    const { ws, tlsSocket } = await dialDevice(config, { timeoutMs: this.settings.connectTimeoutMs, proxy: this.proxy, signal: this.stopping.signal });
     this.current = { ws, session: null };
     if (this.reconnect.isStopped) {
       ws.close(CloseCode.Normal);
@@ -172,6 +192,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       auth.channel.once('error', (err: Error) => log.error({ code: errorCode(err), err }, 'secure channel broken: the session is closed'));
     }
     log.info({ sessionId: auth.sessionId, endToEnd, secureLayer }, 'connected');
+    this.tunnel = { connected: true, sessionId: auth.sessionId, connectedAt: new Date().toISOString(), lastFailure: null };
     this.emit('connected', auth.sessionId);
     const end = await ended;
     session.close();
@@ -188,6 +209,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     const failure = await explainConnectFailure(err, { config: this.endpointConfig, proxy: this.proxy, timeoutMs: connectTimeoutMs });
     // The diagnosis as the Error: its words replace the raw error's, which is one of its causes.
     log.error({ code: failure.code, err: new CodedError(failure.code, failure.message), details: failure.details }, 'connection failed');
+    this.tunnel = { ...this.tunnel, lastFailure: { code: failure.code, message: failure.message, at: new Date().toISOString() } };
     if (failure.clock) {
       // A clock that agrees says the certificate itself is at fault (expired, not yet issued): worth knowing too.
       const level = Math.abs(failure.clock.offsetMs) - failure.clock.uncertaintyMs > CLOCK_WARN_MS ? 'warn' : 'info';

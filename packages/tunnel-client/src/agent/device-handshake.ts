@@ -29,6 +29,8 @@ export interface DeviceHandshakeParams {
   timeoutMs: number;
   /** The tls-exporter value of our TLS connection (tlsExporter()), to compare with the server's. */
   tlsExporter: string;
+  /** Test the connection without disturbing the device's session (see HelloMessage.probe). */
+  probe?: boolean;
 }
 
 export interface DeviceHandshakeResult {
@@ -144,6 +146,7 @@ export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): P
       agentVersion: params.agentVersion,
       kx: keyShare.publicKey,
     };
+    if (params.probe) hello.probe = true;
     sentAt = Date.now();
     ws.send(JSON.stringify(hello));
   });

@@ -9,12 +9,14 @@ import {
   type TranscriptSigner,
 } from '@tunnel/protocol/auth';
 import { formatDuration } from '@tunnel/protocol/cli';
+import { Backoff, type BackoffSettings } from '@tunnel/protocol/reconnect';
 import { CodedError } from '@tunnel/protocol/errors';
 import { asError, type Logger } from '@tunnel/protocol/log';
 import { diagnoseTlsError } from '@tunnel/protocol/trust';
 import { dialThroughProxyIfAny } from '../net/dial-through-proxy.js';
 import { loadProxyConfig, type ProxyConfig } from '../net/proxy-config.js';
 import { tlsOver } from '../net/tls-over.js';
+import type { AgentState } from './control-socket.js';
 import { deviceTrustContext } from './trust-context.js';
 import type { DeviceConfig } from './device-config.js';
 import { AgentErrorCode } from './agent-errors.js';
@@ -30,6 +32,9 @@ export interface HeartbeatSettings {
   /** The same route as the tunnel takes (--proxy, HTTPS_PROXY, NO_PROXY); read from the environment when absent. */
   proxy?: ProxyConfig;
 }
+
+/** A failing heartbeat is not retried faster than this, however the jitter falls. */
+const MIN_RETRY_MS = 200;
 
 export interface HeartbeatAck {
   serverTime: number;
@@ -111,47 +116,76 @@ export async function sendHeartbeat(s: HeartbeatSettings): Promise<HeartbeatAck>
 
 /**
  * Sends a heartbeat every interval, apart from the tunnel: the two signals must fail
- * independently, or "Heartbeat only" and "VPN only" would mean nothing.
+ * independently, or "Heartbeat only" and "VPN only" would mean nothing. A failed heartbeat is
+ * retried with a short jittered backoff (never longer than the interval), so a device whose
+ * clock or network was just fixed is fresh again in seconds, not at the next tick.
  */
 export class HeartbeatLoop {
   private timer: NodeJS.Timeout | null = null;
+  private running = false;
   private failing = false;
   /** Heartbeats go round these as the tunnel goes round its endpoints: a failure moves to the next. */
   private readonly apiEndpoints: string[];
   private apiIndex = 0;
+  private lastSentAt: string | null = null;
+  private lastError: string | null = null;
+  private readonly retry: Backoff;
 
   constructor(
-    private readonly settings: HeartbeatSettings,
+    private readonly settings: HeartbeatSettings & { retry: BackoffSettings },
     private readonly log: Logger,
   ) {
     this.apiEndpoints = apiEndpointsOf(settings.config);
+    this.retry = new Backoff({ baseMs: settings.retry.baseMs, capMs: Math.min(settings.retry.capMs, settings.intervalMs) });
   }
 
   start(): void {
-    if (this.timer) return;
+    if (this.running) return;
+    this.running = true;
     void this.beat();
-    this.timer = setInterval(() => void this.beat(), this.settings.intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
+  /** The heartbeat's side of the state the control socket serves. */
+  get state(): AgentState['heartbeat'] {
+    return { enabled: true, lastSentAt: this.lastSentAt, failing: this.failing, lastError: this.lastError };
+  }
+
+  /** Retries a failing heartbeat at once (the network or the clock changed); a healthy one keeps its tick. */
+  retryNow(): void {
+    if (!this.running || !this.failing || !this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.retry.reset();
+    void this.beat();
+  }
+
   private async beat(): Promise<void> {
+    let nextInMs = this.settings.intervalMs;
     try {
       const apiEndpoint = this.apiEndpoints[this.apiIndex] ?? this.settings.config.apiEndpoint;
       const ack = await sendHeartbeat({ ...this.settings, config: { ...this.settings.config, apiEndpoint } });
       if (this.failing) this.log.info('heartbeats are getting through again');
       this.failing = false;
+      this.lastSentAt = new Date().toISOString();
+      this.lastError = null;
+      this.retry.reset();
       this.log.debug({ freshForMs: ack.freshForMs }, 'heartbeat sent');
     } catch (err) {
       this.failing = true;
       this.apiIndex = (this.apiIndex + 1) % this.apiEndpoints.length;
+      this.lastError = `${(err as CodedError).code ?? AgentErrorCode.Heartbeat}: ${asError(err).message}`;
+      nextInMs = Math.max(MIN_RETRY_MS, this.retry.next());
       this.log.warn(
-        { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: asError(err), nextInMs: this.settings.intervalMs },
-        `heartbeat failed; next in ${formatDuration(this.settings.intervalMs)}`,
+        { code: (err as CodedError).code ?? AgentErrorCode.Heartbeat, err: asError(err), nextInMs },
+        `heartbeat failed; retrying in ${formatDuration(nextInMs)}`,
       );
     }
+    if (this.running) this.timer = setTimeout(() => void this.beat(), nextInMs);
   }
 }

@@ -62,8 +62,20 @@ export const AGENT_SETTINGS: readonly AgentSetting[] = [
   duration('--stable-after <duration>', 'a session this long resets the backoff', 30_000, '30s'),
   duration('--keepalive-interval <duration>', 'ping the server this often', 15_000, '15s'),
   duration('--keepalive-timeout <duration>', 'a ping unanswered this long drops the link', 30_000, '30s'),
-  duration('--connect-timeout <duration>', 'time for connect + TLS + upgrade, and for authentication', 15_000, '15s'),
-  duration('--heartbeat-interval <duration>', 'send a heartbeat (HTTPS, apart from the tunnel) this often', 60_000, '60s'),
+  duration('--connect-timeout <duration>', 'deadline for TCP + proxy + TLS + upgrade (a stalled phase fails naming itself), and again for authentication', 15_000, '15s'),
+  duration('--heartbeat-interval <duration>', 'send a heartbeat (HTTPS, apart from the tunnel) this often; a failed one is retried within the backoff bounds', 30_000, '30s'),
+  duration(
+    '--watch-interval <duration>',
+    'look for network changes (interfaces, addresses, routes) and clock steps this often; either retries at once (so does SIGUSR1); 0 turns it off',
+    5_000,
+    '5s',
+  ),
+  {
+    flag: '--control-socket <path>',
+    env: 'TUNNEL_CONTROL_SOCKET',
+    default: '$RUNTIME_DIRECTORY, /run/tunnel-client (root) or $XDG_RUNTIME_DIR, /tunnel-agent-<uuid>.sock',
+    help: "unix socket (0600) where the agent tells diagnose its state and takes \"retry now\"",
+  },
   { flag: '--no-heartbeat', default: 'heartbeats on', help: 'send no heartbeats (another device process sends them)' },
   {
     env: SYSTEM_PROXY_DIR_VARIABLE,

@@ -2,7 +2,9 @@ import { checkTranscriptSignature, deviceSigner } from '@tunnel/protocol/auth';
 import { createLogger } from '@tunnel/protocol/log';
 import type { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
+import { controlSocketPath } from '../agent/control-socket.js';
 import { HeartbeatLoop } from '../agent/heartbeat.js';
+import { startLocalControl } from '../agent/local-control.js';
 import { loadProxyConfig } from '../net/proxy-config.js';
 import { loadAgentConfig, type AgentConfigFlags } from '../agent/agent-config.js';
 import { agentOptions } from './agent-settings.js';
@@ -18,6 +20,8 @@ interface AgentFlags extends AgentConfigFlags {
   stableAfter: number;
   heartbeat: boolean;
   heartbeatInterval: number;
+  watchInterval: number;
+  controlSocket?: string;
 }
 
 export function registerAgentCommand(program: Command): void {
@@ -31,12 +35,13 @@ export function registerAgentCommand(program: Command): void {
       const proxy = loadProxyConfig({ proxy: flags.proxy });
       const log = createLogger({ name: 'tunnel-agent' }).child({ uuid: config.uuid });
       const signer = deviceSigner(config.deviceApiKey);
+      const backoff = { baseMs: flags.backoffBase, capMs: flags.backoffCap };
       const agent = new Agent({
         config,
         signer,
         verify: checkTranscriptSignature,
         agentVersion: VERSION,
-        reconnect: { backoff: { baseMs: flags.backoffBase, capMs: flags.backoffCap }, stableAfterMs: flags.stableAfter },
+        reconnect: { backoff, stableAfterMs: flags.stableAfter },
         connectTimeoutMs: flags.connectTimeout,
         dialTimeoutMs: 10_000,
         yamux: { keepAliveInterval: flags.keepaliveInterval, keepAliveTimeout: flags.keepaliveTimeout },
@@ -44,11 +49,24 @@ export function registerAgentCommand(program: Command): void {
         log,
       });
       const heartbeat = flags.heartbeat
-        ? new HeartbeatLoop({ config, signer, intervalMs: flags.heartbeatInterval, agentVersion: VERSION, timeoutMs: flags.connectTimeout, proxy }, log.child({ part: 'heartbeat' }))
+        ? new HeartbeatLoop(
+            { config, signer, intervalMs: flags.heartbeatInterval, agentVersion: VERSION, timeoutMs: flags.connectTimeout, proxy, retry: backoff },
+            log.child({ part: 'heartbeat' }),
+          )
         : null;
+      const stopControl = await startLocalControl({
+        agent,
+        heartbeat,
+        uuid: config.uuid,
+        version: VERSION,
+        watchIntervalMs: flags.watchInterval,
+        socketFile: flags.controlSocket ?? controlSocketPath(config.uuid, process.env),
+        log,
+      });
       const shutdown = (signal: string): void => {
         log.info({ signal }, 'stopping');
         heartbeat?.stop();
+        stopControl();
         agent.stop().then(() => process.exit(0), () => process.exit(1));
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -20,7 +20,7 @@ export function registerDiagnoseCommand(program: Command): void {
       "Check this device's path to the server step by step: config, DNS, TCP (through the proxy when set), TLS chain and issuer, " +
         'certificate dates against the local clock, clock offset to the server, WebSocket upgrade, authentication and a round trip. ' +
         'One line per check with PASS, WARN, FAIL or SKIP and what to do; exits 1 when any check fails. ' +
-        "The authentication check opens a real session as the device, so a running agent's session is replaced for a moment (it reconnects by itself).",
+        "A running agent is asked for its state over its control socket, and the authentication check connects as a probe the server does not let replace the agent's session, so streams through the agent are not disturbed.",
     )
     .action(async (flags: DiagnoseFlags) => {
       const options = {

@@ -2,6 +2,7 @@ import { AuthErrorCode } from '@tunnel/protocol/auth';
 import { errorCode } from '@tunnel/protocol/errors';
 import { TrustErrorCode } from '@tunnel/protocol/trust';
 import { AgentErrorCode, ConfigErrorCode } from '../agent/agent-errors.js';
+import { NetErrorCode } from '../net/net-errors.js';
 import { ProxyErrorCode } from '../net/proxy-errors.js';
 import { DiagnoseErrorCode } from './diagnose-errors.js';
 import type { TcpTarget } from '../net/tcp-connect.js';
@@ -51,10 +52,13 @@ export function remedyFor(code: string | undefined, target: TcpTarget = { host: 
       return 'correct the user name or password in the proxy URL (percent-encode characters such as @ : / in them)';
     case ProxyErrorCode.Forbidden:
       return `ask the network's administrator to allow tunnels to ${where} through the proxy`;
+    case NetErrorCode.UpgradeTimeout:
+      return `TLS to ${where} works but the server does not answer: check that tunnel-server on ${where} is not stopped or overloaded, and any relay or load balancer in between`;
     case ProxyErrorCode.UpstreamFailed:
       return `the proxy could not reach ${where}: check that tunnel-server runs and that the proxy's network may reach it`;
     case TrustErrorCode.InspectFailed:
     case TrustErrorCode.InspectTimeout:
+    case NetErrorCode.TlsTimeout:
     case TrustErrorCode.NoPeerCertificate:
       return `something answers on ${where} but not as a TLS server: check vpnPort, and whether a firewall or captive portal intercepts the port`;
     case TrustErrorCode.UntrustedIssuer:

@@ -1,4 +1,5 @@
 import type { Check, CheckResult, DiagnoseOptions, DiagnoseState } from './check.js';
+import { agentCheck } from './checks/agent-check.js';
 import { authCheck } from './checks/auth-check.js';
 import { clockCheck } from './checks/clock-check.js';
 import { configCheck } from './checks/config-check.js';
@@ -12,6 +13,7 @@ import { websocketCheck } from './checks/websocket-check.js';
 /** The masterclass's network checklist, in the order a person would walk it. */
 export const CHECKS: readonly Check[] = [
   configCheck,
+  agentCheck,
   dnsCheck,
   tcpCheck,
   tlsCheck,

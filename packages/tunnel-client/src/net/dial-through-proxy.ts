@@ -5,6 +5,7 @@ import { ProxyError, ProxyErrorCode } from './proxy-errors.js';
 import type { ProxySpec } from './proxy-url.js';
 import { openSocks5Tunnel } from './socks5.js';
 import { connectTcp } from './tcp-connect.js';
+import { withinPhase } from './phase-deadline.js';
 
 export interface DialThroughProxyOptions extends ProxySettings {
   /** Settings already parsed by loadProxyConfig; wins over `proxy` and `env`. */
@@ -13,6 +14,8 @@ export interface DialThroughProxyOptions extends ProxySettings {
   timeoutMs?: number;
   /** Source address for the TCP connection (to the proxy when one applies). */
   localAddress?: string;
+  /** Calls the attempt off in any phase (the agent is stopping). */
+  signal?: AbortSignal;
 }
 
 export interface ProxiedConnection {
@@ -29,18 +32,6 @@ function unreachable(proxy: ProxySpec, source: string | undefined, err: unknown)
   return new ProxyError(ProxyErrorCode.Unreachable, `cannot reach the proxy ${proxy.display}${from}: ${why}`, { proxy: proxy.display }, { cause: err });
 }
 
-/** Rejects when `work` outlives the deadline, destroying the socket so the handshake stops too. */
-function within<T>(work: Promise<T>, ms: number, socket: net.Socket, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      socket.destroy();
-      reject(onTimeout());
-    }, Math.max(1, ms));
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
 /**
  * A TCP connection to host:port, through the proxy that --proxy, HTTPS_PROXY or ALL_PROXY name
  * (HTTP CONNECT or SOCKS5, with credentials from the URL) unless NO_PROXY lists the host; direct
@@ -53,24 +44,29 @@ export async function dialThroughProxyIfAny(host: string, port: number, options:
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const started = Date.now();
   const source = options.localAddress ? { localAddress: options.localAddress } : {};
-  if (!route.proxy) return { socket: await connectTcp({ host, port, ...source }, timeoutMs), route };
+  if (!route.proxy) return { socket: await connectTcp({ host, port, ...source }, timeoutMs, options.signal), route };
 
   const proxy = route.proxy;
   let socket: net.Socket;
   try {
-    socket = await connectTcp({ host: proxy.host, port: proxy.port, ...source }, timeoutMs);
+    socket = await connectTcp({ host: proxy.host, port: proxy.port, ...source }, timeoutMs, options.signal);
   } catch (err) {
+    if (options.signal?.aborted) throw err;
     throw unreachable(proxy, config.source, err);
   }
   const target = { host, port };
   const handshake = proxy.protocol === 'http' ? openHttpConnectTunnel(socket, proxy, target) : openSocks5Tunnel(socket, proxy, target);
   const left = timeoutMs - (Date.now() - started);
   try {
-    await within(handshake, left, socket, () =>
-      new ProxyError(ProxyErrorCode.Timeout, `the proxy ${proxy.display} did not open the tunnel to ${host}:${port} within ${timeoutMs} ms`, {
-        proxy: proxy.display,
-      }),
-    );
+    await withinPhase(handshake, {
+      ms: left,
+      signal: options.signal,
+      abandon: () => socket.destroy(),
+      onTimeout: () =>
+        new ProxyError(ProxyErrorCode.Timeout, `the proxy ${proxy.display} did not open the tunnel to ${host}:${port} within ${timeoutMs} ms`, {
+          proxy: proxy.display,
+        }),
+    });
   } catch (err) {
     socket.destroy();
     throw err;

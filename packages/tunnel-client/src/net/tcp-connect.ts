@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { CodedError } from '@tunnel/protocol/errors';
 import { NetErrorCode } from './net-errors.js';
+import { withinPhase } from './phase-deadline.js';
 
 export interface TcpTarget {
   host: string;
@@ -36,32 +37,31 @@ function explain(err: NodeJS.ErrnoException, where: string, port: number): strin
 }
 
 /**
- * Opens a TCP connection with a deadline. Errors keep node's code (ECONNREFUSED, ENOTFOUND, ...)
- * or ETIMEDOUT for the deadline, with a message that says what it means.
+ * Opens a TCP connection with a deadline, called off when `signal` aborts. Errors keep node's
+ * code (ECONNREFUSED, ENOTFOUND, ...) or ETIMEDOUT for the deadline, with a message that says
+ * what it means.
  */
-export function connectTcp(target: TcpTarget, timeoutMs: number): Promise<net.Socket> {
+export function connectTcp(target: TcpTarget, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
   const where = authority(target);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: target.host, port: target.port, ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(
-        new CodedError(
-          'ETIMEDOUT',
-          `no TCP connection to ${where} within ${timeoutMs} ms: a firewall may be dropping outbound port ${target.port}, or the host is down`,
-        ),
-      );
-    }, timeoutMs);
+  const socket = net.connect({ host: target.host, port: target.port, ...(target.localAddress ? { localAddress: target.localAddress } : {}) });
+  const connected = new Promise<net.Socket>((resolve, reject) => {
     socket.once('connect', () => {
-      clearTimeout(timer);
       socket.off('error', onError);
       socket.setNoDelay(true);
       resolve(socket);
     });
-    const onError = (err: NodeJS.ErrnoException): void => {
-      clearTimeout(timer);
+    const onError = (err: NodeJS.ErrnoException): void =>
       reject(new CodedError(err.code ?? NetErrorCode.Connect, explain(err, where, target.port), { cause: err }));
-    };
     socket.once('error', onError);
+  });
+  return withinPhase(connected, {
+    ms: timeoutMs,
+    signal,
+    abandon: () => socket.destroy(),
+    onTimeout: () =>
+      new CodedError(
+        'ETIMEDOUT',
+        `no TCP connection to ${where} within ${timeoutMs} ms: a firewall may be dropping outbound port ${target.port}, or the host is down`,
+      ),
   });
 }

@@ -1,16 +1,25 @@
 import type { IncomingMessage } from 'node:http';
+import type net from 'node:net';
 import type tls from 'node:tls';
 import { zeroMask } from '@tunnel/protocol/transport';
 import { MAX_WS_PAYLOAD } from '@tunnel/protocol/wire';
 import WebSocket, { type ClientOptions } from 'ws';
+import { CodedError, errorCode } from '@tunnel/protocol/errors';
 import { dialThroughProxyIfAny } from './dial-through-proxy.js';
+import { NetErrorCode } from './net-errors.js';
+import { withinPhase } from './phase-deadline.js';
 import type { ProxyConfig } from './proxy-config.js';
 import { tlsOver } from './tls-over.js';
 
 /** How a client reaches the server. The agent and the developer CLI dial with the same options. */
 export interface DialOptions {
-  /** One budget for TCP, the proxy's handshake, TLS and the WebSocket upgrade. */
+  /**
+   * One budget for TCP, the proxy's handshake, TLS and the WebSocket upgrade; whichever phase
+   * is running when it runs out fails with an error that names it.
+   */
   timeoutMs: number;
+  /** Calls the dial off in any phase: it rejects with ERR_DIAL_ABORTED and leaves no socket behind. */
+  signal?: AbortSignal;
   /** --proxy / HTTPS_PROXY / NO_PROXY as loadProxyConfig parsed them; read from the environment when absent. */
   proxy?: ProxyConfig;
   /** Source address of the TCP connection (the bench's simulated devices each use their own). */
@@ -44,59 +53,100 @@ const MAX_REFUSAL_BODY = 64 * 1024;
 /**
  * Opens a client WebSocket to the tunnel server: TCP through the proxy the options name (or
  * direct), then TLS with our SNI rule and the target's trust, then the upgrade. Resolves once it
- * is open. The one dialer of the agent and the developer CLI.
+ * is open. Each phase is awaited against what is left of the budget, because something on the
+ * path can accept TCP and then never answer. The one dialer of the agent and the developer CLI.
  */
 export async function dialWebSocket(target: WebSocketTarget, options: DialOptions): Promise<DialedWebSocket> {
   const failed = target.failed ?? ((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-  const started = Date.now();
+  const deadline = Date.now() + options.timeoutMs;
   const host = target.url.hostname.replace(/^\[|\]$/g, '');
   const port = Number(target.url.port || 443);
-  let socket;
+  const where = `${target.url.hostname}:${port}`;
+  let secure: tls.TLSSocket;
   try {
-    ({ socket } = await dialThroughProxyIfAny(host, port, {
+    const { socket } = await dialThroughProxyIfAny(host, port, {
       ...(options.proxy ? { proxyConfig: options.proxy } : {}),
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
       timeoutMs: options.timeoutMs,
-    }));
+    });
+    secure = await handshakeTls(socket, host, target.trust, { ms: deadline - Date.now(), signal: options.signal, where, budgetMs: options.timeoutMs });
   } catch (err) {
-    throw failed(err);
+    throw errorCode(err) === NetErrorCode.Aborted ? err : failed(err);
   }
-  const tcp = socket;
-  // ws builds its TLS socket synchronously, which is why the TCP leg (maybe a proxy's) comes first.
-  let tlsSocket: tls.TLSSocket | undefined;
-  const createConnection = (tlsOptions: tls.ConnectionOptions): tls.TLSSocket =>
-    (tlsSocket = tlsOver(tcp, host, { ...tlsOptions, secureContext: target.trust }));
-  return new Promise((resolve, reject) => {
+  // ws builds its connection synchronously, which is why TCP, the proxy and TLS come first.
+  const createConnection = (): tls.TLSSocket => secure;
+  let ws: WebSocket | undefined;
+  const opened = new Promise<DialedWebSocket>((resolve, reject) => {
     let serverDate: string | undefined;
-    const ws = new WebSocket(target.url, {
+    const socket = new WebSocket(target.url, {
       ...(target.headers ? { headers: target.headers } : {}),
       perMessageDeflate: false,
-      // What TCP and the proxy used is gone from TLS and the upgrade.
-      handshakeTimeout: Math.max(1000, options.timeoutMs - (Date.now() - started)),
-      minVersion: 'TLSv1.2',
       maxPayload: MAX_WS_PAYLOAD,
       generateMask: zeroMask,
-      // ws types the option as net.createConnection, but hands it TLS options and takes a TLSSocket back.
+      // ws types the option as net.createConnection; it only needs a connected stream back.
       createConnection: createConnection as unknown as ClientOptions['createConnection'],
     });
-    ws.once('upgrade', (res) => (serverDate = res.headers.date));
-    ws.once('unexpected-response', (_req, res: IncomingMessage) => {
+    ws = socket;
+    socket.once('upgrade', (res) => (serverDate = res.headers.date));
+    socket.once('unexpected-response', (_req, res: IncomingMessage) => {
       void readRefusal(res).then((body) => {
         reject(target.refused(res.statusCode ?? 0, res.statusMessage ?? '', body));
-        ws.terminate();
+        socket.terminate();
       });
     });
-    ws.once('open', () => {
-      ws.removeAllListeners('error');
+    socket.once('open', () => {
+      socket.removeAllListeners('error');
       // Errors after this point are the session's business (it reports them); they must not crash the process.
-      ws.on('error', () => undefined);
-      // ws opened, so it called createConnection: the socket is set.
-      resolve({ ws, serverDate, tlsSocket: tlsSocket! });
+      socket.on('error', () => undefined);
+      resolve({ ws: socket, serverDate, tlsSocket: secure });
     });
-    ws.once('error', (err) => {
-      ws.on('error', () => undefined);
+    socket.once('error', (err) => {
+      socket.on('error', () => undefined);
       reject(failed(err));
     });
+  });
+  return withinPhase(opened, {
+    ms: deadline - Date.now(),
+    signal: options.signal,
+    abandon: () => {
+      ws?.terminate();
+      secure.destroy();
+    },
+    onTimeout: () =>
+      new CodedError(
+        NetErrorCode.UpgradeTimeout,
+        `the server at ${where} completed TLS but did not answer the WebSocket upgrade within ${options.timeoutMs} ms: ` +
+          'the server may be stalled or overloaded, or a proxy in between holds the request',
+      ),
+  });
+}
+
+/** TLS over the connected leg, bounded by what is left of the dial's budget. */
+function handshakeTls(
+  socket: net.Socket,
+  host: string,
+  trust: tls.SecureContext,
+  phase: { ms: number; signal: AbortSignal | undefined; where: string; budgetMs: number },
+): Promise<tls.TLSSocket> {
+  const secure = tlsOver(socket, host, { secureContext: trust, minVersion: 'TLSv1.2' });
+  const done = new Promise<tls.TLSSocket>((resolve, reject) => {
+    secure.once('secureConnect', () => {
+      secure.off('error', reject);
+      resolve(secure);
+    });
+    secure.once('error', reject);
+  });
+  return withinPhase(done, {
+    ms: phase.ms,
+    signal: phase.signal,
+    abandon: () => secure.destroy(),
+    onTimeout: () =>
+      new CodedError(
+        NetErrorCode.TlsTimeout,
+        `TCP to ${phase.where} connected but the TLS handshake did not complete within ${phase.budgetMs} ms: ` +
+          'something on the path accepts connections and never answers (a captive portal, a stalled middlebox or relay, a server that is not TLS)',
+      ),
   });
 }
 

@@ -26,6 +26,9 @@ export interface DeviceEndpointDeps {
   authenticated?: (req: IncomingMessage) => void;
 }
 
+/** A connection test (diagnose) is closed after this, should the device not close it first. */
+const PROBE_LIFETIME_MS = 60_000;
+
 /** Where device WebSockets land: authenticate, then hold the session until it ends. */
 export class DeviceEndpoint {
   constructor(private readonly deps: DeviceEndpointDeps) {}
@@ -42,6 +45,7 @@ export class DeviceEndpoint {
       device = await acceptDeviceHandshake(ws, { remoteAddress, tlsExporter: tlsSocket && tlsExporter(tlsSocket) }, {
         ...this.deps.handshake,
         deviceKey: async (uuid) => (await registry.devices.get(uuid))?.authPublicKey ?? null,
+        admit: (uuid) => sessions.admit(uuid, remoteAddress),
       });
     } catch (rejection) {
       if (!(rejection instanceof DeviceRejectedError)) throw rejection;
@@ -58,12 +62,19 @@ export class DeviceEndpoint {
     }
     this.deps.authenticated?.(req);
     this.deps.metrics.deviceHandshake('ok', seconds());
-    this.deps.metrics.deviceConnected();
     const session = new TunnelSession(device.channel, { role: 'server', yamux: this.deps.yamux, logger: log });
     // Devices answer opens; they do not open streams into the server.
     session.serve(async () => {
       throw new OpenError(OpenResult.AccessDenied, 'devices cannot open streams to the server');
     });
+    if (device.probe) {
+      // diagnose's connection test: it answers pings for a while and leaves the device's session, presence and status alone.
+      const timer = setTimeout(() => session.close(), PROBE_LIFETIME_MS).unref();
+      session.once('close', () => clearTimeout(timer));
+      log.info({ uuid: device.uuid, remoteAddress, agentVersion: device.agentVersion }, 'device connection test authenticated (diagnose); its session is left as it was');
+      return;
+    }
+    this.deps.metrics.deviceConnected();
     const connectedAt = Date.now();
     const { uuid, sessionId, agentVersion, clockOffsetMs, secureLayer } = device;
     if (secureLayer) {

@@ -33,6 +33,8 @@ export interface DeviceHandshakeDeps {
   /** Failed attempts are answered after this delay, so guessing is slow; others are not held up. */
   failureDelayMs: number;
   timeoutMs: number;
+  /** After the proof checks out: a refusal that keeps this device out anyway (a duplicate agent), if any. */
+  admit?(uuid: string): Promise<AuthError | undefined>;
 }
 
 export interface AuthenticatedDevice {
@@ -47,6 +49,8 @@ export interface AuthenticatedDevice {
   channel: Duplex;
   /** The device asked for the secure layer: its TLS channel is not the one this server sees. */
   secureLayer: boolean;
+  /** A connection test: not to be registered as the device's session (see HelloMessage.probe). */
+  probe: boolean;
 }
 
 /** Why a device was turned away, for logs and the device's status page: the AuthError it was told, and who it was. */
@@ -170,6 +174,16 @@ export function acceptDeviceHandshake(
         }
       }
       deps.limits.recordSuccess(deviceSubject(h.uuid));
+      busy = true;
+      // A probe replaces nothing, so there is nothing for admit() to refuse.
+      void ((h.probe ? undefined : deps.admit?.(h.uuid)) ?? Promise.resolve(undefined)).then(
+        (refusal) => (refusal ? refuse(refusal, false) : welcome(h, c, proof.clockOffsetMs, secured)),
+        (err: Error) => refuse(new AuthError(AuthErrorCode.Protocol, `the server could not check the device's other sessions: ${err.message}`), false),
+      );
+    }
+
+    function welcome(h: HelloMessage, c: ChallengeMessage, clockOffsetMs: number, secured: ((transport: WebSocketDuplex) => Duplex) | undefined): void {
+      if (done) return;
       finish();
       const welcome: WelcomeMessage = { type: 'welcome', sessionId: c.sessionId };
       ws.send(JSON.stringify(welcome));
@@ -179,11 +193,12 @@ export function acceptDeviceHandshake(
         uuid: h.uuid,
         sessionId: c.sessionId,
         agentVersion: h.agentVersion,
-        clockOffsetMs: proof.clockOffsetMs,
+        clockOffsetMs,
         remoteAddress,
         transport,
         channel: secured ? secured(transport) : transport,
         secureLayer: secured !== undefined,
+        probe: h.probe === true,
       });
     }
 
@@ -232,6 +247,7 @@ function rateLimited(what: string, retryAfterMs: number): AuthError {
 
 function closeCodeFor(error: AuthError): number {
   if (error.code === AuthErrorCode.RateLimited) return AuthCloseCode.RateLimited;
+  if (error.code === AuthErrorCode.DuplicateDevice) return AuthCloseCode.Duplicate;
   if (error.code === AuthErrorCode.Protocol || error.code === AuthErrorCode.Timeout || error.code === AuthErrorCode.ServerUnavailable) return AuthCloseCode.Protocol;
   return AuthCloseCode.Rejected;
 }

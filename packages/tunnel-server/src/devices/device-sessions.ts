@@ -2,7 +2,9 @@ import { type Logger } from '@tunnel/protocol/log';
 import { type WebSocketDuplex } from '@tunnel/protocol/transport';
 import { type TunnelSession } from '@tunnel/protocol/tunnel';
 import { CloseCode, encodeDrainHint } from '@tunnel/protocol/wire';
+import type { AuthError } from '@tunnel/protocol/auth';
 import type { Presence } from '../presence/presence.js';
+import { DuplicateGuard } from './duplicate-guard.js';
 
 export interface LiveDevice {
   uuid: string;
@@ -24,7 +26,24 @@ export class DeviceSessions {
   constructor(
     private readonly presence: Presence,
     private readonly log: Logger,
+    private readonly duplicates = new DuplicateGuard(),
   ) {}
+
+  /**
+   * Whether a newly authenticated session of `uuid` may replace the live one: a refusal when
+   * another agent with the same config keeps a healthy session here (see DuplicateGuard).
+   */
+  async admit(uuid: string, remoteAddress: string): Promise<AuthError | undefined> {
+    const established = this.live.get(uuid);
+    const refusal = await this.duplicates.admit(uuid, established?.session);
+    if (refusal && established) {
+      this.log.warn(
+        { uuid, sessionId: established.sessionId, remoteAddress, code: refusal.code },
+        'duplicate device: a second agent with this config tried to replace a healthy session; kept the established one',
+      );
+    }
+    return refusal;
+  }
 
   get size(): number {
     return this.live.size;

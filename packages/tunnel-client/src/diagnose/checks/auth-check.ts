@@ -7,7 +7,7 @@ import { serverOf } from './server.js';
 
 /**
  * The real device handshake: the device proves it holds deviceApiKey, the server proves it holds
- * the pinned identity key. It opens a real session, which replaces a running agent's for a moment.
+ * the pinned identity key. As a probe: the server leaves a running agent's session alone.
  */
 export const authCheck: Check = {
   name: 'auth',
@@ -23,6 +23,7 @@ export const authCheck: Check = {
         agentVersion: `${VERSION} diagnose`,
         timeoutMs: state.options.timeoutMs,
         tlsExporter: given(state.tlsExporter, 'the TLS channel binding'),
+        probe: true,
       });
     } catch (err) {
       return outcomeOf(err, serverOf(state));
