@@ -37,6 +37,8 @@ export interface LogFields {
   server?: string | undefined;
   /** How the agent reaches the server: direct, or through which proxy. */
   route?: string | undefined;
+  /** How a user's stream came in: tunnel, proxy-command, connect, proxy-request, terminal. */
+  via?: string | undefined;
   /** The load balancer a connection came through (its PROXY header named the client). */
   balancer?: string | undefined;
   dataDir?: string | undefined;
@@ -95,7 +97,7 @@ export interface LogFields {
 /** The schema's names at run time, for tests that read real log lines. */
 export const LOG_FIELDS: readonly (keyof LogFields)[] = Object.keys({
   uuid: 0, sessionId: 0, oldSessionId: 0, streamId: 0, user: 0, ref: 0, connection: 0, part: 0, nodeId: 0, kind: 0,
-  remoteAddress: 0, from: 0, host: 0, port: 0, path: 0, url: 0, endpoint: 0, server: 0, route: 0, balancer: 0, dataDir: 0, registry: 0, presence: 0, link: 0, tls: 0, proxyProtocol: 0,
+  remoteAddress: 0, from: 0, host: 0, port: 0, path: 0, url: 0, endpoint: 0, server: 0, route: 0, via: 0, balancer: 0, dataDir: 0, registry: 0, presence: 0, link: 0, tls: 0, proxyProtocol: 0,
   code: 0, closeCode: 0, err: 0, reason: 0, result: 0, details: 0, auditId: 0,
   agentVersion: 0, clockOffsetMs: 0, serverTime: 0, wasCurrent: 0, endToEnd: 0, secureLayer: 0, reconnected: 0, drain: 0, devices: 0, refused: 0, unauthenticated: 0, entries: 0, signal: 0,
   bytesUp: 0, bytesDown: 0, durationMs: 0, lastedMs: 0, retryInMs: 0, nextInMs: 0, attempt: 0, intervalMs: 0, freshForMs: 0, graceMs: 0, windowMs: 0, timeoutMs: 0,
