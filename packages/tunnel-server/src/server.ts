@@ -19,6 +19,7 @@ import { AuthLimits } from './auth/auth-limits.js';
 import { registerDashboardRoutes } from './dashboard/dashboard-routes.js';
 import { DeviceEndpoint } from './devices/device-endpoint.js';
 import { DeviceSessions } from './devices/device-sessions.js';
+import type { LiveStreamView } from './forwarding/device-stream-opener.js';
 import { HeartbeatEndpoint } from './devices/heartbeat-endpoint.js';
 import { RemovalWatcher } from './devices/removal-watcher.js';
 import { listen } from './http/listen.js';
@@ -194,6 +195,7 @@ export class TunnelServer {
       dataDir: settings.dataDir,
       terminal: settings.terminal,
       relay: this.relay,
+      nodeId: settings.nodeId,
     });
     registerDashboardRoutes(this.router);
     this.router.on(
@@ -241,12 +243,15 @@ export class TunnelServer {
     const tls = await loadServerTls(settings);
     const identity = keyPairSigner(ownIdentity);
     const sessions = new DeviceSessions(presence, log);
-    const relay = await startRelay(settings, { presence, sessions, log }, ttlMs).catch(async (err: unknown) => {
+    // Peers may ask for a device's streams as soon as the link listens, before the server is built.
+    let server: TunnelServer | undefined;
+    const liveStreams = (uuid: string): LiveStreamView[] => server?.developerAccess.opener.liveStreams(uuid) ?? [];
+    const relay = await startRelay(settings, { presence, sessions, log, liveStreams }, ttlMs).catch(async (err: unknown) => {
       await presence.close();
       await registry.close();
       throw err;
     });
-    const server = new TunnelServer(settings, { log, registry, presence, sessions, relay, tls, identity });
+    server = new TunnelServer(settings, { log, registry, presence, sessions, relay, tls, identity });
     await listen(server.http, settings.host, settings.port);
     if (settings.presenceUrl !== undefined) server.accessEvents = await AccessEvents.subscribe(settings.presenceUrl, (what) => server.accessWithdrawn(what));
     server.removals.start();
