@@ -110,8 +110,7 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
       await unlessExited(waitListening({ host: '127.0.0.1', port }, READY_MS), server, `tunnel-server node-${i + 1}`, logFile);
       if (server.pid === undefined) throw new Error(`tunnel-server node-${i + 1} has no pid`);
       nodes.push({ id: `node-${i + 1}`, pid: server.pid });
-      // Node 3 carries no traffic of scenarios 1-4: its CPU is not the path's.
-      if (i < 2) pids.push(server.pid);
+      pids.push(server.pid);
     }
     log(`tunnel-cluster: node-1 on 127.0.0.1:${ports[0]} (device), node-2 on 127.0.0.1:${ports[1]} (developer), node-3 on 127.0.0.1:${ports[2]}, work dir ${workDir}`);
 
