@@ -168,7 +168,7 @@ export async function measureClusterStorm(o: ClusterStormOptions): Promise<Clust
       await sleep(PRESENCE_POLL_MS);
       byNode = await o.connectedByNode();
     }
-    if (sum(byNode) >= opened.opened) onlineSeconds = (performance.now() - started) / 1000;
+    if (opened.opened > 0 && sum(byNode) >= opened.opened) onlineSeconds = (performance.now() - started) / 1000;
     await sleep(o.settleMs);
     const idle = await Promise.all(o.nodes.map((n) => sampleProcesses([n.pid], { intervalMs: Math.max(100, o.sampleMs / 20), durationMs: o.sampleMs })));
     const nodes = o.nodes.map((n, i) => {

@@ -18,7 +18,8 @@ import { waitListening, waitPathReady } from '../ready.js';
 import type { BenchPath, PathContext, PathSetup } from '../types.js';
 import { CLIENT_CLI, DEVICE_AGENT, node, oneShot, productEnv, SERVER_CLI } from './launch.js';
 import { waitForLogLine } from './log-watch.js';
-import { runStep, start } from './path.js';
+import { ecdsaBenchCertificate } from './bench-certificate.js';
+import { runStep, start, trustBroughtCertificate } from './path.js';
 import type { TunnelLaunchContext } from './types.js';
 
 const READY_MS = 30_000;
@@ -97,13 +98,16 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
     const cluster = { TUNNEL_REGISTRY: stores.registry, TUNNEL_PRESENCE: stores.presence };
     await runStep(oneShot(SERVER_CLI, ['init', '--data', trust], context, path.join(workDir, 'init.out')));
 
+    // As on the tunnel path: an RSA signature per TLS handshake would dominate scenario 8's storm.
+    const certificate = await ecdsaBenchCertificate(context);
+    const tls = certificate === undefined ? [] : ['--cert', certificate.cert, '--key', certificate.key];
     const ports = [context.serverPort, await freePort(), await freePort()];
     const pids: number[] = [];
     const nodes: { id: string; pid: number }[] = [];
     for (const [i, port] of ports.entries()) {
       const dataDir = path.join(workDir, `node-${i + 1}`);
       fs.cpSync(trust, dataDir, { recursive: true });
-      const args = ['start', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--node-id', `node-${i + 1}`, '--cluster-listen', '127.0.0.1:0'];
+      const args = ['start', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--node-id', `node-${i + 1}`, '--cluster-listen', '127.0.0.1:0', ...tls];
       const logFile = path.join(workDir, `node-${i + 1}.log`);
       const server = start(node(SERVER_CLI, args, context, cluster), `tunnel-server node-${i + 1}`, logFile);
       undo.push(() => stopProcess(server));
@@ -117,6 +121,7 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
     const admin = (args: string[], out: string) => ({ ...oneShot(SERVER_CLI, [...args, '--data', trust], context, out), env: { ...productEnv(context), ...cluster } });
     await runStep(admin(['device', 'add', '--name', 'bench-device', '--endpoint', `127.0.0.1:${ports[0]}`], context.files.deviceConfig));
     await runStep(admin(['user', 'add', 'bench', '--role', 'admin'], context.files.token));
+    if (certificate !== undefined) trustBroughtCertificate(context, certificate);
 
     const agentLog = path.join(workDir, 'agent.log');
     const agent = start(node(DEVICE_AGENT, ['agent', '--config', context.files.deviceConfig], context), 'tunnel-client agent', agentLog);
@@ -142,7 +147,9 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
       kind: 'ready',
       path: {
         endpoints: local,
-        notes: ['tunnel-cluster: three nodes on PostgreSQL + Redis, the development CA (RSA-2048); goals against tunnel: throughput >= 0.8x, RTT p50 + <= 150 µs'],
+        notes: [
+          `tunnel-cluster: three nodes on PostgreSQL + Redis; server certificate: ${certificate?.note ?? 'the development CA (RSA-2048)'}; goals against tunnel: throughput >= 0.8x, RTT p50 + <= 150 µs`,
+        ],
         processes: () => pids,
         cluster: {
           nodes,
