@@ -37,5 +37,5 @@ export async function deviceStreams(uuid: string, sources: DeviceStreamsSources)
   const streams = [...byKey.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   if (peers.silent.length === 0) return { streams };
   const silent = peers.silent.map((s) => `node ${s.node} (${s.why})`).join(', ');
-  return { streams, note: `streams through ${silent} are missing: it did not answer` };
+  return { streams, note: `${silent} did not answer: the streams through ${peers.silent.length === 1 ? 'it' : 'them'} are not listed` };
 }
