@@ -38,6 +38,7 @@ async function clusterStorm(c: ClusterContext): Promise<ScenarioOutput> {
       devices,
       connected: r.opened.opened,
       handshakesSeconds: r.opened.seconds,
+      ...(r.opened.openMicros ? { openP50Micros: r.opened.openMicros.p50, openP99Micros: r.opened.openMicros.p99 } : {}),
       ...Object.fromEntries(perNode.flatMap((n) => [[`${n.node}Devices`, n.devices], [`${n.node}KbPerDevice`, n.kbPerDevice], [`${n.node}RssIdleKiB`, n.rssIdleKiB]])),
     },
     notes: [
