@@ -9,15 +9,24 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { connectVia } from './support/connect-client.js';
 import { createClusterStores, startFrontDoor, type ClusterStores, type FrontDoor } from './support/cluster.js';
-import { startTunnel, type UserHandle } from './support/developer.js';
+import { apiGet, startTunnel, type UserHandle } from './support/developer.js';
 import { eventually, FAST_AGENT_ARGS, startAgent, startServer, type DeviceConfigJson, type ServerHandle } from './support/fixtures.js';
-import { bannerService, openLive } from './support/live-streams.js';
+import { BANNER, bannerService, openLive } from './support/live-streams.js';
 import { cleanupServers, connectUntilClosed, exchange, countingReplier, freePort, hashUntilEnd, noise, tcpServer } from './support/network.js';
 import { cleanup, run, SERVER_CLI, tempDir, type Proc } from './support/processes.js';
 import { runProgram } from './support/programs.js';
 import { startSshd } from './support/sshd.js';
 
 const MiB = 1024 * 1024;
+
+interface OverviewStream {
+  user: string;
+  via: string;
+  target: string;
+  node: string;
+  bytesUp: number;
+  bytesDown: number;
+}
 
 interface DeviceState {
   status: string;
@@ -132,6 +141,46 @@ describe('cluster: streams relayed to the node that holds the device (three real
 
     // One link per node pair, reused: node 2 dialled node 1 once for both streams.
     expect(node(2).proc.logs.filter((l) => l.msg === 'cluster link up' && l['nodeId'] === 'node-1')).to.have.length(1);
+  });
+
+  it("lists a relayed stream once, with its user, target, bytes and node, on the device page of every node", async () => {
+    const service = await bannerService();
+    const local = await freePort();
+    const tunnel = await startTunnel(developer(node(2), token), device.uuid, ['-p', `${service.port}:${local}`]);
+    const socket = net.connect({ host: '127.0.0.1', port: local });
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.on('data', (c: Buffer) => c.toString().includes(BANNER) && resolve()));
+    socket.write('u'.repeat(1000));
+
+    const overview = async (on: ServerHandle): Promise<{ streams: OverviewStream[]; streamsNote?: string }> => {
+      const r = await apiGet(on, `/v1/devices/${device.uuid}/overview`, token);
+      expect(r.status, r.text).to.equal(200);
+      return JSON.parse(r.text) as { streams: OverviewStream[]; streamsNote?: string };
+    };
+    const streamsOn = (on: ServerHandle) => async () => {
+      const body = await overview(on);
+      expect(body.streamsNote, 'every node answered').to.equal(undefined);
+      return body.streams[0]?.bytesUp === 1000 ? body.streams : undefined;
+    };
+    // Node 1 holds the device but only carries the bytes; node 3 has nothing to do with the stream.
+    for (const n of [1, 2, 3] as const) {
+      const streams = await eventually(streamsOn(node(n)), 30_000, `the stream with its bytes on node ${n}'s device page`);
+      expect(streams, `node ${n}`).to.have.length(1);
+      expect(streams[0]).to.include({ user: 'dev', via: 'tunnel', target: `127.0.0.1:${service.port}`, node: 'node-2', bytesUp: 1000, bytesDown: BANNER.length });
+    }
+
+    // A node that does not answer leaves the page with what the others said, and a note naming it.
+    process.kill(node(2).proc.pid, 'SIGSTOP');
+    try {
+      const body = await overview(node(3));
+      expect(body.streams).to.deep.equal([]);
+      expect(body.streamsNote).to.contain('node node-2').and.contain('did not answer');
+    } finally {
+      process.kill(node(2).proc.pid, 'SIGCONT');
+    }
+    socket.destroy();
+    await tunnel.kill();
+    await eventually(async () => ((await overview(node(3))).streams.length === 0 ? true : undefined), 30_000, 'the stream gone from the page once closed');
   });
 
   it('runs ssh through the hop: a developer on node 2, the device sshd behind node 1', async () => {

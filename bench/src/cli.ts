@@ -26,7 +26,7 @@ const log = (line: string): void => {
 
 async function bench(options: RunOptions): Promise<void> {
   const machine = describeMachine();
-  const sizes = sizesFor(options.quick, options.devices);
+  const sizes = sizesFor(options.quick, options.devices, options.clusterDevices);
   const scenarios = SCENARIOS.filter((s) => options.scenarios.includes(s.id));
   const paths = PATHS.filter((p) => options.paths.includes(p.name));
   if (!options.json) process.stdout.write(`${formatMachine(machine)}\n`);

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { measureCpu, withRelayCpu } from './cpu-spent.js';
 import { isStopping } from './proc/children.js';
-import type { BenchPath, PathContext, ProductHandle } from './paths/types.js';
+import type { BenchPath, PathContext, SimulatorTarget } from './paths/types.js';
 import type { DevicePopulation } from './product/procedures.js';
-import type { ProductContext } from './product/scenarios.js';
 import { DeviceSimulator } from './product/simulator-client.js';
 import type { PathOutcome, ScenarioRun } from './report/types.js';
 import type { Scenario, ScenarioOutput } from './scenarios.js';
@@ -24,30 +23,38 @@ function skippedAll(path: string, scenarios: readonly Scenario[], reason: string
 }
 
 const PRODUCT_ONLY = 'measures the product itself (tunnel path only)';
+const CLUSTER_ONLY = 'measures a cluster of nodes (tunnel-cluster path only)';
 
-/** Scenarios 5 and 6 share one simulator and one provisioning of sizes.devices devices. */
-function productContext(
-  product: ProductHandle,
-  sizes: Sizes,
-  log: PathContext['log'],
-): { context: ProductContext; helperPids(): number[]; stop(): Promise<void> } {
+interface Simulated {
+  population(): Promise<DevicePopulation>;
+  /** The simulator is the load generator of the device scenarios: its CPU is the generator's. */
+  helperPids(): number[];
+  stop(): Promise<void>;
+}
+
+/** One simulator and one provisioning of `count` devices, shared by the scenarios of a path. */
+function simulated(target: SimulatorTarget, count: number, log: PathContext['log']): Simulated {
   let simulator: Promise<DeviceSimulator> | undefined;
   let simulatorPid: number | undefined;
-  const population = async (): Promise<DevicePopulation> => {
-    simulator ??= (async () => {
-      const sim = await DeviceSimulator.start({ dataDir: product.dataDir, deviceConfig: product.deviceConfig, logFile: path.join(product.workDir, 'simulator.log') });
-      simulatorPid = sim.pid;
-      log(`device simulator (pid ${sim.pid}): provisioning ${sizes.devices} devices in the registry`);
-      const p = await sim.provision(sizes.devices);
-      log(`device simulator: ${p.count} devices provisioned in ${p.seconds.toFixed(1)} s`);
-      return sim;
-    })();
-    const sim = await simulator;
-    return { open: (count, concurrency, deadlineMs) => sim.open(count, concurrency, deadlineMs), closeAll: () => sim.closeAll() };
-  };
   return {
-    context: { product, sizes, log, population },
-    // The simulator is the load generator of scenarios 5 and 6: its CPU is the generator's.
+    async population() {
+      simulator ??= (async () => {
+        const sim = await DeviceSimulator.start({
+          dataDir: target.dataDir,
+          deviceConfig: target.deviceConfig,
+          logFile: path.join(target.workDir, 'simulator.log'),
+          ...(target.registryUrl === undefined ? {} : { registryUrl: target.registryUrl }),
+          ...(target.deviceEndpoints === undefined ? {} : { endpoints: target.deviceEndpoints }),
+        });
+        simulatorPid = sim.pid;
+        log(`device simulator (pid ${sim.pid}): provisioning ${count} devices in the registry`);
+        const p = await sim.provision(count);
+        log(`device simulator: ${p.count} devices provisioned in ${p.seconds.toFixed(1)} s`);
+        return sim;
+      })();
+      const sim = await simulator;
+      return { open: (n, concurrency, deadlineMs) => sim.open(n, concurrency, deadlineMs), closeAll: () => sim.closeAll() };
+    },
     helperPids: () => (simulatorPid === undefined ? [] : [simulatorPid]),
     stop: async () => {
       if (simulator === undefined) return;
@@ -87,26 +94,29 @@ export async function runPath(
   }
   const running = setup.path;
   for (const note of running.notes) log(`${path.name}: ${note}`);
-  const product = running.product === undefined ? undefined : productContext(running.product, sizes, log);
+  const devices = running.product ?? running.cluster;
+  const simulator = devices === undefined ? undefined : simulated(devices, running.cluster === undefined ? sizes.devices : sizes.clusterDevices, log);
   const runs: ScenarioRun[] = [];
   try {
     for (const scenario of scenarios) {
       if (isStopping()) break;
       let work: (() => Promise<ScenarioOutput>) | undefined;
-      if (scenario.runProduct !== undefined) {
-        const runProduct = scenario.runProduct;
-        if (product !== undefined) work = () => runProduct(product.context);
-      } else if (scenario.run !== undefined) {
-        const run = scenario.run;
+      const { runProduct, runCluster, run } = scenario;
+      const { product, cluster } = running;
+      if (runProduct !== undefined && product !== undefined && simulator !== undefined) {
+        work = () => runProduct({ product, sizes, log, population: simulator.population });
+      } else if (runCluster !== undefined && cluster !== undefined && simulator !== undefined) {
+        work = () => runCluster({ cluster, sizes, log, population: simulator.population });
+      } else if (run !== undefined) {
         work = () => run(running.endpoints, sizes);
       }
       if (work === undefined) {
-        runs.push({ scenario: scenario.id, path: path.name, status: 'skipped', reason: PRODUCT_ONLY });
+        runs.push({ scenario: scenario.id, path: path.name, status: 'skipped', reason: runCluster === undefined ? PRODUCT_ONLY : CLUSTER_ONLY });
         continue;
       }
       log(`${path.name}: scenario ${scenario.id} (${scenario.name})`);
       try {
-        const { result, cpu } = await measureCpu(targets.pid, () => running.processes(), work, () => product?.helperPids() ?? [], () => running.relayProcesses());
+        const { result, cpu } = await measureCpu(targets.pid, () => running.processes(), work, () => simulator?.helperPids() ?? [], () => running.relayProcesses());
         runs.push({ scenario: scenario.id, path: path.name, status: 'ok', ...withRelayCpu(result, cpu, running.relayProcesses().length > 0), cpuSeconds: cpu });
       } catch (err) {
         log(`${path.name}: scenario ${scenario.id} failed: ${message(err)}`);
@@ -115,7 +125,7 @@ export async function runPath(
     }
   } finally {
     log(`${path.name}: tearing down`);
-    await product?.stop();
+    await simulator?.stop();
     await running.teardown();
   }
   return { outcome: { ...base, status: 'ran', notes: running.notes }, runs };

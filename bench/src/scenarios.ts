@@ -2,6 +2,7 @@ import { bulkToSink } from './load/bulk.js';
 import { connectLatency } from './load/connect-latency.js';
 import { pingPong } from './load/ping-pong.js';
 import { summarize, type LatencySummary } from './load/stats.js';
+import { CLUSTER_SCENARIOS, type ClusterContext } from './product/cluster-scenarios.js';
 import { PRODUCT_SCENARIOS, type ProductContext } from './product/scenarios.js';
 import type { Sizes } from './sizes.js';
 import type { TargetEndpoints } from './targets/launch.js';
@@ -36,6 +37,8 @@ export interface Scenario {
   readonly run?: (endpoints: TargetEndpoints, sizes: Sizes) => Promise<ScenarioOutput>;
   /** Measures the product's own processes: runs on the tunnel path only. */
   readonly runProduct?: (context: ProductContext) => Promise<ScenarioOutput>;
+  /** Measures a cluster's nodes: runs on the tunnel-cluster path only. */
+  readonly runCluster?: (context: ClusterContext) => Promise<ScenarioOutput>;
 }
 
 function latencyOutput(s: LatencySummary): ScenarioOutput {
@@ -102,4 +105,5 @@ export const SCENARIOS: readonly Scenario[] = [
       }))),
   },
   ...PRODUCT_SCENARIOS,
+  ...CLUSTER_SCENARIOS,
 ];

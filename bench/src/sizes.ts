@@ -14,6 +14,8 @@ export interface Sizes {
   readonly scenarioTimeoutMs: number;
   /** Simulated devices of scenarios 5 and 6 (--devices). */
   readonly devices: number;
+  /** Simulated devices of scenario 8, spread over the cluster's three nodes (--cluster-devices). */
+  readonly clusterDevices: number;
   /** Opens in flight while scenario 5 builds its idle population. */
   readonly idleOpenConcurrency: number;
   /** Scenario 5: pause after the last open before sampling, then the sampling window. */
@@ -26,8 +28,10 @@ export interface Sizes {
 const MiB = 1024 * 1024;
 
 export const DEFAULT_DEVICES = 5_000;
+/** Issue 14's storm: 10,000 devices across three nodes. */
+export const DEFAULT_CLUSTER_DEVICES = 10_000;
 
-export function sizesFor(quick: boolean, devices: number = DEFAULT_DEVICES): Sizes {
+export function sizesFor(quick: boolean, devices: number = DEFAULT_DEVICES, clusterDevices: number = DEFAULT_CLUSTER_DEVICES): Sizes {
   return {
     bulkBytes: quick ? 128 * MiB : 1024 * MiB,
     multiStreams: 64,
@@ -40,6 +44,7 @@ export function sizesFor(quick: boolean, devices: number = DEFAULT_DEVICES): Siz
     connectionWarmup: quick ? 5 : 20,
     scenarioTimeoutMs: quick ? 60_000 : 300_000,
     devices,
+    clusterDevices,
     idleOpenConcurrency: 256,
     // Longer than a keepalive interval (15 s) in the full run, so every session pings inside it.
     idleSettleMs: quick ? 2_000 : 5_000,

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { closeSocket, connect } from '../src/load/socket.js';
 import { stopProcess, track } from '../src/proc/children.js';
-import { inProcessPopulation, measureConnectStorm, measureIdleHold, type OpenSession } from '../src/product/procedures.js';
+import { inProcessPopulation, measureClusterStorm, measureConnectStorm, measureIdleHold, type OpenSession } from '../src/product/procedures.js';
 
 /** A stand-in "server": a Node process holding TCP connections, each with a 16 KiB buffer. */
 const SERVER = `
@@ -37,6 +37,36 @@ describe('scenario 5-6 procedures against a stand-in server', () => {
       assert.equal(storm.failed, 0);
     } finally {
       await stopProcess(server);
+    }
+  });
+});
+
+describe('scenario 8 procedure against three stand-in nodes', () => {
+  it('waits until "presence" shows every device, then charges each node for the devices it holds', async () => {
+    const servers = [0, 1, 2].map(() => spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    servers.forEach((s, i) => track(s, `stand-in node ${i + 1}`));
+    try {
+      const ports = await Promise.all(servers.map(async (s) => ((await once(s, 'message')) as [number])[0]));
+      const opened = [0, 0, 0];
+      let lastOpen = 0;
+      const open: OpenSession = async (i, source) => {
+        const s = await connect({ host: '127.0.0.1', port: ports[i % 3]! }, { timeoutMs: 5000, localAddress: source });
+        opened[i % 3] = (opened[i % 3] ?? 0) + 1;
+        lastOpen = Date.now();
+        return { close: () => closeSocket(s) };
+      };
+      const LAG_MS = 400;
+      // Presence lags the handshakes: it shows nothing until LAG_MS after the last one.
+      const connectedByNode = async (): Promise<Map<string, number>> =>
+        new Map(Date.now() - lastOpen < LAG_MS ? [] : opened.map((n, i) => [`node-${i + 1}`, n] as [string, number]));
+      const nodes = servers.map((s, i) => ({ id: `node-${i + 1}`, pid: s.pid! }));
+      const r = await measureClusterStorm({ nodes, devices: 900, population: inProcessPopulation(open), connectedByNode, deadlineMs: 20_000, settleMs: 300, sampleMs: 600 });
+      assert.equal(r.opened.opened, 900);
+      assert.ok(r.onlineSeconds !== null && r.onlineSeconds >= r.opened.seconds + LAG_MS / 1000 - 0.05, `online after ${r.onlineSeconds} s, handshakes ${r.opened.seconds} s`);
+      assert.deepEqual(r.nodes.map((n) => n.devices), [300, 300, 300]);
+      for (const n of r.nodes) assert.ok(n.kibPerDevice > 10 && n.kibPerDevice < 400, `${n.node}: ${n.kibPerDevice} KiB per device`);
+    } finally {
+      await Promise.all(servers.map((s) => stopProcess(s)));
     }
   });
 });

@@ -9,11 +9,11 @@ describe('options', () => {
   const ids = [1, 2, 3, 4, 5, 6, 7];
   const names = ['direct', 'openssh', 'openssh-tty', 'tunnel'];
   it('defaults to everything', () => {
-    assert.deepEqual(parseOptions([], ids, names), { json: false, quick: false, devices: 5000, scenarios: ids, paths: names, multiplexer: true });
+    assert.deepEqual(parseOptions([], ids, names), { json: false, quick: false, devices: 5000, clusterDevices: 10000, scenarios: ids, paths: names, multiplexer: true });
   });
   it('takes repeated and comma-separated subsets in canonical order', () => {
     const o = parseOptions(['--scenario', '3,1', '--path', 'openssh', '--path', 'direct', '--quick', '--json'], ids, names);
-    assert.deepEqual(o, { json: true, quick: true, devices: 5000, scenarios: [1, 3], paths: ['direct', 'openssh'], multiplexer: false });
+    assert.deepEqual(o, { json: true, quick: true, devices: 5000, clusterDevices: 10000, scenarios: [1, 3], paths: ['direct', 'openssh'], multiplexer: false });
   });
   it('rejects unknown scenarios, paths and flags', () => {
     assert.throws(() => parseOptions(['--scenario', '9'], ids, names), /unknown scenario 9/);

@@ -11,17 +11,32 @@ export interface PathContext {
  * What scenarios 5-7 need to measure the product itself rather than a path through it: the server
  * and agent processes, and enough to open more device sessions against the same server.
  */
-export interface ProductHandle {
+export interface ProductHandle extends SimulatorTarget {
   readonly serverPid: number;
   readonly agentPid: number;
-  /** The server's data directory: simulated devices are written into its registry. */
+  /** Provisions one more device and starts its agent; resolves once it is connected. */
+  startIdleAgent(): Promise<{ readonly pid: number; stop(): Promise<void> }>;
+}
+
+/** Where the device simulator puts its devices: the tunnel path's server, or a cluster's nodes. */
+export interface SimulatorTarget {
+  /** A server data directory: the cluster's trust (the simulator opens the registry from it). */
   readonly dataDir: string;
-  /** The real device's config.json: the simulator takes endpoint, CA and server key from it. */
+  /** A real device's config.json: the simulator takes endpoint, CA and server key from it. */
   readonly deviceConfig: string;
   /** Where further logs go (the simulator's); removed on teardown. */
   readonly workDir: string;
-  /** Provisions one more device and starts its agent; resolves once it is connected. */
-  startIdleAgent(): Promise<{ readonly pid: number; stop(): Promise<void> }>;
+  /** A cluster's shared registry (postgres://); the SQLite file in dataDir when absent. */
+  readonly registryUrl?: string;
+  /** host:port of every node of a cluster; device i dials endpoint i mod n. */
+  readonly deviceEndpoints?: readonly string[];
+}
+
+/** What the cluster scenario measures: the nodes, and what presence says about the devices. */
+export interface ClusterHandle extends SimulatorTarget {
+  readonly nodes: readonly { readonly id: string; readonly pid: number }[];
+  /** Devices whose tunnel presence shows connected now, by node id. */
+  connectedByNode(): Promise<Map<string, number>>;
 }
 
 /** A path that is up: the load generator dials `endpoints` and reaches the targets through it. */
@@ -35,6 +50,8 @@ export interface RunningPath {
   relayProcesses(): number[];
   /** Present on the product's own path only. */
   readonly product?: ProductHandle;
+  /** Present on the tunnel-cluster path only. */
+  readonly cluster?: ClusterHandle;
   /** Stops everything setup started. Must be safe to call after a partial failure. */
   teardown(): Promise<void>;
 }

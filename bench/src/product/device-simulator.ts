@@ -5,6 +5,10 @@
  * Every session leaves from its own loopback source address, as devices come from their own IPs.
  *
  *   node device-simulator.js --data <server data dir> --config <a device's config.json>
+ *                            [--registry postgres://...] [--endpoints host:port,host:port,...]
+ *
+ * With --registry the devices go into a cluster's shared registry; with --endpoints device i
+ * dials endpoint i mod n (the nodes of a cluster), otherwise the config's endpoint.
  *
  * Driven over IPC by simulator-client.ts; exits when the channel closes.
  */
@@ -14,7 +18,7 @@ import { checkTranscriptSignature, keyPairSigner, type TranscriptSigner } from '
 import { tlsExporter } from '@tunnel/protocol/channel';
 import { deriveDeviceKeyPair } from '@tunnel/protocol/trust';
 import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
-import { openRegistry } from 'tunnel-server';
+import { openConfiguredRegistry } from 'tunnel-server';
 import { deviceHandshake, dialDevice, loadProxyConfig, readConfigFile, resolveDeviceConfig, type DeviceConfig } from 'tunnel-client';
 import type WebSocket from 'ws';
 import { summarize } from '../load/stats.js';
@@ -39,10 +43,12 @@ interface SimSession {
   readonly ws: WebSocket;
 }
 
-const { values } = parseArgs({ options: { data: { type: 'string' }, config: { type: 'string' } }, strict: true });
-if (values.data === undefined || values.config === undefined) throw new Error('usage: device-simulator --data DIR --config FILE');
+const { values } = parseArgs({ options: { data: { type: 'string' }, config: { type: 'string' }, registry: { type: 'string' }, endpoints: { type: 'string' } }, strict: true });
+if (values.data === undefined || values.config === undefined) throw new Error('usage: device-simulator --data DIR --config FILE [--registry URL] [--endpoints host:port,...]');
 const dataDir = values.data;
+const registryUrl = values.registry;
 const base: DeviceConfig = resolveDeviceConfig(readConfigFile(values.config));
+const endpoints = (values.endpoints?.split(',') ?? [`${base.vpnEndpoint}:${base.vpnPort}`]).map(endpoint);
 // The simulator talks to the server on loopback; whatever proxy the caller's environment names is not in the picture.
 const noProxy = loadProxyConfig({ env: {} });
 const seed = randomBytes(16);
@@ -58,9 +64,16 @@ function deviceKey(i: number): string {
   return createHash('sha256').update(seed).update(String(i)).digest('hex');
 }
 
+function endpoint(hostPort: string): { vpnEndpoint: string; vpnPort: number } {
+  const at = hostPort.lastIndexOf(':');
+  const vpnPort = Number(hostPort.slice(at + 1));
+  if (at < 1 || !Number.isInteger(vpnPort)) throw new Error(`--endpoints: ${JSON.stringify(hostPort)} is not host:port`);
+  return { vpnEndpoint: hostPort.slice(0, at), vpnPort };
+}
+
 /** Registers devices straight into the registry: 5,000 `device add` processes would take minutes. */
 async function provision(count: number): Promise<void> {
-  const registry = await openRegistry({ dataDir, create: false });
+  const registry = await openConfiguredRegistry({ dataDir, create: false, ...(registryUrl === undefined ? {} : { url: registryUrl }) });
   try {
     for (let i = devices.length; i < count; i++) {
       const deviceApiKey = deviceKey(i);
@@ -77,8 +90,9 @@ async function refuse(): Promise<never> {
   throw new OpenError(OpenResult.PortNotAllowed, 'a simulated device serves no ports');
 }
 
-async function openSession(device: SimDevice, source: string): Promise<SimSession> {
-  const config: DeviceConfig = { ...base, uuid: device.uuid, deviceApiKey: device.deviceApiKey };
+async function openSession(index: number, source: string): Promise<SimSession> {
+  const device = devices[index]!;
+  const config: DeviceConfig = { ...base, ...endpoints[index % endpoints.length]!, uuid: device.uuid, deviceApiKey: device.deviceApiKey };
   const { ws, tlsSocket } = await dialDevice(config, { timeoutMs: CONNECT_TIMEOUT_MS, proxy: noProxy, localAddress: source });
   try {
     const auth = await deviceHandshake(ws, {
@@ -130,9 +144,7 @@ async function handle(request: SimulatorRequest): Promise<SimulatorReply> {
       return { type: 'provisioned', count: devices.length, seconds: seconds() };
     case 'open': {
       if (request.count > devices.length) throw new Error(`asked to open ${request.count} sessions, only ${devices.length} devices provisioned`);
-      const r = await openMany({ count: request.count, concurrency: request.concurrency, perSource: 1, deadlineMs: request.deadlineMs }, (i, source) =>
-        openSession(devices[i]!, source),
-      );
+      const r = await openMany({ count: request.count, concurrency: request.concurrency, perSource: 1, deadlineMs: request.deadlineMs }, openSession);
       sessions.push(...r.opened);
       return {
         type: 'opened',

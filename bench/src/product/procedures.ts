@@ -121,3 +121,68 @@ export async function measureConnectStorm(devices: number, population: DevicePop
 export function measureAgentIdle(agentPid: number, durationMs = 60_000): Promise<SampleSummary> {
   return sampleProcesses([agentPid], { intervalMs: 1000, durationMs });
 }
+
+export interface ClusterStormOptions {
+  readonly nodes: readonly { readonly id: string; readonly pid: number }[];
+  readonly devices: number;
+  readonly population: DevicePopulation;
+  /** Devices presence shows connected, by node id. */
+  readonly connectedByNode: () => Promise<Map<string, number>>;
+  readonly deadlineMs: number;
+  readonly settleMs: number;
+  readonly sampleMs: number;
+}
+
+export interface NodeMemory {
+  readonly node: string;
+  readonly devices: number;
+  readonly rssBeforeKiB: number;
+  readonly rssIdleKiB: number;
+  /** (mean idle RSS - RSS before) / devices on the node, in KiB. */
+  readonly kibPerDevice: number;
+}
+
+export interface ClusterStormResult {
+  readonly opened: PopulationOpened;
+  /** From the first open until presence showed every opened session connected; null if it never did. */
+  readonly onlineSeconds: number | null;
+  readonly nodes: readonly NodeMemory[];
+}
+
+/** How often presence is counted while waiting for the storm's devices to show connected. */
+const PRESENCE_POLL_MS = 250;
+
+/**
+ * Scenario 8: N devices connecting at once across a cluster's nodes; the clock runs until presence
+ * (what every node computes the status from) shows all of them connected. Then they are held idle
+ * and each node's RSS growth is divided by the devices it holds.
+ */
+export async function measureClusterStorm(o: ClusterStormOptions): Promise<ClusterStormResult> {
+  const rssBefore = o.nodes.map((n) => readMemory(n.pid).rssKiB);
+  const started = performance.now();
+  const opened = await o.population.open(o.devices, o.devices, o.deadlineMs);
+  try {
+    let onlineSeconds: number | null = null;
+    let byNode = await o.connectedByNode();
+    while (sum(byNode) < opened.opened && performance.now() - started < o.deadlineMs) {
+      await sleep(PRESENCE_POLL_MS);
+      byNode = await o.connectedByNode();
+    }
+    if (opened.opened > 0 && sum(byNode) >= opened.opened) onlineSeconds = (performance.now() - started) / 1000;
+    await sleep(o.settleMs);
+    const idle = await Promise.all(o.nodes.map((n) => sampleProcesses([n.pid], { intervalMs: Math.max(100, o.sampleMs / 20), durationMs: o.sampleMs })));
+    const nodes = o.nodes.map((n, i) => {
+      const devices = byNode.get(n.id) ?? 0;
+      const rssBeforeKiB = rssBefore[i] ?? NaN;
+      const rssIdleKiB = idle[i]?.rssKiB.mean ?? NaN;
+      return { node: n.id, devices, rssBeforeKiB, rssIdleKiB, kibPerDevice: devices > 0 ? (rssIdleKiB - rssBeforeKiB) / devices : NaN };
+    });
+    return { opened, onlineSeconds, nodes };
+  } finally {
+    await o.population.closeAll();
+  }
+}
+
+function sum(counts: Map<string, number>): number {
+  return [...counts.values()].reduce((a, b) => a + b, 0);
+}

@@ -18,14 +18,14 @@ export interface ProductContext {
 }
 
 /** Bound on building up or storming the population: a stuck server fails the scenario, not the run. */
-const POPULATION_DEADLINE_MS = 300_000;
+export const POPULATION_DEADLINE_MS = 300_000;
 /** Lets the fresh agent finish start-up (JIT, first GCs) so the window shows it at rest. */
 const AGENT_SETTLE_MS = 5_000;
 /** RSS is read in KiB; issue 7 states its targets in kB and MB. */
-const KB_PER_KIB = 1.024;
+export const KB_PER_KIB = 1.024;
 const MB_PER_KIB = 1024 / 1e6;
 
-function failureNotes(what: string, failed: number, samples: readonly OpenFailure[]): string[] {
+export function failureNotes(what: string, failed: number, samples: readonly OpenFailure[]): string[] {
   if (failed === 0) return [];
   return [`${what}: ${failed} failed, e.g. ${samples.map((f) => `#${f.index} from ${f.source}: ${f.error}`).join('; ')}`];
 }

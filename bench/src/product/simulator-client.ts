@@ -14,6 +14,10 @@ export interface SimulatorOptions {
   readonly deviceConfig: string;
   /** Where the simulator's stderr goes. */
   readonly logFile: string;
+  /** A cluster's shared registry (postgres://), instead of the SQLite file in dataDir. */
+  readonly registryUrl?: string;
+  /** host:port of every node: device i dials endpoint i mod n. The config's endpoint when absent. */
+  readonly endpoints?: readonly string[];
 }
 
 /** The bench's handle on the device simulator process: one request at a time, answered in order. */
@@ -47,7 +51,11 @@ export class DeviceSimulator {
     const log = fs.openSync(options.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = fork(script, ['--data', options.dataDir, '--config', options.deviceConfig], {
+      const cluster = [
+        ...(options.registryUrl === undefined ? [] : ['--registry', options.registryUrl]),
+        ...(options.endpoints === undefined ? [] : ['--endpoints', options.endpoints.join(',')]),
+      ];
+      child = fork(script, ['--data', options.dataDir, '--config', options.deviceConfig, ...cluster], {
         stdio: ['ignore', log, log, 'ipc'],
         // BENCH_SIMULATOR_NODE_ARGS="--cpu-prof" and the like, for profiling the simulator itself.
         execArgv: (process.env['BENCH_SIMULATOR_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''),

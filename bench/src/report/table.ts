@@ -83,7 +83,7 @@ export function renderReport(report: BenchReport, scenarios: readonly Scenario[]
     formatMachine(report.machine),
     `date: ${report.date}; load average before/after: ${report.load.before.map((l) => l.toFixed(2)).join(' ')} / ${report.load.after.map((l) => l.toFixed(2)).join(' ')}`,
     `mode: ${report.quick ? 'quick' : 'full'} (bulk ${s.bulkBytes / 2 ** 20} MiB on one stream, ${s.multiBytesTotal / 2 ** 20} MiB over ${s.multiStreams} streams, ` +
-      `${s.pingPongRoundTrips} round trips of ${s.pingPongPayload} B, ${s.connections} new connections, ${s.devices} devices, ` +
+      `${s.pingPongRoundTrips} round trips of ${s.pingPongPayload} B, ${s.connections} new connections, ${s.devices} devices (${s.clusterDevices} over a cluster), ` +
       `${s.idleSampleMs / 1000} s idle server sample, ${s.agentSampleMs / 1000} s agent sample)`,
     `targets: ${report.targets}`,
     '',

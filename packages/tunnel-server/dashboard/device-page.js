@@ -22,7 +22,7 @@ export function statusReason(d) {
   return `${tunnel}; ${heartbeat}${error}`;
 }
 
-function render({ device: d, streams, audit, grants }) {
+function render({ device: d, streams, streamsNote, audit, grants }) {
   $('device-name').textContent = `${d.name} (${d.uuid.slice(0, 7)})`;
   statusBadge($('device-badge'), d);
   definitionList($('device-facts'), [
@@ -39,9 +39,10 @@ function render({ device: d, streams, audit, grants }) {
   ]);
   fillTable(
     $('device-streams'),
-    streams.map((s) => [s.user, s.via, s.target, `${s.startedAt} (${ago(s.startedAt)})`, bytes(s.bytesUp), bytes(s.bytesDown)]),
+    streams.map((s) => [s.user, s.via, s.target, s.node, `${s.startedAt} (${ago(s.startedAt)})`, bytes(s.bytesUp), bytes(s.bytesDown)]),
     'no open streams',
   );
+  $('device-streams-note').textContent = streamsNote ?? '';
   fillTable(
     $('device-grants'),
     grants.map((g) => [`#${g.id}`, g.scope.kind === 'device' ? 'this device' : `fleet ${g.scope.fleet}`, g.ports.join(', '), g.createdBy, g.expiresAt]),

@@ -8,6 +8,7 @@ import type WebSocket from 'ws';
 import { deviceSubject, type AuthLimits } from './auth/auth-limits.js';
 import { registerApiRoutes } from './api/api-routes.js';
 import { registerDeviceOverviewRoute } from './api/device-overview.js';
+import { deviceStreams, type DeviceStreamsSources } from './cluster/device-streams.js';
 import { ConnectProxy } from './connect-proxy/connect-proxy.js';
 import { ForwardRequestProxy } from './connect-proxy/forward-request.js';
 import type { DeviceSessions } from './devices/device-sessions.js';
@@ -42,6 +43,8 @@ export interface DeveloperAccessHost {
   onProxy(handlers: { connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void; request: (req: IncomingMessage, res: ServerResponse) => Promise<void> }): void;
 }
 
+type PeerStreamsSource = NonNullable<DeviceStreamsSources['peers']>;
+
 export interface DeveloperAccessSettings {
   authFailureDelayMs: number;
   yamux: Partial<YamuxConfig>;
@@ -49,8 +52,9 @@ export interface DeveloperAccessSettings {
   userSessionLimit: number;
   dataDir: string;
   terminal: TerminalSettings;
-  /** Streams to devices of other cluster nodes; absent when this node relays none. */
-  relay: StreamRelay | undefined;
+  /** Streams to devices of other cluster nodes, and the streams those nodes carry; absent when this node relays none. */
+  relay: (StreamRelay & PeerStreamsSource) | undefined;
+  nodeId: string;
 }
 
 /**
@@ -88,7 +92,7 @@ export function mountDeveloperAccess(host: DeveloperAccessHost, settings: Develo
     presence,
     authenticator,
     authFailures,
-    liveStreams: (uuid) => opener.liveStreams(uuid),
+    deviceStreams: (uuid) => deviceStreams(uuid, { nodeId: settings.nodeId, local: (u) => opener.liveStreams(u), ...(settings.relay ? { peers: settings.relay } : {}) }),
     hasRecording: (id) => hasRecording(settings.dataDir, id),
   });
   mountWebTerminal(host, { authenticator, opener, dataDir: settings.dataDir, settings: settings.terminal });

@@ -5,19 +5,19 @@ import type { Duplex } from 'node:stream';
 import { checkTranscriptSignature, keyPairSigner, type TranscriptSigner } from '@tunnel/protocol/auth';
 import { asError, createLogger, type Logger } from '@tunnel/protocol/log';
 import { ConnectPath, MAX_WS_PAYLOAD } from '@tunnel/protocol/wire';
-import { CodedError } from '@tunnel/protocol/errors';
 import { defaultYamuxConfig, type YamuxConfig } from '@tunnel/protocol/yamux';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ClusterLinkErrorCode } from './cluster/cluster-errors.js';
 import { AccessEvents } from './cluster/access-events.js';
-import { ClusterRelay } from './cluster/cluster-relay.js';
+import type { ClusterRelay } from './cluster/cluster-relay.js';
+import { startConfiguredRelay } from './cluster/configured-relay.js';
 import { authenticateBearer } from './users/bearer-auth.js';
 import { bearerToken } from './users/token-headers.js';
 import { AuthLimits } from './auth/auth-limits.js';
 import { registerDashboardRoutes } from './dashboard/dashboard-routes.js';
 import { DeviceEndpoint } from './devices/device-endpoint.js';
 import { DeviceSessions } from './devices/device-sessions.js';
+import type { LiveStreamView } from './forwarding/device-stream-opener.js';
 import { HeartbeatEndpoint } from './devices/heartbeat-endpoint.js';
 import { RemovalWatcher } from './devices/removal-watcher.js';
 import { listen } from './http/listen.js';
@@ -212,6 +212,7 @@ export class TunnelServer {
       dataDir: settings.dataDir,
       terminal: settings.terminal,
       relay: this.relay,
+      nodeId: settings.nodeId,
     });
     registerDashboardRoutes(this.router);
     const metricsAccess = new MetricsAccess(this.developerAccess.authenticator, parts.metricsToken);
@@ -264,12 +265,15 @@ export class TunnelServer {
     const tls = await loadServerTls(settings);
     const identity = keyPairSigner(ownIdentity);
     const sessions = new DeviceSessions(presence, log);
-    const relay = await startRelay(settings, { presence, sessions, log }, ttlMs).catch(async (err: unknown) => {
+    // Peers may ask for a device's streams as soon as the link listens, before the server is built.
+    let server: TunnelServer | undefined;
+    const liveStreams = (uuid: string): LiveStreamView[] => server?.developerAccess.opener.liveStreams(uuid) ?? [];
+    const relay = await startConfiguredRelay(settings, { presence, sessions, log, liveStreams }, ttlMs).catch(async (err: unknown) => {
       await presence.close();
       await registry.close();
       throw err;
     });
-    const server = new TunnelServer(settings, { log, registry, presence, sessions, relay, tls, identity, metricsToken });
+    server = new TunnelServer(settings, { log, registry, presence, sessions, relay, tls, identity, metricsToken });
     await listen(server.listener, settings.host, settings.port);
     if (settings.presenceUrl !== undefined) server.accessEvents = await AccessEvents.subscribe(settings.presenceUrl, (what) => server.accessWithdrawn(what));
     server.removals.start();
@@ -406,19 +410,6 @@ export class TunnelServer {
     else if (!this.connectHandler) writeRawError(socket, 405, HttpErrorCode.Method, 'this server does not take CONNECT');
     else this.connectHandler(req, socket, head);
   }
-}
-
-/** The links to the other nodes, with --cluster-listen (which needs the cluster's shared presence). */
-async function startRelay(settings: ServerSettings, deps: Parameters<typeof ClusterRelay.start>[1], ttlMs: number): Promise<ClusterRelay | undefined> {
-  const { clusterListen: listen, clusterAdvertise: advertise, presenceUrl } = settings;
-  if (listen === undefined) {
-    if (advertise !== undefined) throw new CodedError(ClusterLinkErrorCode.Settings, '--cluster-advertise needs --cluster-listen, the link listener it names');
-    return undefined;
-  }
-  if (presenceUrl === undefined) {
-    throw new CodedError(ClusterLinkErrorCode.Settings, '--cluster-listen needs --presence redis://...: nodes find each other and the devices they hold there');
-  }
-  return ClusterRelay.start({ nodeId: settings.nodeId, dataDir: settings.dataDir, presenceUrl, listen, advertise, ttlMs, yamux: settings.yamux }, deps);
 }
 
 function guarded(kind: GuardedConnection['kind'], req: IncomingMessage, close: () => void): GuardedConnection {

@@ -1,7 +1,7 @@
 /**
- * The product as a cluster: the device's agent on node 1, the developer's `device tunnel` on
- * node 2, every stream relayed node 2 -> node 1 over their link. Next to the `tunnel` path (same
- * code, one node) the ratio is what the hop costs. Needs PostgreSQL and Redis on loopback (as the
+ * The product as a cluster of three nodes: the device's agent on node 1, the developer's `device
+ * tunnel` on node 2, every stream relayed node 2 -> node 1 over their link. Next to the `tunnel`
+ * path (same code, one node) the ratio is what the hop costs. Scenario 8 storms all three nodes. Needs PostgreSQL and Redis on loopback (as the
  * cluster tests do: BENCH_POSTGRES, BENCH_REDIS override the URLs); skipped when they do not answer.
  */
 import { execFile } from 'node:child_process';
@@ -18,7 +18,8 @@ import { waitListening, waitPathReady } from '../ready.js';
 import type { BenchPath, PathContext, PathSetup } from '../types.js';
 import { CLIENT_CLI, DEVICE_AGENT, node, oneShot, productEnv, SERVER_CLI } from './launch.js';
 import { waitForLogLine } from './log-watch.js';
-import { runStep, start } from './path.js';
+import { ecdsaBenchCertificate } from './bench-certificate.js';
+import { runStep, start, trustBroughtCertificate } from './path.js';
 import type { TunnelLaunchContext } from './types.js';
 
 const READY_MS = 30_000;
@@ -27,7 +28,7 @@ const REDIS = process.env['BENCH_REDIS'] ?? 'redis://127.0.0.1:6379';
 const exec = promisify(execFile);
 
 /** A database and key prefix of its own, dropped on teardown. */
-async function clusterStores(): Promise<{ registry: string; presence: string; drop(): Promise<void> }> {
+async function clusterStores(): Promise<{ registry: string; presence: string; prefix: string; drop(): Promise<void> }> {
   const name = `bench_cluster_${process.pid}_${randomBytes(3).toString('hex')}`;
   await exec('psql', [POSTGRES, '-qc', `CREATE DATABASE ${name}`]);
   const registry = new URL(POSTGRES);
@@ -37,11 +38,30 @@ async function clusterStores(): Promise<{ registry: string; presence: string; dr
   return {
     registry: registry.toString(),
     presence: presence.toString(),
+    prefix: `${name}:`,
     async drop() {
       await exec('psql', [POSTGRES, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]).catch(() => undefined);
       await exec('redis-cli', ['-u', REDIS, '--no-auth-warning', 'EVAL', `for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end`, '0', `${name}:*`]).catch(() => undefined);
     },
   };
+}
+
+/** Live sessions in presence by node (sess:<uuid> hashes name their node), leaving one device out. */
+const COUNT_BY_NODE = `local counts = {}
+for _, k in ipairs(redis.call('KEYS', ARGV[1] .. 'sess:*')) do
+  local node = redis.call('HGET', k, 'node')
+  if node and k ~= ARGV[1] .. 'sess:' .. ARGV[2] then counts[node] = (counts[node] or 0) + 1 end
+end
+local out = {}
+for node, n in pairs(counts) do table.insert(out, node); table.insert(out, n) end
+return out`;
+
+async function connectedByNode(prefix: string, except: string): Promise<Map<string, number>> {
+  const { stdout } = await exec('redis-cli', ['-u', REDIS, '--no-auth-warning', 'EVAL', COUNT_BY_NODE, '0', prefix, except]);
+  const lines = stdout.split('\n').filter((l) => l !== '');
+  const counts = new Map<string, number>();
+  for (let i = 0; i + 1 < lines.length; i += 2) counts.set(lines[i] ?? '', Number(lines[i + 1]));
+  return counts;
 }
 
 async function storesAnswer(): Promise<string | undefined> {
@@ -78,28 +98,30 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
     const cluster = { TUNNEL_REGISTRY: stores.registry, TUNNEL_PRESENCE: stores.presence };
     await runStep(oneShot(SERVER_CLI, ['init', '--data', trust], context, path.join(workDir, 'init.out')));
 
-    const ports = [context.serverPort, await freePort()];
+    // As on the tunnel path: an RSA signature per TLS handshake would dominate scenario 8's storm.
+    const certificate = await ecdsaBenchCertificate(context);
+    const tls = certificate === undefined ? [] : ['--cert', certificate.cert, '--key', certificate.key];
+    const ports = [context.serverPort, await freePort(), await freePort()];
     const pids: number[] = [];
-    /** The two server nodes: the relay whose CPU per GiB is compared with sshd's. */
-    const nodePids: number[] = [];
+    const nodes: { id: string; pid: number }[] = [];
     for (const [i, port] of ports.entries()) {
       const dataDir = path.join(workDir, `node-${i + 1}`);
       fs.cpSync(trust, dataDir, { recursive: true });
-      const args = ['start', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--node-id', `node-${i + 1}`, '--cluster-listen', '127.0.0.1:0'];
+      const args = ['start', '--data', dataDir, '--host', '127.0.0.1', '--port', String(port), '--node-id', `node-${i + 1}`, '--cluster-listen', '127.0.0.1:0', ...tls];
       const logFile = path.join(workDir, `node-${i + 1}.log`);
       const server = start(node(SERVER_CLI, args, context, cluster), `tunnel-server node-${i + 1}`, logFile);
       undo.push(() => stopProcess(server));
       await unlessExited(waitListening({ host: '127.0.0.1', port }, READY_MS), server, `tunnel-server node-${i + 1}`, logFile);
-      if (server.pid !== undefined) {
-        pids.push(server.pid);
-        nodePids.push(server.pid);
-      }
+      if (server.pid === undefined) throw new Error(`tunnel-server node-${i + 1} has no pid`);
+      nodes.push({ id: `node-${i + 1}`, pid: server.pid });
+      pids.push(server.pid);
     }
-    log(`tunnel-cluster: node-1 on 127.0.0.1:${ports[0]} (device), node-2 on 127.0.0.1:${ports[1]} (developer), work dir ${workDir}`);
+    log(`tunnel-cluster: node-1 on 127.0.0.1:${ports[0]} (device), node-2 on 127.0.0.1:${ports[1]} (developer), node-3 on 127.0.0.1:${ports[2]}, work dir ${workDir}`);
 
     const admin = (args: string[], out: string) => ({ ...oneShot(SERVER_CLI, [...args, '--data', trust], context, out), env: { ...productEnv(context), ...cluster } });
     await runStep(admin(['device', 'add', '--name', 'bench-device', '--endpoint', `127.0.0.1:${ports[0]}`], context.files.deviceConfig));
     await runStep(admin(['user', 'add', 'bench', '--role', 'admin'], context.files.token));
+    if (certificate !== undefined) trustBroughtCertificate(context, certificate);
 
     const agentLog = path.join(workDir, 'agent.log');
     const agent = start(node(DEVICE_AGENT, ['agent', '--config', context.files.deviceConfig], context), 'tunnel-client agent', agentLog);
@@ -125,9 +147,20 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
       kind: 'ready',
       path: {
         endpoints: local,
-        notes: ['tunnel-cluster: two nodes on PostgreSQL + Redis, the development CA (RSA-2048); goals against tunnel: throughput >= 0.8x, RTT p50 + <= 150 µs'],
+        notes: [
+          `tunnel-cluster: three nodes on PostgreSQL + Redis; server certificate: ${certificate?.note ?? 'the development CA (RSA-2048)'}; goals against tunnel: throughput >= 0.8x, RTT p50 + <= 150 µs`,
+        ],
         processes: () => pids,
-        relayProcesses: () => nodePids,
+        relayProcesses: () => nodes.map((n) => n.pid),
+        cluster: {
+          nodes,
+          dataDir: trust,
+          deviceConfig: context.files.deviceConfig,
+          workDir,
+          registryUrl: stores.registry,
+          deviceEndpoints: ports.map((p) => `127.0.0.1:${p}`),
+          connectedByNode: () => connectedByNode(stores.prefix, uuid),
+        },
         teardown,
       },
     };

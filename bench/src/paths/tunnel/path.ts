@@ -57,7 +57,7 @@ export function runStep(command: LaunchCommand): Promise<void> {
 }
 
 /** A certificate the bench brought replaces the development CA on the device and the CLI. */
-function trustBroughtCertificate(context: TunnelLaunchContext, certificate: ServerCertificate): void {
+export function trustBroughtCertificate(context: TunnelLaunchContext, certificate: ServerCertificate): void {
   const caPem = fs.readFileSync(certificate.ca, 'utf8');
   fs.writeFileSync(context.files.ca, caPem);
   const config = JSON.parse(fs.readFileSync(context.files.deviceConfig, 'utf8')) as Record<string, unknown>;

@@ -1,6 +1,6 @@
 export { DEVICE_HOST_SUFFIXES, deviceRef, deviceRefFromHost } from './device-host.js';
 export { joinStreams, type JoinResult } from './join.js';
-export { CLUSTER_HOP_LIMIT, OpenError, type OpenRequest, OpenResult } from './open-protocol.js';
+export { CLUSTER_HOP_LIMIT, OpenError, type OpenRequest, OpenResult, PeerQuery } from './open-protocol.js';
 export { type StreamNotice } from './stream-notice.js';
 export { openErrorCode, StreamNoticeCode } from './tunnel-errors.js';
 export { TunnelSession } from './tunnel-session.js';

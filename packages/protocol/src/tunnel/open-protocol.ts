@@ -51,7 +51,22 @@ export interface OpenRequest {
    * as "offline" instead of a loop.
    */
   hops?: number;
+  /**
+   * A question to a peer server node over a cluster link instead of a stream to a target: the
+   * answer is the stream's bytes (JSON), then its end. Host and port are then not used.
+   */
+  query?: PeerQuery;
 }
+
+/** What a cluster node may ask its peers. */
+export const PeerQuery = {
+  /** The streams of `device` this node carries now. */
+  LiveStreams: 'live-streams',
+} as const;
+
+export type PeerQuery = (typeof PeerQuery)[keyof typeof PeerQuery];
+
+const peerQueries = new Set<string>(Object.values(PeerQuery));
 
 /** A request is relayed between server nodes at most this often. */
 export const CLUSTER_HOP_LIMIT = 1;
@@ -72,8 +87,12 @@ export function parseOpenRequest(raw: unknown): OpenRequest {
   if (typeof raw !== 'object' || raw === null) throw new OpenError(OpenResult.BadRequest, 'open request is not an object');
   const r = raw as Record<string, unknown>;
   if (r['v'] !== OPEN_PROTOCOL_VERSION) throw new OpenError(OpenResult.BadRequest, `open request version ${String(r['v'])} is not supported (expected ${OPEN_PROTOCOL_VERSION})`);
-  const port = r['port'];
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+  const query = r['query'];
+  if (query !== undefined && (typeof query !== 'string' || !peerQueries.has(query))) {
+    throw new OpenError(OpenResult.BadRequest, `open request query ${JSON.stringify(query)} is not one this node answers (${[...peerQueries].join(', ')})`);
+  }
+  const port = query === undefined ? r['port'] : 0;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < (query === undefined ? 1 : 0) || port > 65535) {
     throw new OpenError(OpenResult.BadRequest, `open request port ${String(port)} is not a port number (1-65535)`);
   }
   const host = r['host'] ?? '127.0.0.1';
@@ -90,6 +109,7 @@ export function parseOpenRequest(raw: unknown): OpenRequest {
   }
   const request: OpenRequest = device === undefined ? { host, port } : { device, host, port };
   if (hops !== undefined) request.hops = hops;
+  if (query !== undefined) request.query = query as PeerQuery;
   return request;
 }
 

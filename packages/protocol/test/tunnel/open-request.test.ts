@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CLUSTER_HOP_LIMIT, OpenError, OpenResult } from '../../src/tunnel/index.js';
+import { CLUSTER_HOP_LIMIT, OpenError, OpenResult, PeerQuery } from '../../src/tunnel/index.js';
 import { encodeOpenRequest, parseOpenRequest } from '../../src/tunnel/open-protocol.js';
 
 describe('open request: the hop count of a stream relayed between cluster nodes', () => {
@@ -18,6 +18,21 @@ describe('open request: the hop count of a stream relayed between cluster nodes'
         refused = err;
       }
       expect(refused, String(hops)).to.be.instanceOf(OpenError);
+      expect((refused as OpenError).result).to.equal(OpenResult.BadRequest);
+    }
+  });
+
+  it("carries a peer node's question (no target port), and refuses questions it does not know or a port 0 without one", () => {
+    const asked = { device: 'a'.repeat(32), host: '127.0.0.1', port: 0, hops: CLUSTER_HOP_LIMIT, query: PeerQuery.LiveStreams };
+    expect(parseOpenRequest(encodeOpenRequest(asked))).to.deep.equal(asked);
+    for (const bad of [{ query: 'everything', port: 0 }, { query: 7, port: 22 }, { port: 0 }]) {
+      let refused: unknown;
+      try {
+        parseOpenRequest({ v: 1, device: 'x', host: '127.0.0.1', ...bad });
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused, JSON.stringify(bad)).to.be.instanceOf(OpenError);
       expect((refused as OpenError).result).to.equal(OpenResult.BadRequest);
     }
   });

@@ -6,4 +6,6 @@ export const ClusterLinkErrorCode = {
   WrongPeer: 'ERR_CLUSTER_LINK_WRONG_PEER',
   /** The node holding the device could not be reached over its link. */
   Unreachable: 'ERR_CLUSTER_LINK_UNREACHABLE',
+  /** A peer's answer to a question over the link (a device's streams) made no sense. */
+  BadAnswer: 'ERR_CLUSTER_LINK_BAD_ANSWER',
 } as const;

@@ -1,12 +1,15 @@
+import type { Duplex } from 'node:stream';
 import { CodedError, errorCode } from '@tunnel/protocol/errors';
 import type { Logger } from '@tunnel/protocol/log';
-import { CLUSTER_HOP_LIMIT, OpenError, OpenResult, type OpenRequest } from '@tunnel/protocol/tunnel';
+import { CLUSTER_HOP_LIMIT, OpenError, OpenResult, PeerQuery, type OpenRequest } from '@tunnel/protocol/tunnel';
 import type { YamuxConfig, YamuxStream } from '@tunnel/protocol/yamux';
 import type { AccessTarget } from '../access/authorize.js';
 import type { DeviceSessions } from '../devices/device-sessions.js';
+import type { LiveStreamView } from '../forwarding/device-stream-opener.js';
 import type { Presence } from '../presence/presence.js';
 import { ClusterLinkErrorCode } from './cluster-errors.js';
 import { issueLinkTls } from './link-tls.js';
+import { liveStreamsAnswer, liveStreamsQuery, readLiveStreamsAnswer, type NodeStreamView } from './live-streams-query.js';
 import { NodeDirectory } from './node-directory.js';
 import { NodeLinks, splitAddress } from './node-links.js';
 
@@ -27,7 +30,19 @@ export interface ClusterRelayDeps {
   presence: Presence;
   sessions: DeviceSessions;
   log: Logger;
+  /** The device's streams this node carries, for peers that ask. */
+  liveStreams(uuid: string): LiveStreamView[];
 }
+
+/** What the other nodes said about a device's streams. */
+export interface PeerStreams {
+  streams: NodeStreamView[];
+  /** Nodes that did not answer in time (or at all), each with why. */
+  silent: { node: string; why: string }[];
+}
+
+/** A device page waits this long for the other nodes' streams, then shows what it has. */
+const PEER_ANSWER_MS = 3_000;
 
 const WILDCARD = new Set(['0.0.0.0', '::', '']);
 
@@ -100,14 +115,52 @@ export class ClusterRelay {
     }
   }
 
+  /**
+   * The device's streams carried by every other live node, asked in parallel. A node that does not
+   * answer within PEER_ANSWER_MS is named in `silent`, so the page says its list may be short.
+   */
+  async peerStreams(uuid: string): Promise<PeerStreams> {
+    const peers = (await this.directory.nodes()).filter((n) => n !== this.settings.nodeId);
+    const answers = await Promise.all(peers.map((peer) => this.askStreams(peer, uuid)));
+    return {
+      streams: answers.flatMap((a) => a.streams ?? []),
+      silent: answers.flatMap((a) => (a.why === undefined ? [] : [{ node: a.peer, why: a.why }])),
+    };
+  }
+
+  private async askStreams(peer: string, uuid: string): Promise<{ peer: string; streams?: NodeStreamView[]; why?: string }> {
+    const address = async (): Promise<string> => {
+      const at = await this.directory.address(peer);
+      if (at === null) throw new Error('it stopped publishing its link address');
+      return at;
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${PEER_ANSWER_MS} ms`)), PEER_ANSWER_MS);
+    });
+    const asking = this.links.open(peer, address, liveStreamsQuery(uuid)).then((stream) => readLiveStreamsAnswer(stream, peer));
+    try {
+      return { peer, streams: await Promise.race([asking, late]) };
+    } catch (err) {
+      asking.catch(() => undefined);
+      return { peer, why: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async close(): Promise<void> {
     this.links.close();
     await this.directory.close(this.settings.nodeId);
   }
 
-  /** A stream a peer relays here: to a device of this node, never onwards (the hop limit). */
-  private async serveRelayed(request: OpenRequest): Promise<{ stream: YamuxStream }> {
+  /** A stream a peer relays here: to a device of this node, never onwards (the hop limit); or a peer's question. */
+  private async serveRelayed(request: OpenRequest): Promise<{ stream: Duplex }> {
     if (request.device === undefined) throw new OpenError(OpenResult.BadRequest, 'a relayed open request must name the device');
+    if (request.query === PeerQuery.LiveStreams) {
+      const node = this.settings.nodeId;
+      return { stream: liveStreamsAnswer(this.deps.liveStreams(request.device).map((s) => ({ ...s, node }))) };
+    }
     const live = this.deps.sessions.get(request.device);
     if (!live || live.session.closed) {
       throw new OpenError(

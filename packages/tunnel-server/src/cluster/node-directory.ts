@@ -35,6 +35,19 @@ export class NodeDirectory {
     return this.call(() => this.redis.get(this.key(nodeId)));
   }
 
+  /** Every node that publishes a link address now. */
+  async nodes(): Promise<string[]> {
+    const pattern = this.key('*');
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.call(() => this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 100));
+      cursor = next;
+      found.push(...keys.map((k) => k.slice(this.key('').length)));
+    } while (cursor !== '0');
+    return found;
+  }
+
   /** Stops publishing; `withdraw` also removes the address at once (a graceful stop). */
   async close(withdraw?: string): Promise<void> {
     if (this.timer) clearInterval(this.timer);

@@ -41,6 +41,8 @@ export interface OpenedDeviceStream {
 
 /** A stream carrying bytes now, as the device page shows it. */
 export interface LiveStreamView {
+  /** Unique among this node's streams: the device page counts a stream once however many nodes list it. */
+  id: number;
   user: string;
   via: StreamOrigin['via'];
   target: string;
@@ -51,6 +53,7 @@ export interface LiveStreamView {
 
 /** A stream that is carrying bytes now, kept so access can be withdrawn while it runs. */
 interface LiveStream {
+  id: number;
   user: UserRecord;
   /** The API token the stream was opened with: rotating it ends the stream, as removal does. */
   token: string;
@@ -98,6 +101,7 @@ export class DeviceStreamOpener {
   private readonly held = new Tally();
   private watcher: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
+  private opened = 0;
 
   constructor(private readonly deps: DeviceStreamOpenerDeps) {}
 
@@ -111,6 +115,7 @@ export class DeviceStreamOpener {
     return [...this.live]
       .filter((e) => e.device.uuid === deviceUuid)
       .map((e) => ({
+        id: e.id,
         user: e.user.name,
         via: e.origin.via,
         target: `${e.target.host}:${e.target.port}`,
@@ -192,7 +197,7 @@ export class DeviceStreamOpener {
       const { stream, until } = connected;
       log.info({ ...fields, uuid: device.uuid }, 'stream opened');
       this.deps.metrics.streamOpened(OpenResult.Ok, (performance.now() - started) / 1000);
-      const entry: LiveStream = { user, token, device, target, stream, origin, startedAt: Date.now(), bytes: countBytes(stream), onRevoked };
+      const entry: LiveStream = { id: (this.opened += 1), user, token, device, target, stream, origin, startedAt: Date.now(), bytes: countBytes(stream), onRevoked };
       this.live.add(entry);
       this.scheduleExpiry(entry, until);
       let done = false;
