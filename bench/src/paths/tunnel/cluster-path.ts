@@ -80,6 +80,7 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
 
     const ports = [context.serverPort, await freePort()];
     const pids: number[] = [];
+    const serverPids: number[] = [];
     for (const [i, port] of ports.entries()) {
       const dataDir = path.join(workDir, `node-${i + 1}`);
       fs.cpSync(trust, dataDir, { recursive: true });
@@ -88,7 +89,7 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
       const server = start(node(SERVER_CLI, args, context, cluster), `tunnel-server node-${i + 1}`, logFile);
       undo.push(() => stopProcess(server));
       await unlessExited(waitListening({ host: '127.0.0.1', port }, READY_MS), server, `tunnel-server node-${i + 1}`, logFile);
-      if (server.pid !== undefined) pids.push(server.pid);
+      if (server.pid !== undefined) serverPids.push(server.pid);
     }
     log(`tunnel-cluster: node-1 on 127.0.0.1:${ports[0]} (device), node-2 on 127.0.0.1:${ports[1]} (developer), work dir ${workDir}`);
 
@@ -115,13 +116,14 @@ async function setup({ targets, log }: PathContext): Promise<PathSetup> {
     );
     undo.push(() => stopProcess(cli));
     await unlessExited(waitPathReady(local, READY_MS), cli, 'tunnel-client device tunnel', cliLog);
-    for (const p of [agent.pid, cli.pid]) if (p !== undefined) pids.push(p);
+    for (const p of [...serverPids, agent.pid, cli.pid]) if (p !== undefined) pids.push(p);
     return {
       kind: 'ready',
       path: {
         endpoints: local,
         notes: ['tunnel-cluster: two nodes on PostgreSQL + Redis, the development CA (RSA-2048); goals against tunnel: throughput >= 0.8x, RTT p50 + <= 150 µs'],
         processes: () => pids,
+        relayProcesses: () => serverPids,
         teardown,
       },
     };
