@@ -55,7 +55,8 @@ export class PortForwarder {
       return;
     }
     this.print(`Connection #${id} from ${from} to ${target.label} opened`);
-    this.log.info(fields, 'connection opened');
+    // The info line comes at the close, with everything this one says: a line per open is CPU on every new stream.
+    this.log.debug(fields, 'connection opened');
     const r = await joinStreams(socket, stream);
     const how = r.error ? ` (${r.error.message})` : '';
     this.print(`Connection #${id} closed: ${formatBytes(r.bytesAtoB)} sent, ${formatBytes(r.bytesBtoA)} received in ${formatDuration(r.durationMs)}${how}`);
