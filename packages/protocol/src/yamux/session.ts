@@ -239,8 +239,8 @@ export class YamuxSession extends EventEmitter<YamuxSessionEvents> implements St
     if (this.closedWith === undefined) this.encoder.control(type, flags, streamId, length);
   }
 
-  sendData(streamId: number, payload: Buffer): void {
-    if (this.closedWith === undefined) this.encoder.data(0, streamId, payload);
+  sendData(flags: number, streamId: number, payload: Buffer): void {
+    if (this.closedWith === undefined) this.encoder.data(flags, streamId, payload);
   }
 
   hasRoom(): boolean {

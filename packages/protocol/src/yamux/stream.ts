@@ -7,12 +7,20 @@ export interface StreamHost {
   readonly maxStreamWindow: number;
   readonly maxFrameSize: number;
   sendControl(type: FrameType, flags: number, streamId: number, length: number): void;
-  sendData(streamId: number, payload: Buffer): void;
+  sendData(flags: number, streamId: number, payload: Buffer): void;
   /** False while the transport is congested; the stream then waits in waitForRoom. */
   hasRoom(): boolean;
   waitForRoom(stream: YamuxStream): void;
   streamClosed(stream: YamuxStream): void;
 }
+
+/**
+ * How long an accepted stream's ACK may wait for a frame of the stream to ride on. A tunnel peer
+ * answers an open within a few ms (its verdict is the stream's first frame), so the ACK costs no
+ * write and no wake-up of its own; a stream with nothing to say still gets a bare ACK soon, far
+ * inside any opener's streamOpenTimeout.
+ */
+export const ACK_DELAY_MS = 100;
 
 interface PendingWrite {
   chunk: Buffer;
@@ -46,6 +54,9 @@ export class YamuxStream extends Duplex {
   private resetSeen = false;
   private acked: boolean;
   private openTimer: NodeJS.Timeout | null = null;
+  /** An accepted stream's ACK, not sent yet: the next frame of this stream carries it. */
+  private ackPending = false;
+  private ackTimer: NodeJS.Timeout | null = null;
   private released = false;
 
   /** @internal Streams are made by YamuxSession.open() and delivered by accept(). */
@@ -75,9 +86,14 @@ export class YamuxStream extends Duplex {
     this.openTimer.unref();
   }
 
-  /** @internal Acknowledges an incoming stream now that somebody has taken it. */
+  /**
+   * @internal Acknowledges an incoming stream now that somebody has taken it: on the stream's next
+   * frame (its first data, a window update, FIN or RST), or alone after ACK_DELAY_MS.
+   */
   sendAck(): void {
-    this.host.sendControl(FrameType.WindowUpdate, Flag.ACK, this.id, 0);
+    this.ackPending = true;
+    this.ackTimer = setTimeout(() => this.host.sendControl(FrameType.WindowUpdate, this.ackFlag(), this.id, 0), ACK_DELAY_MS);
+    this.ackTimer.unref();
   }
 
   /** @internal */
@@ -172,7 +188,7 @@ export class YamuxStream extends Duplex {
   override _final(callback: (err?: Error | null) => void): void {
     if (!this.finSent && !this.resetSeen) {
       this.finSent = true;
-      this.host.sendControl(FrameType.WindowUpdate, Flag.FIN, this.id, 0);
+      this.host.sendControl(FrameType.WindowUpdate, Flag.FIN | this.ackFlag(), this.id, 0);
     }
     callback();
     this.maybeRelease();
@@ -180,9 +196,10 @@ export class YamuxStream extends Duplex {
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.clearOpenTimer();
+    this.clearAckTimer();
     if (!this.resetSeen && !(this.finSent && this.finReceived)) {
       this.resetSeen = true;
-      this.host.sendControl(FrameType.WindowUpdate, Flag.RST, this.id, 0);
+      this.host.sendControl(FrameType.WindowUpdate, Flag.RST | this.ackFlag(), this.id, 0);
     }
     const pending = this.pendingWrite;
     this.pendingWrite = null;
@@ -214,7 +231,7 @@ export class YamuxStream extends Duplex {
       const payload = w.offset === 0 && n === chunk.length ? chunk : chunk.subarray(w.offset, w.offset + n);
       this.sendWindow -= n;
       w.offset += n;
-      this.host.sendData(this.id, payload);
+      this.host.sendData(this.ackFlag(), this.id, payload);
     }
     this.pendingWrite = null;
     w.callback();
@@ -237,13 +254,28 @@ export class YamuxStream extends Duplex {
     }
     const delta = consumed + growth;
     this.recvWindow += delta;
-    this.host.sendControl(FrameType.WindowUpdate, 0, this.id, delta);
+    this.host.sendControl(FrameType.WindowUpdate, this.ackFlag(), this.id, delta);
+  }
+
+  /** Flag.ACK for the frame about to leave if the ACK is still owed, else 0. */
+  private ackFlag(): number {
+    if (!this.ackPending) return 0;
+    this.ackPending = false;
+    this.clearAckTimer();
+    return Flag.ACK;
   }
 
   private clearOpenTimer(): void {
     if (this.openTimer) {
       clearTimeout(this.openTimer);
       this.openTimer = null;
+    }
+  }
+
+  private clearAckTimer(): void {
+    if (this.ackTimer) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = null;
     }
   }
 
@@ -255,6 +287,7 @@ export class YamuxStream extends Duplex {
     if (this.released) return;
     this.released = true;
     this.clearOpenTimer();
+    this.clearAckTimer();
     this.host.streamClosed(this);
   }
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Flag, FrameType, GoAwayCode, YamuxErrorCode, type YamuxStream } from '../../src/yamux/index.js';
+import { ACK_DELAY_MS } from '../../src/yamux/stream.js';
 import { closeOf, echoServer, quiet, rawFrame, rawPeer, readAll, sessionPair, streamError, waitFor, waitUntil } from '../helpers.js';
 
 /** Writes, half-closes and reads the echo back. */
@@ -33,6 +34,34 @@ describe('yamux semantics: opening streams', () => {
     expect((await readAll(stream)).toString()).to.equal('hello');
     const ack = await reader.next((f) => f.streamId === 1 && (f.flags & Flag.ACK) !== 0, 'the ACK');
     expect(ack.type).to.equal(FrameType.WindowUpdate);
+    session.close();
+    raw.destroy();
+  });
+
+  it('acknowledges an accepted stream on its first frame, with no frame of its own', async () => {
+    const { session, raw, reader } = await rawPeer('server');
+    const accepted = session.accept();
+    raw.write(rawFrame(FrameType.Data, Flag.SYN, 1, 4, Buffer.from('open')));
+    const stream = await accepted;
+    // The answer comes later, as a tunnel peer's verdict does, yet inside the ACK's grace.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stream.write('verdict');
+    const first = await reader.next((f) => f.streamId === 1, 'the first frame of stream 1');
+    expect(first.type).to.equal(FrameType.Data);
+    expect(first.flags).to.equal(Flag.ACK);
+    expect(first.payload.toString()).to.equal('verdict');
+    session.close();
+    raw.destroy();
+  });
+
+  it(`acknowledges a stream that sends nothing with a bare ACK after ${ACK_DELAY_MS} ms`, async () => {
+    const { session, raw, reader } = await rawPeer('server');
+    const accepted = session.accept();
+    raw.write(rawFrame(FrameType.WindowUpdate, Flag.SYN, 1, 0));
+    await accepted;
+    const ack = await reader.next((f) => f.streamId === 1, 'the ACK');
+    expect(ack.type).to.equal(FrameType.WindowUpdate);
+    expect(ack.flags).to.equal(Flag.ACK);
     session.close();
     raw.destroy();
   });

@@ -226,7 +226,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       throw new OpenError(OpenResult.PortNotAllowed, `port not allowed by the device: ${host}:${port} is not in its ${refusal}`);
     }
     const socket = await dialTarget(host, port, this.settings.dialTimeoutMs);
-    log.info({ host, port }, 'stream opened');
+    // One info line per stream, at its end (it names the target too): a line per open is CPU on every new stream.
+    log.debug({ host, port }, 'stream opened');
     return {
       stream: socket,
       onFinished: (r) => log.info({ host, port, bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, err: r.error }, 'stream closed'),

@@ -56,7 +56,8 @@ export class PortForwarder {
       return;
     }
     this.print(`Connection #${id} from ${from} to ${target.label} opened`);
-    this.log.info(fields, 'connection opened');
+    // The info line comes at the close, with everything this one says: a line per open is CPU on every new stream.
+    this.log.debug(fields, 'connection opened');
     const r = await joinStreams(socket, stream);
     const notice = r.error ? await this.session.notices.reasonFor(stream) : undefined;
     const how = notice ? ` (${notice.message} [${notice.code}])` : r.error ? ` (${r.error.message})` : '';

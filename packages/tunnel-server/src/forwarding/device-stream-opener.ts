@@ -195,7 +195,8 @@ export class DeviceStreamOpener {
         auditId = await auditing;
       }
       const { stream, until } = connected;
-      log.info({ ...fields, uuid: device.uuid }, 'stream opened');
+      // The info line comes at the close, with everything this one says: a line per open is CPU on every new stream.
+      log.debug({ ...fields, uuid: device.uuid }, 'stream opened');
       this.deps.metrics.streamOpened(OpenResult.Ok, (performance.now() - started) / 1000);
       const entry: LiveStream = { id: (this.opened += 1), user, token, device, target, stream, origin, startedAt: Date.now(), bytes: countBytes(stream), onRevoked };
       this.live.add(entry);
