@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import WebSocket from 'ws';
 import { DEVICE_AUTH_VERSION, HEARTBEAT_CHALLENGE_PATH, HEARTBEAT_PATH } from '@tunnel/protocol/auth';
 import { ConnectPath } from '@tunnel/protocol/wire';
-import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer, type ServerHandle } from './support/fixtures.js';
+import { deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServerWithDevice, type ServerHandle } from './support/fixtures.js';
 import { cleanup } from './support/processes.js';
 
 /** The flooder's address: another host as far as the server can tell (Linux routes all of 127/8 to lo). */
@@ -59,8 +59,7 @@ describe('a flood of bad proofs for a known uuid (real server and agent)', funct
   after(cleanup);
 
   it('does not lock out the genuine device: it connects and heartbeats while another source fails for its uuid', async () => {
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port, { name: 'victim' });
+    const { server, device } = await startServerWithDevice('victim');
 
     const first = await Promise.all([...Array.from({ length: 15 }, () => badProof(server, device.uuid)), ...Array.from({ length: 5 }, () => badHeartbeat(server, device.uuid))]);
 

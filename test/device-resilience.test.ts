@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { addDevice, deviceList, eventually, startAgent, startServer } from './support/fixtures.js';
+import { addDevice, deviceList, eventually, startAgent, startServer, startServerWithDevice } from './support/fixtures.js';
 import { cleanup, logErr, type LogLine } from './support/processes.js';
 import { startTcpRelay } from './support/tcp-relay.js';
 import { startWsRecorder } from './support/ws-recorder.js';
@@ -15,8 +15,7 @@ describe('device connection resilience (real processes)', function () {
   after(cleanup);
 
   it('comes back within its backoff bound after kill -9 and a restart of the server', async () => {
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port);
+    const { server, device } = await startServerWithDevice();
     const agent = startAgent(device.file);
     const first = await agent.waitForLog(isMsg('connected'));
     const from = agent.logs.length;

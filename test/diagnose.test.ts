@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
 import { fakeClockEnv } from './support/faketime.js';
-import { addDevice, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
+import { startServerWithDevice, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { balenaRootCA, configVariant, PROXY_ONLY_NAME, runDiagnose, writeExpiredServerCertificate, type DiagnoseRun } from './support/hostile-fixtures.js';
 import { freePort, NO_PROXY_ENV } from './support/network.js';
 import { cleanup, CLIENT_CLI, run, tempDir } from './support/processes.js';
@@ -31,8 +31,7 @@ describe('tunnel-client diagnose (against real servers and proxies)', function (
   let device: DeviceHandle;
 
   before(async () => {
-    server = await startServer({ args: ['--hostname', PROXY_ONLY_NAME] });
-    device = await addDevice(server.dataDir, server.port, { name: 'diagnosed' });
+    ({ server, device } = await startServerWithDevice('diagnosed', { args: ['--hostname', PROXY_ONLY_NAME] }));
   });
   after(cleanup);
 
@@ -74,8 +73,7 @@ describe('tunnel-client diagnose (against real servers and proxies)', function (
   it('an expired server certificate: validity fails with ERR_TLS_CERT_EXPIRED while the clock agrees', async () => {
     const dataDir = tempDir('tunnel-data-');
     const { certFile, keyFile } = await writeExpiredServerCertificate(dataDir);
-    const stale = await startServer({ dataDir, args: ['--cert', certFile, '--key', keyFile] });
-    const staleDevice = await addDevice(stale.dataDir, stale.port);
+    const { device: staleDevice } = await startServerWithDevice(undefined, { dataDir, args: ['--cert', certFile, '--key', keyFile] });
     const result = await runDiagnose(staleDevice.file);
     expectFailedAt(result, 'validity', 'ERR_TLS_CERT_EXPIRED');
     expect(result.check('validity').detail).to.match(/^server certificate has expired: device clock \S+ is after notAfter \S+;/);

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
 import { DEVICE_KEY_SALT } from '@tunnel/protocol/trust';
 import { AdjustableClock, fakeClockEnv } from './support/faketime.js';
-import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
+import { deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServerWithDevice, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import {
   balenaRootCA,
   configVariant,
@@ -43,8 +43,7 @@ describe('hostile networks: clock skew and expired certificates (agent processes
   let dates: { notBefore: string; notAfter: string };
 
   before(async () => {
-    server = await startServer();
-    device = await addDevice(server.dataDir, server.port, { name: 'rtc-less-pi' });
+    ({ server, device } = await startServerWithDevice('rtc-less-pi'));
     dates = serverCertificateDates(devCertificateFile(server.dataDir));
   });
   after(cleanup);
@@ -93,8 +92,7 @@ describe('hostile networks: clock skew and expired certificates (agent processes
     const dataDir = tempDir('tunnel-data-');
     const { certFile, keyFile } = await writeExpiredServerCertificate(dataDir);
     const expired = serverCertificateDates(certFile);
-    const stale = await startServer({ dataDir, args: ['--cert', certFile, '--key', keyFile] });
-    const staleDevice = await addDevice(stale.dataDir, stale.port, { name: 'fine-clock' });
+    const { server: stale, device: staleDevice } = await startServerWithDevice('fine-clock', { dataDir, args: ['--cert', certFile, '--key', keyFile] });
     const agent = startAgent(staleDevice.file, FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
 
     const failed = await agent.waitForLog((l) => l.code === 'ERR_TLS_CERT_EXPIRED');
@@ -135,8 +133,7 @@ describe('hostile networks: a TLS-intercepting (DPI) network (agent processes)',
   let box: TlsInterceptor;
 
   before(async () => {
-    server = await startServer();
-    device = await addDevice(server.dataDir, server.port, { name: 'behind-dpi' });
+    ({ server, device } = await startServerWithDevice('behind-dpi'));
     box = await startTlsInterceptor({ port: server.port, caPem: readFileSync(path.join(server.dataDir, DEV_PKI_FILES.caCert), 'utf8') });
   });
   after(async () => {

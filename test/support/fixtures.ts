@@ -48,6 +48,17 @@ export async function addDevice(dataDir: string, port: number, options: { name?:
   return { config, file, uuid: config.uuid };
 }
 
+export interface ServerWithDevice {
+  server: ServerHandle;
+  device: DeviceHandle;
+}
+
+/** A server with one device registered on it (named `deviceName` when given); no agent runs yet. */
+export async function startServerWithDevice(deviceName?: string, serverOptions: Parameters<typeof startServer>[0] = {}): Promise<ServerWithDevice> {
+  const server = await startServer(serverOptions);
+  return { server, device: await addDevice(server.dataDir, server.port, deviceName === undefined ? {} : { name: deviceName }) };
+}
+
 /** Short backoff and keepalive so tests observe reconnects in seconds, not minutes. */
 export const FAST_AGENT_ARGS = ['--backoff-base', '200ms', '--backoff-cap', '2s', '--keepalive-interval', '1s', '--keepalive-timeout', '3s'];
 
