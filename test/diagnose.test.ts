@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
-import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
 import { fakeClockEnv } from './support/faketime.js';
-import { startServerWithDevice, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
+import { serverCaPem, startServerWithDevice, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import { balenaRootCA, configVariant, PROXY_ONLY_NAME, runDiagnose, writeExpiredServerCertificate, type DiagnoseRun } from './support/hostile-fixtures.js';
 import { freePort, NO_PROXY_ENV } from './support/network.js';
 import { cleanup, CLIENT_CLI, run, tempDir } from './support/processes.js';
@@ -83,7 +80,7 @@ describe('tunnel-client diagnose (against real servers and proxies)', function (
   });
 
   it('a TLS-intercepting network: tls names the issuer and suggests balenaRootCA; with balenaRootCA everything passes through it', async () => {
-    const box = await startTlsInterceptor({ port: server.port, caPem: readFileSync(path.join(server.dataDir, DEV_PKI_FILES.caCert), 'utf8') });
+    const box = await startTlsInterceptor({ port: server.port, caPem: serverCaPem(server) });
     try {
       const intercepted = await runDiagnose(configVariant(device, { vpnPort: box.port }));
       expectFailedAt(intercepted, 'tls', 'ERR_TLS_UNTRUSTED_ISSUER');

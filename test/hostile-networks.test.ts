@@ -1,11 +1,8 @@
 import { hkdfSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { expect } from 'chai';
-import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
 import { DEVICE_KEY_SALT } from '@tunnel/protocol/trust';
 import { AdjustableClock, fakeClockEnv } from './support/faketime.js';
-import { deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServerWithDevice, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
+import { deviceList, eventually, FAST_AGENT_ARGS, serverCaPem, startAgent, startServerWithDevice, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
 import {
   balenaRootCA,
   configVariant,
@@ -134,7 +131,7 @@ describe('hostile networks: a TLS-intercepting (DPI) network (agent processes)',
 
   before(async () => {
     ({ server, device } = await startServerWithDevice('behind-dpi'));
-    box = await startTlsInterceptor({ port: server.port, caPem: readFileSync(path.join(server.dataDir, DEV_PKI_FILES.caCert), 'utf8') });
+    box = await startTlsInterceptor({ port: server.port, caPem: serverCaPem(server) });
   });
   after(async () => {
     await box.close();

@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
 import { CLIENT_CLI, run, SERVER_CLI, spawnNode, tempDir, type Proc } from './processes.js';
 
 export interface ServerHandle {
@@ -16,6 +17,11 @@ export async function startServer(options: { dataDir?: string; port?: number; ar
   });
   const line = await proc.waitForLog((l) => l.msg === 'tunnel server listening');
   return { proc, port: line['port'] as number, dataDir };
+}
+
+/** The server's CA certificate (PEM), the one anchor a client of a test server trusts. */
+export function serverCaPem(server: ServerHandle): string {
+  return readFileSync(path.join(server.dataDir, DEV_PKI_FILES.caCert), 'utf8');
 }
 
 export interface DeviceConfigJson {
