@@ -1,16 +1,16 @@
 import { expect } from 'chai';
-import { deviceList, eventually } from './support/fixtures.js';
+import { deviceList, eventually, type ServerWithDevice } from './support/fixtures.js';
 import { fakeClockEnv } from './support/faketime.js';
 import { configVariant, devCertificateFile, PROXY_ONLY_NAME, serverCertificateDates } from './support/hostile-fixtures.js';
 import { freePort } from './support/network.js';
 import { logDetail, logErr, type LogLine, type Proc } from './support/processes.js';
-import { useProxiedAgents, type ProxiedAgents } from './support/proxied-agents.js';
+import { useProxiedAgents } from './support/proxied-agents.js';
 import { startDanted, startTinyproxy, type ProxyDaemon } from './support/proxy-daemons.js';
 import { startSocks5Fixture } from './support/socks5-fixture.js';
 
 const CREDENTIALS = { username: 'fleet', password: 's3cret' };
 
-async function expectConnected(agent: Proc, { server, device }: Pick<ProxiedAgents, 'server' | 'device'>): Promise<LogLine> {
+async function expectConnected(agent: Proc, { server, device }: ServerWithDevice): Promise<LogLine> {
   const connected = await agent.waitForLog((l) => l.msg === 'connected');
   const listed = await eventually(async () => (await deviceList(server.dataDir)).find((d) => d.uuid === device.uuid && d.vpn.connected));
   expect(listed.vpn.sessionId).to.equal(connected['sessionId']);

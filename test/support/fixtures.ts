@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
-import { CLIENT_CLI, run, SERVER_CLI, spawnNode, tempDir, type Proc } from './processes.js';
+import { cleanup, CLIENT_CLI, run, SERVER_CLI, spawnNode, tempDir, type Proc } from './processes.js';
 
 export interface ServerHandle {
   proc: Proc;
@@ -63,6 +63,19 @@ export interface ServerWithDevice {
 export async function startServerWithDevice(deviceName?: string, serverOptions: Parameters<typeof startServer>[0] = {}): Promise<ServerWithDevice> {
   const server = await startServer(serverOptions);
   return { server, device: await addDevice(server.dataDir, server.port, deviceName === undefined ? {} : { name: deviceName }) };
+}
+
+/**
+ * A ServerWithDevice for a whole suite: started in before(), every process of the suite stopped in
+ * after(). The object is filled in place, so tests read it once the suite has started.
+ */
+export function useServerWithDevice(deviceName?: string, serverOptions: Parameters<typeof startServer>[0] = {}): ServerWithDevice {
+  const fixture = {} as ServerWithDevice;
+  before(async () => {
+    Object.assign(fixture, await startServerWithDevice(deviceName, serverOptions));
+  });
+  after(cleanup);
+  return fixture;
 }
 
 /** Short backoff and keepalive so tests observe reconnects in seconds, not minutes. */
