@@ -5,7 +5,7 @@ import { deviceList, eventually } from './support/fixtures.js';
 import { logErr, type Proc, tempDir } from './support/processes.js';
 import { useProxiedAgents } from './support/proxied-agents.js';
 import { startTinyproxy } from './support/proxy-daemons.js';
-import { startSocks5Fixture } from './support/socks5-fixture.js';
+import { startSocks5Fixture } from 'tunnel-client/test/socks5-fixture';
 
 const CREDENTIALS = { username: 'fleet', password: 's3cret' };
 

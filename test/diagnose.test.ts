@@ -5,7 +5,7 @@ import { balenaRootCA, configVariant, PROXY_ONLY_NAME, runDiagnose, writeExpired
 import { freePort, NO_PROXY_ENV } from './support/network.js';
 import { CLIENT_CLI, run, tempDir } from './support/processes.js';
 import { startTinyproxy } from './support/proxy-daemons.js';
-import { startSocks5Fixture } from './support/socks5-fixture.js';
+import { startSocks5Fixture } from 'tunnel-client/test/socks5-fixture';
 import { startTlsInterceptor } from './support/tls-interceptor.js';
 
 const ORDER = ['config', 'dns', 'tcp', 'tls', 'validity', 'clock', 'websocket', 'auth', 'round-trip'];

@@ -6,7 +6,7 @@ import { freePort } from './support/network.js';
 import { logDetail, logErr, type LogLine, type Proc } from './support/processes.js';
 import { useProxiedAgents } from './support/proxied-agents.js';
 import { startDanted, startTinyproxy, type ProxyDaemon } from './support/proxy-daemons.js';
-import { startSocks5Fixture } from './support/socks5-fixture.js';
+import { startSocks5Fixture } from 'tunnel-client/test/socks5-fixture';
 
 const CREDENTIALS = { username: 'fleet', password: 's3cret' };
 
