@@ -46,7 +46,7 @@ describe('hostile networks: clock skew and expired certificates (agent processes
     const clock = new AdjustableClock(`@${DEVICE_BUILD_DATE}`);
     const agent = startAgent(world.device.file, FAST_AGENT_ARGS, { env: { ...NO_PROXY_ENV, ...clock.env() } });
 
-    const failed = await agent.waitForLog((l) => l.code === 'ERR_TLS_CERT_NOT_YET_VALID');
+    const failed = await agent.waitForLog((l) => l.msg === 'connection failed' && l.code === 'ERR_TLS_CERT_NOT_YET_VALID');
     expect(failed.level).to.equal('error');
     expect(logErr(failed).message).to.match(
       /^server certificate is not yet valid: device clock 2017-03-23T12:\d\d:\d\dZ is before notBefore \S+; the device clock is probably wrong \(is NTP, UDP 123, reachable\?\)$/,
@@ -89,7 +89,7 @@ describe('hostile networks: clock skew and expired certificates (agent processes
     const stale = await startServerWithDevice('fine-clock', { dataDir, args: ['--cert', certFile, '--key', keyFile] });
     const agent = startAgent(stale.device.file, FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
 
-    const failed = await agent.waitForLog((l) => l.code === 'ERR_TLS_CERT_EXPIRED');
+    const failed = await agent.waitForLog((l) => l.msg === 'connection failed' && l.code === 'ERR_TLS_CERT_EXPIRED');
     expect(logErr(failed).message).to.match(/^server certificate has expired: device clock \S+ is after notAfter \S+; /);
     expect(logErr(failed).message).to.contain(`after notAfter ${expired.notAfter};`);
     expect(logErr(failed).message).to.contain('the server certificate must be renewed');
@@ -104,7 +104,7 @@ describe('hostile networks: clock skew and expired certificates (agent processes
 
   it('a device clock years ahead sees the valid certificate as expired', async () => {
     const agent = startAgent(world.device.file, FAST_AGENT_ARGS, { env: { ...NO_PROXY_ENV, ...fakeClockEnv('+40y') } });
-    const failed = await agent.waitForLog((l) => l.code === 'ERR_TLS_CERT_EXPIRED');
+    const failed = await agent.waitForLog((l) => l.msg === 'connection failed' && l.code === 'ERR_TLS_CERT_EXPIRED');
     expect(logErr(failed).message).to.contain(`after notAfter ${dates.notAfter};`);
     await agent.waitForLog((l) => /^device clock is \d+ years? .*ahead of the server/.test(String(l.msg)) && l.level === 'warn');
     await agent.kill();
@@ -133,7 +133,7 @@ describe('hostile networks: a TLS-intercepting (DPI) network (agent processes)',
   it("without balenaRootCA: names the interceptor's issuer, suggests balenaRootCA, and does not connect", async () => {
     const file = configVariant(world.device, { vpnPort: box.port });
     const agent = startAgent(file, FAST_AGENT_ARGS, { env: NO_PROXY_ENV });
-    const failed = await agent.waitForLog((l) => l.code === 'ERR_TLS_UNTRUSTED_ISSUER');
+    const failed = await agent.waitForLog((l) => l.msg === 'connection failed' && l.code === 'ERR_TLS_UNTRUSTED_ISSUER');
     expect(logErr(failed).message).to.equal(
       'the network presented a certificate issued by "CN=RCSI-TLS-PROTECT, O=Example DPI" which is not trusted; ' +
         'if this network inspects TLS, set balenaRootCA to its root CA',
