@@ -4,7 +4,7 @@ import { auditLog } from './support/audit.js';
 import { addUser, deviceReady, runClient, startTunnel, useWorld } from './support/developer.js';
 import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
 import { Proc, run, SERVER_CLI } from './support/processes.js';
-import { startSshd, type SshdHandle } from './support/sshd.js';
+import { useSshd } from './support/sshd.js';
 
 /** Opens a connection to a local tunnel port and returns the first line the tunnel prints for it. */
 async function attempt(port: number): Promise<string> {
@@ -24,11 +24,10 @@ async function admin(dataDir: string, args: string[]): Promise<string> {
 describe('access control: fleets, roles and support grants (real processes)', function () {
   this.timeout(180_000);
   const world = useWorld();
-  let sshd: SshdHandle;
+  const sshd = useSshd();
   let replier: { port: number };
 
   before(async () => {
-    sshd = await startSshd();
     replier = await tcpServer('127.0.0.1', countingReplier);
   });
 

@@ -3,7 +3,7 @@ import { addUser, startTunnel, useWorld } from './support/developer.js';
 import { freePort } from './support/network.js';
 import { CLIENT_CLI, Proc, run, SERVER_CLI } from './support/processes.js';
 import { runProgram } from './support/programs.js';
-import { startSshd, type SshdHandle } from './support/sshd.js';
+import { useSshd } from './support/sshd.js';
 
 async function grant(dataDir: string, duration: string, port: number): Promise<void> {
   const r = await run(SERVER_CLI, ['support', 'enable', '--device', 'pi-1', '--duration', duration, '--ports', String(port), '--data', dataDir]);
@@ -16,11 +16,7 @@ const EXPIRED = /access ended: support access to [0-9a-f]{7} expired \d{4}-\d\d-
 describe('a stream cut because support access expired tells the developer so (real ssh, real CLI processes)', function () {
   this.timeout(180_000);
   const world = useWorld();
-  let sshd: SshdHandle;
-
-  before(async () => {
-    sshd = await startSshd();
-  });
+  const sshd = useSshd();
 
   it('device tunnel: the connection line says "support access expired", once, with no log line besides it', async () => {
     const { server } = world;

@@ -1,25 +1,19 @@
-import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import path from 'node:path';
 import { expect } from 'chai';
 import WebSocket from 'ws';
 import { DEVICE_AUTH_VERSION, HEARTBEAT_CHALLENGE_PATH, HEARTBEAT_PATH } from '@tunnel/protocol/auth';
 import { ConnectPath } from '@tunnel/protocol/wire';
-import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer, type ServerHandle } from './support/fixtures.js';
+import { deviceList, eventually, FAST_AGENT_ARGS, serverCaPem, startAgent, startServerWithDevice, type ServerHandle } from './support/fixtures.js';
 import { cleanup } from './support/processes.js';
 
 /** The flooder's address: another host as far as the server can tell (Linux routes all of 127/8 to lo). */
 const ATTACKER = '127.0.0.2';
 const BOGUS_SIGNATURE = Buffer.alloc(64).toString('base64url');
 
-function serverCa(server: ServerHandle): string {
-  return readFileSync(path.join(server.dataDir, 'ca.pem'), 'utf8');
-}
-
 /** One device handshake with a made-up signature; resolves with the server's error code. */
 function badProof(server: ServerHandle, uuid: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const tls = { ca: serverCa(server), servername: 'localhost', localAddress: ATTACKER };
+    const tls = { ca: serverCaPem(server), servername: 'localhost', localAddress: ATTACKER };
     const ws = new WebSocket(`wss://127.0.0.1:${server.port}${ConnectPath.Device}`, tls);
     ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: DEVICE_AUTH_VERSION, uuid, nonce: 'n'.repeat(43), agentVersion: 'flood' })));
     ws.on('message', (data: Buffer) => {
@@ -35,7 +29,7 @@ function badProof(server: ServerHandle, uuid: string): Promise<string> {
 function call(server: ServerHandle, method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: '127.0.0.1', port: server.port, path: urlPath, method, ca: serverCa(server), servername: 'localhost', localAddress: ATTACKER, headers: { 'content-type': 'application/json' } },
+      { host: '127.0.0.1', port: server.port, path: urlPath, method, ca: serverCaPem(server), servername: 'localhost', localAddress: ATTACKER, headers: { 'content-type': 'application/json' } },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
@@ -59,8 +53,7 @@ describe('a flood of bad proofs for a known uuid (real server and agent)', funct
   after(cleanup);
 
   it('does not lock out the genuine device: it connects and heartbeats while another source fails for its uuid', async () => {
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port, { name: 'victim' });
+    const { server, device } = await startServerWithDevice('victim');
 
     const first = await Promise.all([...Array.from({ length: 15 }, () => badProof(server, device.uuid)), ...Array.from({ length: 5 }, () => badHeartbeat(server, device.uuid))]);
 

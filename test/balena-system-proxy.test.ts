@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
-import { NO_PROXY_ENV } from './support/network.js';
-import { cleanup, logErr, type Proc, tempDir } from './support/processes.js';
+import { deviceList, eventually } from './support/fixtures.js';
+import { logErr, type Proc, tempDir } from './support/processes.js';
+import { useProxiedAgents } from './support/proxied-agents.js';
 import { startTinyproxy } from './support/proxy-daemons.js';
-import { startSocks5Fixture } from './support/socks5-fixture.js';
+import { startSocks5Fixture } from 'tunnel-client/test/socks5-fixture';
 
 const CREDENTIALS = { username: 'fleet', password: 's3cret' };
 
@@ -38,38 +38,21 @@ function systemProxyDir(redsocks: { type: string; port: number; login?: string; 
 
 describe('balenaOS proxy configuration (/mnt/boot/system-proxy) and proxy protocol mismatches (agent processes)', function () {
   this.timeout(180_000);
-  let server: ServerHandle;
-  let device: DeviceHandle;
-  const running: Proc[] = [];
-
-  before(async () => {
-    server = await startServer();
-    device = await addDevice(server.dataDir, server.port, { name: 'balena-proxied' });
-  });
-  afterEach(async () => {
-    for (const proc of running.splice(0)) await proc.kill();
-  });
-  after(cleanup);
-
-  function agentWith(env: NodeJS.ProcessEnv, args: string[] = []): Proc {
-    const agent = startAgent(device.file, [...FAST_AGENT_ARGS, ...args], { env: { ...NO_PROXY_ENV, ...env } });
-    running.push(agent);
-    return agent;
-  }
+  const agents = useProxiedAgents('balena-proxied');
 
   async function expectConnected(agent: Proc): Promise<string> {
     const connected = await agent.waitForLog((l) => l.msg === 'connected');
-    await eventually(async () => (await deviceList(server.dataDir)).find((d) => d.uuid === device.uuid && d.vpn.sessionId === connected['sessionId']));
+    await eventually(async () => (await deviceList(agents.server.dataDir)).find((d) => d.uuid === agents.device.uuid && d.vpn.sessionId === connected['sessionId']));
     return String(agent.logs.find((l) => l.msg === 'connecting')?.['route']);
   }
 
   it('redsocks.conf with type http-connect and a login: the agent connects through that HTTP proxy with those credentials', async () => {
     const proxy = await startTinyproxy({ credentials: CREDENTIALS });
     const dir = systemProxyDir({ type: 'http-connect', port: proxy.port, login: CREDENTIALS.username, password: CREDENTIALS.password });
-    const agent = agentWith({ TUNNEL_SYSTEM_PROXY_DIR: dir });
+    const agent = agents.start({ TUNNEL_SYSTEM_PROXY_DIR: dir });
     const route = await expectConnected(agent);
     expect(route).to.equal(`via HTTP proxy http://fleet:***@127.0.0.1:${proxy.port} (from ${path.join(dir, 'redsocks.conf')})`);
-    expect(proxy.log()).to.contain(`CONNECT 127.0.0.1:${server.port} `);
+    expect(proxy.log()).to.contain(`CONNECT 127.0.0.1:${agents.server.port} `);
     expect(JSON.stringify(agent.logs)).not.to.contain(CREDENTIALS.password);
     await proxy.stop();
   });
@@ -77,13 +60,13 @@ describe('balenaOS proxy configuration (/mnt/boot/system-proxy) and proxy protoc
   it('redsocks.conf with type socks5: the agent connects through the SOCKS5 proxy; HTTPS_PROXY still wins over the file', async () => {
     const socks = await startSocks5Fixture();
     const dir = systemProxyDir({ type: 'socks5', port: socks.port });
-    const agent = agentWith({ TUNNEL_SYSTEM_PROXY_DIR: dir });
+    const agent = agents.start({ TUNNEL_SYSTEM_PROXY_DIR: dir });
     expect(await expectConnected(agent)).to.equal(`via SOCKS5 proxy socks5://127.0.0.1:${socks.port} (from ${path.join(dir, 'redsocks.conf')})`);
-    expect(socks.requests).to.deep.include({ addressType: 1, host: '127.0.0.1', port: server.port, username: undefined });
+    expect(socks.requests).to.deep.include({ addressType: 1, host: '127.0.0.1', port: agents.server.port, username: undefined });
     await agent.kill();
 
     const proxy = await startTinyproxy();
-    const fromEnv = agentWith({ TUNNEL_SYSTEM_PROXY_DIR: dir, HTTPS_PROXY: `http://127.0.0.1:${proxy.port}` });
+    const fromEnv = agents.start({ TUNNEL_SYSTEM_PROXY_DIR: dir, HTTPS_PROXY: `http://127.0.0.1:${proxy.port}` });
     expect(await expectConnected(fromEnv)).to.equal(`via HTTP proxy http://127.0.0.1:${proxy.port} (from HTTPS_PROXY)`);
     await socks.close();
     await proxy.stop();
@@ -92,7 +75,7 @@ describe('balenaOS proxy configuration (/mnt/boot/system-proxy) and proxy protoc
   it("balenaOS's no_proxy file (one entry a line) sends the server's address direct", async () => {
     const socks = await startSocks5Fixture();
     const dir = systemProxyDir({ type: 'socks5', port: socks.port }, ['192.168.0.0/16', '127.0.0.0/8']);
-    const agent = agentWith({ TUNNEL_SYSTEM_PROXY_DIR: dir });
+    const agent = agents.start({ TUNNEL_SYSTEM_PROXY_DIR: dir });
     expect(await expectConnected(agent)).to.equal('direct (NO_PROXY entry "127.0.0.0/8")');
     expect(socks.requests).to.have.length(0);
     await socks.close();
@@ -100,7 +83,7 @@ describe('balenaOS proxy configuration (/mnt/boot/system-proxy) and proxy protoc
 
   it('a redsocks.conf type we cannot use stops the agent at start with the file named', async () => {
     const dir = systemProxyDir({ type: 'socks4', port: 1080 });
-    const agent = agentWith({ TUNNEL_SYSTEM_PROXY_DIR: dir });
+    const agent = agents.start({ TUNNEL_SYSTEM_PROXY_DIR: dir });
     const { code } = await agent.exited;
     expect(code).to.equal(1);
     expect(agent.stderr).to.contain(`${path.join(dir, 'redsocks.conf')}: type "socks4" is not supported; use type = http-connect or type = socks5`);
@@ -109,7 +92,7 @@ describe('balenaOS proxy configuration (/mnt/boot/system-proxy) and proxy protoc
 
   it('a socks5:// URL that points at an HTTP proxy is reported as a protocol mismatch, well before the connect timeout', async () => {
     const proxy = await startTinyproxy();
-    const agent = agentWith({}, ['--proxy', `socks5://127.0.0.1:${proxy.port}`, '--connect-timeout', '60s']);
+    const agent = agents.start({}, ['--proxy', `socks5://127.0.0.1:${proxy.port}`, '--connect-timeout', '60s']);
     const started = Date.now();
     const failed = await agent.waitForLog((l) => l.msg === 'connection failed', 40_000);
     expect(failed['code']).to.equal('ERR_PROXY_PROTOCOL');

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addDevice, startServer } from './support/fixtures.js';
+import { startServerWithDevice } from './support/fixtures.js';
 import { cleanup, run, spawnNode, tempDir } from './support/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -21,8 +21,7 @@ describe('single-file agent bundle', function () {
     const help = await run(agentFile, ['agent', '--help'], { cwd: deviceDir });
     expect(help.stdout).to.contain('Run the device agent');
 
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port);
+    const { device } = await startServerWithDevice();
     const agent = spawnNode(agentFile, ['agent', '--config', device.file], { cwd: deviceDir });
     const connected = await agent.waitForLog((l) => l.msg === 'connected');
     expect(connected['sessionId']).to.be.a('string');

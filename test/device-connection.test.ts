@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
-import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer } from './support/fixtures.js';
+import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer, startServerWithDevice } from './support/fixtures.js';
 import { expectLogSchema } from './support/log-schema.js';
 import { cleanup, logErr, run, SERVER_CLI } from './support/processes.js';
 
@@ -9,8 +9,7 @@ describe('device connection (server + agent processes)', function () {
   after(cleanup);
 
   it('connects, shows in device list, and is cut off at once when removed', async () => {
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port, { name: 'pi-1' });
+    const { server, device } = await startServerWithDevice('pi-1');
     expect(device.uuid).to.match(/^[0-9a-f]{32}$/);
     // Tunnel only (no heartbeats): the DESIGN's "VPN only".
     const agent = startAgent(device.file, [...FAST_AGENT_ARGS, '--no-heartbeat']);

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { writeFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { addDevice, deviceList, eventually, startAgent, startServer } from './support/fixtures.js';
+import { addDevice, deviceList, eventually, serverCaPem, startAgent, startServer, startServerWithDevice } from './support/fixtures.js';
 import { cleanup, logErr, type LogLine } from './support/processes.js';
 import { startTcpRelay } from './support/tcp-relay.js';
 import { startWsRecorder } from './support/ws-recorder.js';
@@ -15,8 +14,7 @@ describe('device connection resilience (real processes)', function () {
   after(cleanup);
 
   it('comes back within its backoff bound after kill -9 and a restart of the server', async () => {
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port);
+    const { server, device } = await startServerWithDevice();
     const agent = startAgent(device.file);
     const first = await agent.waitForLog(isMsg('connected'));
     const from = agent.logs.length;
@@ -78,7 +76,7 @@ describe('device connection resilience (real processes)', function () {
 
   it('keeps the device key off the wire: a recorded handshake holds no key and replaying it is refused', async () => {
     const server = await startServer();
-    const serverCa = readFileSync(path.join(server.dataDir, 'ca.pem'), 'utf8');
+    const serverCa = serverCaPem(server);
     const recorder = await startWsRecorder(server.port, serverCa);
     const device = await addDevice(server.dataDir, server.port, {
       configOverrides: { vpnPort: 0, serverCA: '' },

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
-import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer } from './support/fixtures.js';
+import { addDevice, deviceList, eventually, FAST_AGENT_ARGS, startAgent, startServer, startServerWithDevice } from './support/fixtures.js';
 import { cleanup, CLIENT_CLI, run } from './support/processes.js';
 import { startTcpRelay } from './support/tcp-relay.js';
 
@@ -55,8 +55,7 @@ describe('device status from the tunnel and heartbeat signals (real processes)',
   });
 
   it('refuses a heartbeat signed with the wrong key, with a clear error', async () => {
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port);
+    const { server, device } = await startServerWithDevice();
     writeFileSync(device.file, JSON.stringify({ ...device.config, deviceApiKey: 'e'.repeat(64) }));
     const r = await run(CLIENT_CLI, ['heartbeat', '--config', device.file]);
     expect(r.code).to.equal(1);
@@ -66,9 +65,8 @@ describe('device status from the tunnel and heartbeat signals (real processes)',
   });
 
   it('stays online through the reconnect race: the old session closes late, after the new one is up', async () => {
-    const server = await startServer({ args: ['--keepalive-interval', '1s', '--keepalive-timeout', '3s'] });
+    const { server, device } = await startServerWithDevice('racer', { args: ['--keepalive-interval', '1s', '--keepalive-timeout', '3s'] });
     const relay = await startTcpRelay(server.port);
-    const device = await addDevice(server.dataDir, server.port, { name: 'racer' });
     const viaRelay = device.file.replace(/config\.json$/, 'via-relay.json');
     writeFileSync(viaRelay, JSON.stringify({ ...device.config, vpnPort: relay.port }));
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addDevice, startServer } from './support/fixtures.js';
+import { startServerWithDevice } from './support/fixtures.js';
 import { cleanup, Proc, run, tempDir } from './support/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,8 +47,7 @@ describe('installing the commands', function () {
     expect(help.code, help.stderr).to.equal(0);
     expect(help.stdout).to.contain('Usage: tunnel-client');
 
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port);
+    const { device } = await startServerWithDevice();
     const agent = new Proc(command, ['agent', '--config', device.file], { cwd: elsewhere });
     const connected = await agent.waitForLog((l) => l.msg === 'connected');
     expect(connected['sessionId']).to.be.a('string');

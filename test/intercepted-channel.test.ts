@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { expect } from 'chai';
 import WebSocket from 'ws';
 import { DEVICE_AUTH_VERSION, deviceSigner, transcript } from '@tunnel/protocol/auth';
-import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
 import { WebSocketDuplex } from '@tunnel/protocol/transport';
 import { TunnelSession } from '@tunnel/protocol/tunnel';
 import { ConnectPath } from '@tunnel/protocol/wire';
 import { deviceReady, startTunnel, useWorld } from './support/developer.js';
-import { eventually, FAST_AGENT_ARGS, startAgent } from './support/fixtures.js';
+import { eventually, FAST_AGENT_ARGS, serverCaPem, startAgent } from './support/fixtures.js';
 import { balenaRootCA, configVariant } from './support/hostile-fixtures.js';
 import { countingReplier, exchange, freePort, NO_PROXY_ENV, tcpServer } from './support/network.js';
 import { logErr, type LogLine, type Proc } from './support/processes.js';
@@ -54,7 +51,7 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
   let agent: Proc;
 
   before(async () => {
-    const caPem = readFileSync(path.join(world.server.dataDir, DEV_PKI_FILES.caCert), 'utf8');
+    const caPem = serverCaPem(world.server);
     box = await startTlsInterceptor({ port: world.server.port, caPem });
   });
   after(() => box.close());
@@ -214,7 +211,7 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
   /** The device side of the handshake as agents before channel binding spoke it, then a plain session serving opens. */
   async function oldAgentSession(): Promise<{ close: () => void }> {
     const { uuid, deviceApiKey } = world.device.config;
-    const ca = readFileSync(path.join(world.server.dataDir, DEV_PKI_FILES.caCert), 'utf8');
+    const ca = serverCaPem(world.server);
     const ws = new WebSocket(`wss://127.0.0.1:${world.server.port}${ConnectPath.Device}`, { ca, perMessageDeflate: false });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     const next = (): Promise<Record<string, string>> =>

@@ -1,12 +1,10 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
-import path from 'node:path';
 import tls from 'node:tls';
 import { startHaproxy, type Balancer } from './support/haproxy.js';
 import { idleConnection } from './support/network.js';
-import { eventually, startServer, type ServerHandle } from './support/fixtures.js';
+import { eventually, serverCaPem, startServer, type ServerHandle } from './support/fixtures.js';
 import { cleanup } from './support/processes.js';
 
 /** GET /metrics with a wrong token from a chosen loopback address, as a client behind the balancer would. */
@@ -29,7 +27,7 @@ describe('behind a load balancer: PROXY protocol from HAProxy with the shipped c
 
   before(async () => {
     node = await startServer({ args: ['--proxy-protocol', 'any', '--proxy-protocol-from', '127.0.0.1', '--preauth-per-source', '2'] });
-    ca = readFileSync(path.join(node.dataDir, 'ca.pem'), 'utf8');
+    ca = serverCaPem(node);
     balancer = await startHaproxy([node.port]);
     // HAProxy's health check (PROXY header, TLS, GET /readyz) must find the node up before it forwards.
     await eventually(async () => ((await wrongTokenFrom('127.0.0.1', balancer.port, ca).catch(() => 0)) === 401 ? true : undefined), 30_000, 'the balancer forwarding to the node');

@@ -4,16 +4,12 @@ import { useWorld } from './support/developer.js';
 import { eventually } from './support/fixtures.js';
 import { CLIENT_CLI } from './support/processes.js';
 import { runProgram } from './support/programs.js';
-import { startSshd, type SshdHandle } from './support/sshd.js';
+import { useSshd } from './support/sshd.js';
 
 describe('ssh ProxyCommand sessions in the audit log (real OpenSSH)', function () {
   this.timeout(180_000);
   const world = useWorld();
-  let sshd: SshdHandle;
-
-  before(async () => {
-    sshd = await startSshd();
-  });
+  const sshd = useSshd();
 
   it('a session that ssh ends normally is audited as ok, not reset', async () => {
     const { device, user } = world;

@@ -5,7 +5,7 @@ import { copyFileSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addUser, deviceReady, startTunnel, WORLD_FLEET, type UserHandle } from './support/developer.js';
-import { addDevice, startServer } from './support/fixtures.js';
+import { addDevice, startServer, startServerWithDevice } from './support/fixtures.js';
 import { cleanupServers, countingReplier, exchange, freePort, tcpServer } from './support/network.js';
 import { cleanup, Proc, run, SERVER_CLI, tempDir } from './support/processes.js';
 import { runProgram } from './support/programs.js';
@@ -111,8 +111,7 @@ describe('npm run release: single executables of tunnel-client', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.trim()).to.equal(version);
 
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port, { name: 'sea-arm64' });
+    const { server, device } = await startServerWithDevice('sea-arm64');
     // Emulated, V8 starts in seconds rather than milliseconds: a generous wait.
     const agent = new Proc('qemu-aarch64', [...qemu, 'agent', '--config', device.file], { cwd: dir, env: qemuEnv });
     const connected = await agent.waitForLog((l) => l.msg === 'connected', 150_000);

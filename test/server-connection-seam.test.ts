@@ -3,7 +3,7 @@ import { silentLogger } from '@tunnel/protocol/log';
 import { loadProxyConfig, lookupDevice, resolveConnection, UserSession } from 'tunnel-client';
 import { useWorld } from './support/developer.js';
 import { countingReplier, sendAndReadAll, tcpServer } from './support/network.js';
-import { startSocks5Fixture } from './support/socks5-fixture.js';
+import { startSocks5Fixture } from 'tunnel-client/test/socks5-fixture';
 
 describe("the CLI's connection seam (where HTTP/SOCKS proxy support plugs in)", function () {
   this.timeout(60_000);

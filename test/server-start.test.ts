@@ -3,6 +3,14 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cleanup, run, SERVER_CLI, spawnNode, tempDir } from './support/processes.js';
 
+/** `start --config` with `config` written to a fresh data directory, which serves as --data too. */
+async function startWithConfig(config: Record<string, unknown>): Promise<{ dir: string; refused: Awaited<ReturnType<typeof run>> }> {
+  const dir = tempDir();
+  const file = path.join(dir, 'server.json');
+  writeFileSync(file, JSON.stringify(config));
+  return { dir, refused: await run(SERVER_CLI, ['start', '--config', file, '--data', dir]) };
+}
+
 describe('tunnel-server start', function () {
   this.timeout(60_000);
   after(cleanup);
@@ -37,20 +45,14 @@ describe('tunnel-server start', function () {
   });
 
   it('refuses an unknown key in --config, listing the known ones', async () => {
-    const dir = tempDir();
-    const file = path.join(dir, 'server.json');
-    writeFileSync(file, JSON.stringify({ prot: 8443 }));
-    const r = await run(SERVER_CLI, ['start', '--config', file, '--data', dir]);
+    const { refused: r } = await startWithConfig({ prot: 8443 });
     expect(r.code).to.equal(1);
     expect(r.stderr).to.contain('unknown key "prot"');
     expect(r.stderr).to.contain('known keys: host, port');
   });
 
   it('refuses a bad web terminal setting in --config or on the command line, saying what is expected', async () => {
-    const dir = tempDir();
-    const file = path.join(dir, 'server.json');
-    writeFileSync(file, JSON.stringify({ terminalSshPort: 70000 }));
-    const r = await run(SERVER_CLI, ['start', '--config', file, '--data', dir]);
+    const { dir, refused: r } = await startWithConfig({ terminalSshPort: 70000 });
     expect(r.code).to.equal(1);
     expect(r.stderr).to.contain('server config key terminalSshPort must be a port number from 1 to 65535');
     const small = await run(SERVER_CLI, ['start', '--recording-max-bytes', '100', '--data', dir]);

@@ -8,7 +8,7 @@ import { eventually } from './support/fixtures.js';
 import { preferredPort } from './support/network.js';
 import { CLIENT_CLI, tempDir } from './support/processes.js';
 import { runProgram } from './support/programs.js';
-import { startSshd, type SshdHandle } from './support/sshd.js';
+import { useSshd } from './support/sshd.js';
 
 const FILE_BYTES = 50 * 1024 * 1024;
 
@@ -25,15 +25,14 @@ function sha256(file: string): Promise<string> {
 describe('ssh to a device through the tunnel (the seed workflow, real OpenSSH)', function () {
   this.timeout(600_000);
   const world = useWorld();
-  let sshd: SshdHandle;
+  // The device serves its own sshd on the seed's port through its loopback; nothing else needed.
+  const sshd = useSshd();
   let dir: string;
   let original: string;
   let originalHash: string;
   let uname: string;
 
   before(async () => {
-    // The device serves its own sshd on the seed's port through its loopback; nothing else needed.
-    sshd = await startSshd();
     dir = tempDir('tunnel-scp-');
     original = path.join(dir, 'original.bin');
     writeFileSync(original, randomBytes(FILE_BYTES));

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { bulkToSink } from '../src/load/bulk.js';
 import { connectLatency } from '../src/load/connect-latency.js';
 import { pingPong } from '../src/load/ping-pong.js';
 import { percentile, summarize } from '../src/load/stats.js';
 import { waitPathReady } from '../src/paths/ready.js';
-import { startTargets, type RunningTargets } from '../src/targets/launch.js';
 import { SinkCounter } from '../src/targets/sink-server.js';
 import { encodeLength } from '../src/targets/sink-protocol.js';
+import { useTargets } from './use-targets.js';
 
 describe('stats', () => {
   it('takes nearest-rank percentiles', () => {
@@ -33,13 +33,7 @@ describe('sink counting', () => {
 });
 
 describe('scenarios against the target process', () => {
-  let targets: RunningTargets;
-  before(async () => {
-    targets = await startTargets();
-  });
-  after(async () => {
-    await targets.stop();
-  });
+  const targets = useTargets();
 
   it('answers the readiness probes', async () => {
     await waitPathReady(targets.endpoints, 5000);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pingPong } from '../src/load/ping-pong.js';
 import { opensshPath } from '../src/paths/openssh/path.js';
 import { findOpenSsh } from '../src/paths/openssh/tools.js';
 import { parseVerboseLog } from '../src/paths/openssh/negotiated.js';
 import { isAlive } from '../src/proc/tree.js';
-import { startTargets, type RunningTargets } from '../src/targets/launch.js';
+import { useTargets } from './use-targets.js';
 
 describe('ssh -v parsing', () => {
   it('picks out versions and algorithms', () => {
@@ -30,13 +30,7 @@ describe('ssh -v parsing', () => {
 });
 
 describe('openssh path', { skip: 'missing' in findOpenSsh() ? 'OpenSSH not installed' : false }, () => {
-  let targets: RunningTargets;
-  before(async () => {
-    targets = await startTargets();
-  });
-  after(async () => {
-    await targets.stop();
-  });
+  const targets = useTargets();
 
   it('carries traffic through the bastion chain and leaves no process behind', async () => {
     const setup = await opensshPath.setup({ targets: targets.endpoints, log: () => {} });

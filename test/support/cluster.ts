@@ -1,14 +1,8 @@
 import pg from 'pg';
-import { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-
-/**
- * The PostgreSQL and Redis a cluster test shares (CI starts both, see .ci/run). A test that
- * needs them fails when they do not answer, never skips.
- */
-const ADMIN_POSTGRES_URL = process.env['TUNNEL_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env['TUNNEL_TEST_REDIS'] ?? 'redis://127.0.0.1:6379';
+// The PostgreSQL and Redis the server's own tests use (CI starts both, see .ci/run): one place reads
+// the environment that names them. A test that needs them fails when they do not answer, never skips.
+import { deleteRedisKeys, TEST_POSTGRES_URL, TEST_REDIS_URL, uniqueName } from 'tunnel-server/test/backends';
 
 export interface ClusterStores {
   registryUrl: string;
@@ -19,37 +13,31 @@ export interface ClusterStores {
 
 /** A fresh PostgreSQL database and Redis key prefix with unique names, for one test's cluster. */
 export async function createClusterStores(): Promise<ClusterStores> {
-  const name = `cluster_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_POSTGRES_URL });
+  const name = uniqueName('cluster_test');
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
   }
-  const registryUrl = new URL(ADMIN_POSTGRES_URL);
+  const registryUrl = new URL(TEST_POSTGRES_URL);
   registryUrl.pathname = `/${name}`;
   const prefix = `${name}:`;
-  const presenceUrl = new URL(REDIS_URL);
+  const presenceUrl = new URL(TEST_REDIS_URL);
   presenceUrl.searchParams.set('prefix', prefix);
   return {
     registryUrl: registryUrl.toString(),
     presenceUrl: presenceUrl.toString(),
     async drop() {
-      const client = new pg.Client({ connectionString: ADMIN_POSTGRES_URL });
+      const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await client.end();
       }
-      const redis = new Redis(REDIS_URL);
-      try {
-        const keys = await redis.keys(`${prefix}*`);
-        if (keys.length > 0) await redis.del(...keys);
-      } finally {
-        redis.disconnect();
-      }
+      await deleteRedisKeys(prefix);
     },
   };
 }

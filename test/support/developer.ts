@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { addDevice, FAST_AGENT_ARGS, startAgent, startServer, type DeviceHandle, type ServerHandle } from './fixtures.js';
+import { addDevice, FAST_AGENT_ARGS, serverCaPem, startAgent, startServer, type DeviceHandle, type ServerHandle } from './fixtures.js';
 import { cleanupServers } from './network.js';
 import { cleanup, CLIENT_CLI, Proc, run, SERVER_CLI, spawnNode, tempDir } from './processes.js';
 
@@ -106,7 +106,7 @@ export function useWorld(options: Parameters<typeof startWorld>[0] | (() => Prom
 
 /** A GET to the server's HTTPS listener with a user's token (or none), trusting the server's CA. */
 export function apiGet(server: ServerHandle, urlPath: string, token?: string): Promise<{ status: number; text: string; contentType: string }> {
-  const ca = readFileSync(path.join(server.dataDir, 'ca.pem'), 'utf8');
+  const ca = serverCaPem(server);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
     const req = https.request({ host: '127.0.0.1', port: server.port, path: urlPath, ca, servername: 'localhost', headers }, (res) => {

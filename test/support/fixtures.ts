@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLIENT_CLI, run, SERVER_CLI, spawnNode, tempDir, type Proc } from './processes.js';
+import { DEV_PKI_FILES } from '@tunnel/protocol/dev-pki';
+import { cleanup, CLIENT_CLI, run, SERVER_CLI, spawnNode, tempDir, type Proc } from './processes.js';
 
 export interface ServerHandle {
   proc: Proc;
@@ -16,6 +17,11 @@ export async function startServer(options: { dataDir?: string; port?: number; ar
   });
   const line = await proc.waitForLog((l) => l.msg === 'tunnel server listening');
   return { proc, port: line['port'] as number, dataDir };
+}
+
+/** The server's CA certificate (PEM), the one anchor a client of a test server trusts. */
+export function serverCaPem(server: ServerHandle): string {
+  return readFileSync(path.join(server.dataDir, DEV_PKI_FILES.caCert), 'utf8');
 }
 
 export interface DeviceConfigJson {
@@ -46,6 +52,30 @@ export async function addDevice(dataDir: string, port: number, options: { name?:
   const file = path.join(tempDir('tunnel-device-'), 'config.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
   return { config, file, uuid: config.uuid };
+}
+
+export interface ServerWithDevice {
+  server: ServerHandle;
+  device: DeviceHandle;
+}
+
+/** A server with one device registered on it (named `deviceName` when given); no agent runs yet. */
+export async function startServerWithDevice(deviceName?: string, serverOptions: Parameters<typeof startServer>[0] = {}): Promise<ServerWithDevice> {
+  const server = await startServer(serverOptions);
+  return { server, device: await addDevice(server.dataDir, server.port, deviceName === undefined ? {} : { name: deviceName }) };
+}
+
+/**
+ * A ServerWithDevice for a whole suite: started in before(), every process of the suite stopped in
+ * after(). The object is filled in place, so tests read it once the suite has started.
+ */
+export function useServerWithDevice(deviceName?: string, serverOptions: Parameters<typeof startServer>[0] = {}): ServerWithDevice {
+  const fixture = {} as ServerWithDevice;
+  before(async () => {
+    Object.assign(fixture, await startServerWithDevice(deviceName, serverOptions));
+  });
+  after(cleanup);
+  return fixture;
 }
 
 /** Short backoff and keepalive so tests observe reconnects in seconds, not minutes. */

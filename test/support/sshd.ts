@@ -75,3 +75,15 @@ export async function startSshd(preferred = 22222): Promise<SshdHandle> {
     if (attempt >= 3) throw new Error(`sshd would not start: ${proc.stderr}`);
   }
 }
+
+/**
+ * An sshd for a whole suite, started in before() and filled in place, so tests read it once the
+ * suite has started; the suite's cleanup() stops it with every other process.
+ */
+export function useSshd(): SshdHandle {
+  const sshd = {} as SshdHandle;
+  before(async () => {
+    Object.assign(sshd, await startSshd());
+  });
+  return sshd;
+}

@@ -9,7 +9,7 @@ import type { Presence } from '../src/presence/presence.js';
 import { RedisPresence, type RedisPresenceOptions } from '../src/presence/redis-presence.js';
 import { PRESENCE_FILE, PRESENCE_SCHEMA, SqlitePresence } from '../src/presence/sqlite-presence.js';
 import { RegistryErrorCode } from '../src/registry/errors.js';
-import { TEST_REDIS_URL, uniqueName } from './backends.js';
+import { deleteRedisKeys, TEST_REDIS_URL, uniqueName } from './backends.js';
 
 const uuid = 'ab'.repeat(16);
 const other = 'cd'.repeat(16);
@@ -33,21 +33,10 @@ const BACKENDS: { name: string; setUp(): PresenceStore }[] = [
     name: 'redis',
     setUp() {
       const prefix = `${uniqueName('presence_test')}:`;
-      return { open: () => RedisPresence.open(TEST_REDIS_URL, { prefix }), tearDown: () => deleteKeys(prefix) };
+      return { open: () => RedisPresence.open(TEST_REDIS_URL, { prefix }), tearDown: () => deleteRedisKeys(prefix) };
     },
   },
 ];
-
-/** Removes a test's keys; the Redis is shared with every other test and engineer. */
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 /** The contract: both backends answer every call the same way. */
 for (const backend of BACKENDS) {
@@ -141,7 +130,7 @@ describe('presence (redis): node liveness', () => {
   });
   afterEach(async () => {
     for (const p of opened.splice(0)) await p.close();
-    await deleteKeys(prefix);
+    await deleteRedisKeys(prefix);
   });
 
   /** Polls until `check` holds; only a hang fails (no timing assertion). */

@@ -9,7 +9,7 @@ import type { TargetEndpoints } from '../../targets/launch.js';
 import { waitListening, waitPathReady } from '../ready.js';
 import type { BenchPath, PathContext, PathSetup } from '../types.js';
 import { probeNegotiated, type Negotiated } from './negotiated.js';
-import { sshCiphers, startForwarder, type SessionMode, type SshTarget } from './ssh-client.js';
+import { sshCiphers, startForwarder, type RunningSsh, type SessionMode, type SshTarget } from './ssh-client.js';
 import { loginUser, makeKeys, startSshd } from './sshd.js';
 import { findOpenSsh } from './tools.js';
 
@@ -20,6 +20,26 @@ function describe(n: Negotiated): string[] {
     `OpenSSH client ${n.client ?? '?'}, server ${n.server ?? '?'}`,
     `ssh cipher ${n.cipher ?? '?'} (${sshCiphers() === undefined ? "OpenSSH's default" : 'asked for with -o Ciphers, as our TLS uses AES-GCM'}; MAC ${n.mac ?? '?'}, compression ${n.compression ?? '?'}), kex ${n.kex ?? '?'}, host key ${n.hostKey ?? '?'}`,
   ];
+}
+
+/** One ssh (-R for the device, -L for the developer) forwarding both services from fresh loopback ports to `to`. */
+async function forwardServices(
+  target: SshTarget,
+  flag: '-R' | '-L',
+  to: TargetEndpoints,
+  label: string,
+  dir: string,
+  session: SessionMode,
+): Promise<{ listening: TargetEndpoints; ssh: RunningSsh }> {
+  const listening: TargetEndpoints = {
+    echo: { host: '127.0.0.1', port: await freePort() },
+    sink: { host: '127.0.0.1', port: await freePort() },
+  };
+  const forwards = [
+    { listenPort: listening.echo.port, toPort: to.echo.port },
+    { listenPort: listening.sink.port, toPort: to.sink.port },
+  ];
+  return { listening, ssh: startForwarder(target, flag, forwards, label, dir, session) };
 }
 
 async function setup(name: string, session: SessionMode, { targets, log }: PathContext): Promise<PathSetup> {
@@ -48,14 +68,7 @@ async function setup(name: string, session: SessionMode, { targets, log }: PathC
     const negotiated = await probeNegotiated(target, dir);
 
     // The device: one ssh session carrying both services, as one device exposes several ports.
-    const bastion: TargetEndpoints = {
-      echo: { host: '127.0.0.1', port: await freePort() },
-      sink: { host: '127.0.0.1', port: await freePort() },
-    };
-    const device = startForwarder(target, '-R', [
-      { listenPort: bastion.echo.port, toPort: targets.echo.port },
-      { listenPort: bastion.sink.port, toPort: targets.sink.port },
-    ], 'device-ssh', dir, session);
+    const { listening: bastion, ssh: device } = await forwardServices(target, '-R', targets, 'device-ssh', dir, session);
     undo.push(device.stop);
     await unlessExited(
       Promise.all([waitListening(bastion.echo, READY_MS), waitListening(bastion.sink, READY_MS)]),
@@ -63,14 +76,7 @@ async function setup(name: string, session: SessionMode, { targets, log }: PathC
     );
 
     // The developer: ssh -L to the bastion's loopback ports that the device's -R opened.
-    const local: TargetEndpoints = {
-      echo: { host: '127.0.0.1', port: await freePort() },
-      sink: { host: '127.0.0.1', port: await freePort() },
-    };
-    const developer = startForwarder(target, '-L', [
-      { listenPort: local.echo.port, toPort: bastion.echo.port },
-      { listenPort: local.sink.port, toPort: bastion.sink.port },
-    ], 'developer-ssh', dir, session);
+    const { listening: local, ssh: developer } = await forwardServices(target, '-L', bastion, 'developer-ssh', dir, session);
     undo.push(developer.stop);
     await unlessExited(waitPathReady(local, READY_MS), developer.child, 'developer ssh -L', developer.logFile);
 

@@ -17,13 +17,21 @@ describe('trust: validity window against the device clock', () => {
     });
   });
 
+  /** checkValidity at `deviceClock`, which must fall outside the window with this status, code and message. */
+  function expectOutside(deviceClock: string, status: string, code: string, message: string): Extract<ReturnType<typeof checkValidity>, { valid: false }> {
+    const result = checkValidity(nov2026.certificatePem, new Date(deviceClock));
+    if (result.valid) throw new Error(`expected ${deviceClock} to fall outside the validity window`);
+    expect(result.status).to.equal(status);
+    expect(result.error.code).to.equal(code);
+    expect(result.error.message).to.equal(message);
+    return result;
+  }
+
   it('says "not yet valid" with the device clock, notBefore and the NTP hint', () => {
-    const result = checkValidity(nov2026.certificatePem, new Date('2017-03-23T12:00:04.512Z'));
-    expect(result.valid).to.equal(false);
-    if (result.valid) return;
-    expect(result.status).to.equal('not-yet-valid');
-    expect(result.error.code).to.equal(TrustErrorCode.CertNotYetValid);
-    expect(result.error.message).to.equal(
+    const result = expectOutside(
+      '2017-03-23T12:00:04.512Z',
+      'not-yet-valid',
+      TrustErrorCode.CertNotYetValid,
       'server certificate is not yet valid: device clock 2017-03-23T12:00:04Z is before notBefore 2026-11-01T00:00:00Z; ' +
         'the device clock is probably wrong (is NTP, UDP 123, reachable?)',
     );
@@ -32,12 +40,10 @@ describe('trust: validity window against the device clock', () => {
   });
 
   it('says "has expired" with the device clock, notAfter and both possible remedies', () => {
-    const result = checkValidity(nov2026.certificatePem, new Date('2031-01-02T03:04:05Z'));
-    expect(result.valid).to.equal(false);
-    if (result.valid) return;
-    expect(result.status).to.equal('expired');
-    expect(result.error.code).to.equal(TrustErrorCode.CertExpired);
-    expect(result.error.message).to.equal(
+    expectOutside(
+      '2031-01-02T03:04:05Z',
+      'expired',
+      TrustErrorCode.CertExpired,
       'server certificate has expired: device clock 2031-01-02T03:04:05Z is after notAfter 2028-11-01T00:00:00Z; ' +
         'either the device clock is wrong (is NTP, UDP 123, reachable?) or the server certificate must be renewed',
     );

@@ -1,24 +1,19 @@
-import net from 'node:net';
 import { expect } from 'chai';
 import { errorCode } from '@tunnel/protocol/errors';
 import { dialThroughProxyIfAny } from '../../src/net/dial-through-proxy.js';
+import { loopbackServer, type LoopbackServer } from './loopback-server.js';
 
 /**
  * A loopback peer that plays a proxy with canned answers: `answer` sees everything the client has
  * sent so far and returns the bytes to send back, or null to wait for more.
  */
-interface CannedProxy {
-  port: number;
+interface CannedProxy extends LoopbackServer {
   received: Buffer[];
-  close(): Promise<void>;
 }
 
 async function cannedProxy(answer: (sent: Buffer, step: number) => Buffer | string | null): Promise<CannedProxy> {
   const received: Buffer[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
+  const server = await loopbackServer((socket) => {
     let sent = Buffer.alloc(0);
     let step = 0;
     socket.on('data', (chunk: Buffer) => {
@@ -31,15 +26,7 @@ async function cannedProxy(answer: (sent: Buffer, step: number) => Buffer | stri
       socket.write(reply);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    received,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...server, received };
 }
 
 async function dialError(proxyUrl: string, host = 'tunnel.example.com', timeoutMs = 5_000): Promise<Error & { code?: string }> {

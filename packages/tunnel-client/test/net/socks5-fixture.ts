@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { loopbackServer, type LoopbackServer } from './loopback-server.js';
 
 export interface Socks5Request {
   /** 1 IPv4, 3 domain name, 4 IPv6 (RFC 1928). */
@@ -8,10 +9,8 @@ export interface Socks5Request {
   username: string | undefined;
 }
 
-export interface Socks5Fixture {
-  port: number;
+export interface Socks5Fixture extends LoopbackServer {
   requests: Socks5Request[];
-  close(): Promise<void>;
 }
 
 export interface Socks5FixtureOptions {
@@ -90,20 +89,8 @@ async function serve(client: net.Socket, options: Socks5FixtureOptions, requests
 /** A minimal SOCKS5 server (RFC 1928 CONNECT, RFC 1929 authentication) that records what it was asked. */
 export async function startSocks5Fixture(options: Socks5FixtureOptions = {}): Promise<Socks5Fixture> {
   const requests: Socks5Request[] = [];
-  const clients = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    clients.add(client);
-    client.on('error', () => undefined);
-    client.once('close', () => clients.delete(client));
+  const server = await loopbackServer((client) => {
     serve(client, options, requests).catch(() => client.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    requests,
-    close: () => {
-      for (const c of clients) c.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...server, requests };
 }
