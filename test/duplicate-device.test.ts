@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { addDevice, eventually, FAST_AGENT_ARGS, startAgent, startServer } from './support/fixtures.js';
+import { eventually, FAST_AGENT_ARGS, startAgent, startServerWithDevice } from './support/fixtures.js';
 import { configVariant } from './support/hostile-fixtures.js';
 import { expectLogSchema } from './support/log-schema.js';
 import { cleanup, logErr, run, SERVER_CLI, type LogLine, type Proc } from './support/processes.js';
@@ -24,8 +24,7 @@ describe('duplicate device (two real agents on one config.json)', function () {
   after(cleanup);
 
   it('keeps the established session, refuses the other agent with "duplicate device", which backs off long, and says so in the status API', async () => {
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port, { name: 'twin' });
+    const { server, device } = await startServerWithDevice('twin');
     const first = startAgent(device.file, [...FAST_AGENT_ARGS, '--no-heartbeat']);
     await first.waitForLog((l) => l.msg === 'connected');
     const second = startAgent(device.file, [...FAST_AGENT_ARGS, '--no-heartbeat']);
@@ -60,8 +59,7 @@ describe('duplicate device (two real agents on one config.json)', function () {
   });
 
   it('still lets a genuine reconnect replace a session that died silently, however often it happens', async () => {
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port, { name: 'roamer' });
+    const { server, device } = await startServerWithDevice('roamer');
     const relay = await startTcpRelay(server.port);
     try {
       const agent = startAgent(configVariant(device, { vpnPort: relay.port }), [...FAST_AGENT_ARGS, '--no-heartbeat']);

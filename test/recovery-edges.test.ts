@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { statSync } from 'node:fs';
 import net from 'node:net';
-import { addDevice, controlSocketOf, eventually, startAgent, startServer, type DeviceHandle, type ServerHandle } from './support/fixtures.js';
+import { controlSocketOf, type DeviceHandle, eventually, type ServerHandle, startAgent, startServerWithDevice } from './support/fixtures.js';
 import { AdjustableClock } from './support/faketime.js';
 import { configVariant } from './support/hostile-fixtures.js';
 import { expectLogSchema } from './support/log-schema.js';
@@ -51,8 +51,7 @@ function askSocket(file: string, command: string): Promise<string> {
 
 /** A server and a device, with a relay to the server that is down until the test starts it. */
 async function deviceBehindDownedRelay(name: string): Promise<{ server: ServerHandle; device: DeviceHandle; relay: Relay }> {
-  const server = await startServer();
-  const device = await addDevice(server.dataDir, server.port, { name });
+  const { server, device } = await startServerWithDevice(name);
   const relay = new Relay(server.port);
   await relay.start();
   await relay.stop();
@@ -69,8 +68,7 @@ describe('recovery edges: prompt retries after a clock fix, a network change or 
   after(cleanup);
 
   it('after the clock is set, tunnel and heartbeat come back at once instead of after the backoff or the next tick', async () => {
-    const server = await startServer();
-    const device = await addDevice(server.dataDir, server.port, { name: 'rtc-less' });
+    const { device } = await startServerWithDevice('rtc-less');
     const clock = new AdjustableClock('@2017-03-23 12:00:00');
     const agent = startAgent(device.file, [...SLOW_RETRY_ARGS, '--heartbeat-interval', '120s', '--watch-interval', '1s'], {
       env: { ...NO_PROXY_ENV, ...clock.env() },
