@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { connectVia } from './support/connect-client.js';
-import { createClusterStores, type ClusterStores } from './support/cluster.js';
+import type { ClusterStores } from './support/cluster.js';
+import { useCluster } from './support/cluster-nodes.js';
 import { eventually, FAST_AGENT_ARGS, startAgent, startServer, type DeviceConfigJson, type ServerHandle } from './support/fixtures.js';
-import { cleanup, run, SERVER_CLI, tempDir } from './support/processes.js';
+import { run, SERVER_CLI, tempDir } from './support/processes.js';
 
 interface ListedDevice {
   uuid: string;
@@ -15,26 +16,15 @@ interface ListedDevice {
 
 describe('cluster: two server nodes on one PostgreSQL registry and one Redis presence (real processes)', function () {
   this.timeout(180_000);
-  let stores: ClusterStores;
+  const suite = useCluster();
   /** Admin commands run here: a directory with nothing in it, as on an operator's laptop. */
-  let elsewhere: string;
-  /** The cluster's CA and identity key, made once and copied to each node and admin machine. */
-  let trust: string;
-
-  before(async () => {
-    stores = await createClusterStores();
-    elsewhere = tempDir('tunnel-admin-');
-    trust = tempDir('tunnel-trust-');
-    const made = await run(SERVER_CLI, ['init', '--data', trust]);
-    expect(made.code, made.stderr).to.equal(0);
-  });
-  after(async () => {
-    await cleanup();
-    await stores?.drop();
-  });
+  const elsewhere = tempDir('tunnel-admin-');
+  /** The cluster's shared stores, and its CA and identity key (made once, copied to each node and admin machine). */
+  const stores = (): ClusterStores => suite.cluster.stores;
+  const trust = (): string => suite.cluster.trust;
 
   /** The URLs come from the environment, as an operator would export them once. */
-  const clusterEnv = (): NodeJS.ProcessEnv => ({ TUNNEL_REGISTRY: stores.registryUrl, TUNNEL_PRESENCE: stores.presenceUrl });
+  const clusterEnv = (): NodeJS.ProcessEnv => ({ TUNNEL_REGISTRY: stores().registryUrl, TUNNEL_PRESENCE: stores().presenceUrl });
 
   async function admin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return run(SERVER_CLI, args, { cwd: elsewhere, env: clusterEnv() });
@@ -43,16 +33,16 @@ describe('cluster: two server nodes on one PostgreSQL registry and one Redis pre
   /** A node with its own copy of the trust directory; the URLs from the environment, or from a config file. */
   async function startNode(nodeId: string, via: 'env' | 'config-file'): Promise<ServerHandle> {
     const dataDir = tempDir(`tunnel-${nodeId}-`);
-    cpSync(trust, dataDir, { recursive: true });
+    cpSync(trust(), dataDir, { recursive: true });
     const args = ['--node-id', nodeId, '--keepalive-interval', '1s', '--keepalive-timeout', '3s', '--drain-grace', '1s', '--drain-spread', '1s'];
     if (via === 'env') return startServer({ dataDir, args, env: clusterEnv() });
     const config = path.join(dataDir, 'server.json');
-    writeFileSync(config, JSON.stringify({ registry: stores.registryUrl, presence: stores.presenceUrl }));
+    writeFileSync(config, JSON.stringify({ registry: stores().registryUrl, presence: stores().presenceUrl }));
     return startServer({ dataDir, args: [...args, '--config', config] });
   }
 
   async function addDevice(name: string, node: ServerHandle): Promise<{ uuid: string; file: string }> {
-    const r = await admin(['device', 'add', '--data', trust, '--name', name, '--endpoint', `127.0.0.1:${node.port}`]);
+    const r = await admin(['device', 'add', '--data', trust(), '--name', name, '--endpoint', `127.0.0.1:${node.port}`]);
     expect(r.code, r.stderr).to.equal(0);
     const config = JSON.parse(r.stdout) as DeviceConfigJson;
     const file = path.join(tempDir('tunnel-device-'), 'config.json');
@@ -80,13 +70,13 @@ describe('cluster: two server nodes on one PostgreSQL registry and one Redis pre
 
   it('refuses to start a node whose registry or presence does not answer, naming the setting', async () => {
     const dataDir = tempDir('tunnel-node-');
-    cpSync(trust, dataDir, { recursive: true });
+    cpSync(trust(), dataDir, { recursive: true });
     const base = ['start', '--data', dataDir, '--host', '127.0.0.1', '--port', '0'];
     // Port 1 on loopback: nothing listens there.
-    const noDb = await run(SERVER_CLI, [...base, '--registry', 'postgres://postgres@127.0.0.1:1/test', '--presence', stores.presenceUrl]);
+    const noDb = await run(SERVER_CLI, [...base, '--registry', 'postgres://postgres@127.0.0.1:1/test', '--presence', stores().presenceUrl]);
     expect(noDb.code).to.equal(1);
     expect(noDb.stderr).to.contain('ERR_REGISTRY_UNREACHABLE').and.to.contain('--registry');
-    const noRedis = await run(SERVER_CLI, [...base, '--registry', stores.registryUrl, '--presence', 'redis://127.0.0.1:1']);
+    const noRedis = await run(SERVER_CLI, [...base, '--registry', stores().registryUrl, '--presence', 'redis://127.0.0.1:1']);
     expect(noRedis.code).to.equal(1);
     expect(noRedis.stderr).to.contain('ERR_PRESENCE_UNREACHABLE').and.to.contain('--presence');
   });
@@ -109,7 +99,7 @@ describe('cluster: two server nodes on one PostgreSQL registry and one Redis pre
 
     // A stream asked of node 2 for the device on node 1 is refused with where the device is.
     const token = user.stdout.trim();
-    const refused = await connectVia(node2.port, path.join(trust, 'ca.pem'), `${onNode1.uuid}.balena:22222`, { token });
+    const refused = await connectVia(node2.port, path.join(trust(), 'ca.pem'), `${onNode1.uuid}.balena:22222`, { token });
     expect(refused.status).to.equal(503);
     expect(refused.rest.toString()).to.contain('connected to node node-1, not to this one');
     refused.socket.destroy();

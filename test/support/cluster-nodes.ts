@@ -1,8 +1,8 @@
 import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ClusterStores } from './cluster.js';
+import { createClusterStores, type ClusterStores } from './cluster.js';
 import { startServer, type DeviceConfigJson, type ServerHandle } from './fixtures.js';
-import { run, SERVER_CLI, tempDir } from './processes.js';
+import { cleanup, run, SERVER_CLI, tempDir } from './processes.js';
 
 export interface ListedDevice {
   uuid: string;
@@ -67,4 +67,22 @@ export class ClusterNodes {
       return d?.vpn.connected === true && d.vpn.nodeId === nodeId ? d : undefined;
     };
   }
+}
+
+/**
+ * A suite's cluster: fresh stores and one trust directory before its tests; every process and the
+ * stores gone after them. Filled in place, so tests read `.cluster` once the suite has started.
+ */
+export function useCluster(): { readonly cluster: ClusterNodes } {
+  const suite = {} as { cluster: ClusterNodes };
+  let stores: ClusterStores | undefined;
+  before(async () => {
+    stores = await createClusterStores();
+    suite.cluster = await ClusterNodes.create(stores);
+  });
+  after(async () => {
+    await cleanup();
+    await stores?.drop();
+  });
+  return suite;
 }

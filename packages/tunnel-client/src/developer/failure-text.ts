@@ -1,29 +1,10 @@
 import { errorCode } from '@tunnel/protocol/errors';
-import { OpenError, OpenResult } from '@tunnel/protocol/tunnel';
-
-/**
- * The cause of a refused open in a few words, ahead of the detailed message: a developer must
- * see at a glance whether to fix the device, the target port or their access.
- */
-const causes: Record<Exclude<OpenResult, 'ok'>, string> = {
-  [OpenResult.DeviceOffline]: 'device offline',
-  [OpenResult.DeviceBusy]: 'device busy',
-  [OpenResult.DeviceDraining]: 'device reconnecting',
-  [OpenResult.LimitReached]: 'your stream limit is reached',
-  [OpenResult.UnknownDevice]: 'unknown device',
-  [OpenResult.AccessDenied]: 'access denied',
-  [OpenResult.PortNotAllowed]: 'port not allowed by the device',
-  [OpenResult.ConnectionRefused]: 'connection refused on the device',
-  [OpenResult.HostUnreachable]: 'host unreachable from the device',
-  [OpenResult.TimedOut]: 'timed out',
-  [OpenResult.BadRequest]: 'bad request',
-  [OpenResult.ServerError]: 'server error',
-};
+import { OPEN_REFUSALS, OpenError } from '@tunnel/protocol/tunnel';
 
 /** "connection refused on the device (connection refused by 127.0.0.1:22222 …)" */
 export function describeFailure(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return err instanceof OpenError ? `${causes[err.result]} (${message})` : message;
+  return err instanceof OpenError ? `${OPEN_REFUSALS[err.result].cause} (${message})` : message;
 }
 
 /** " [ERR_OPEN_CONNECTION_REFUSED]", or nothing for an error without a code. */

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorCode } from '@tunnel/protocol/errors';
 import { type Logger } from '@tunnel/protocol/log';
-import { joinStreams, OpenError, OpenResult } from '@tunnel/protocol/tunnel';
+import { joinStreams, OPEN_REFUSALS, OpenError, OpenResult } from '@tunnel/protocol/tunnel';
 import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
 import { failureAnswer } from '../http/failure-answer.js';
 import { writeRawError } from '../http/raw-response.js';
@@ -12,7 +12,6 @@ import { authRejection } from '../users/auth-rejection.js';
 import { UserAuthError, type UserAuthenticator } from '../users/user-authenticator.js';
 import { parseConnectTarget, type ConnectTarget } from './connect-target.js';
 import { targetHost } from './target-host.js';
-import { openResultStatus } from './open-result-status.js';
 import { ConnectProxyErrorCode } from './connect-errors.js';
 
 export interface ConnectProxyDeps {
@@ -66,7 +65,7 @@ export class ConnectProxy {
       opened = await this.deps.opener.open(user, token ?? '', { device: target.device, host, port: target.port }, { via: 'connect', remoteAddress });
     } catch (err) {
       const refusal = err instanceof OpenError ? err : new OpenError(OpenResult.ServerError, (err as Error).message);
-      writeRawError(socket, openResultStatus[refusal.result], refusal.code, refusal.message);
+      writeRawError(socket, OPEN_REFUSALS[refusal.result].httpStatus, refusal.code, refusal.message);
       return;
     }
     if (socket.destroyed) {

@@ -1,13 +1,12 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Logger } from '@tunnel/protocol/log';
-import { deviceRefFromHost, OpenError, OpenResult } from '@tunnel/protocol/tunnel';
+import { deviceRefFromHost, OPEN_REFUSALS, OpenError, OpenResult } from '@tunnel/protocol/tunnel';
 import type { DeviceStreamOpener, OpenedDeviceStream } from '../forwarding/device-stream-opener.js';
 import { sendError } from '../http/router.js';
 import type { UserRecord } from '../registry/types.js';
 import { authRejection } from '../users/auth-rejection.js';
 import { proxyBasicToken } from '../users/token-headers.js';
 import { UserAuthError, type UserAuthenticator } from '../users/user-authenticator.js';
-import { openResultStatus } from './open-result-status.js';
 import { ConnectProxyErrorCode } from './connect-errors.js';
 import { TARGET_HOST_HEADER, targetHost } from './target-host.js';
 
@@ -75,7 +74,7 @@ export class ForwardRequestProxy {
       opened = await this.deps.opener.open(user, token ?? '', { device, host, port: Number(url.port || 80) }, { via: 'proxy-request', remoteAddress });
     } catch (err) {
       const refusal = err instanceof OpenError ? err : new OpenError(OpenResult.ServerError, (err as Error).message);
-      sendError(res, openResultStatus[refusal.result], refusal.code, refusal.message);
+      sendError(res, OPEN_REFUSALS[refusal.result].httpStatus, refusal.code, refusal.message);
       return;
     }
     this.relay(req, res, url, opened);

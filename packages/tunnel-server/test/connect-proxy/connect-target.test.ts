@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parseConnectTarget } from '../../src/connect-proxy/connect-target.js';
-import { openResultStatus } from '../../src/connect-proxy/open-result-status.js';
+import { OPEN_REFUSALS } from '@tunnel/protocol/tunnel';
 
 describe('CONNECT target', () => {
   it('takes <device>.balena:<port> and <device>.vpn:<port>', () => {
@@ -16,7 +16,7 @@ describe('CONNECT target', () => {
   }
 
   it('gives each refusal its own status', () => {
-    expect(openResultStatus).to.deep.equal({
+    expect(Object.fromEntries(Object.entries(OPEN_REFUSALS).map(([result, r]) => [result, r.httpStatus]))).to.deep.equal({
       'device-offline': 503,
       'device-busy': 503,
       'device-draining': 503,
