@@ -95,11 +95,16 @@ export interface DeviceStreamOpenerDeps {
  * ask authorize(), find its live session, open a stream on it and relay the device's verdict.
  * Every attempt, refused or not, gets an audit entry with its result code.
  */
+/** While re-checks keep failing, one log line per this many (about a minute at one a second). */
+const RECHECK_FAILURES_PER_LOG = 60;
+
 export class DeviceStreamOpener {
   private readonly live = new Set<LiveStream>();
   /** Streams each user holds, opening or open, by user name. */
   private readonly held = new Tally();
   private watcher: NodeJS.Timeout | null = null;
+  /** Re-checks that failed in a row (a registry outage). */
+  private recheckFailures = 0;
   private checking: Promise<void> | null = null;
   private opened = 0;
 
@@ -132,7 +137,17 @@ export class DeviceStreamOpener {
    */
   recheck(): Promise<void> {
     this.checking ??= this.recheckAll()
-      .catch((err: Error) => this.deps.log.error({ err, code: errorCode(err) }, 'could not re-check access of live streams'))
+      .then(() => {
+        if (this.recheckFailures > 0) this.deps.log.info({ attempt: this.recheckFailures }, 'access re-checks of live streams work again');
+        this.recheckFailures = 0;
+      })
+      .catch((err: Error) => {
+        // Every second while the registry is down: the first failure with its stack, then one line a minute.
+        this.recheckFailures += 1;
+        if (this.recheckFailures % RECHECK_FAILURES_PER_LOG === 1) {
+          this.deps.log.error({ err, code: errorCode(err), attempt: this.recheckFailures }, 'could not re-check access of live streams');
+        }
+      })
       .finally(() => (this.checking = null));
     return this.checking;
   }

@@ -98,4 +98,16 @@ describe('stream opener: access checked at open and for as long as the stream ru
     opened.stream.end();
     expect((await finishAndAudit(opened)).result).to.equal(OpenResult.Ok);
   });
+
+  it('keeps live streams through a registry outage and logs the failing re-checks once, not every second', async () => {
+    await grant(Date.now() + 60 * 60_000);
+    const opened = await open();
+    await fx.registry.close();
+    for (let i = 0; i < 5; i++) await opener.recheck();
+    expect(await roundTrip(opened.stream, 'still here')).to.equal('still here');
+    const failures = logs.lines.filter((l) => l['msg'] === 'could not re-check access of live streams');
+    expect(failures).to.have.length(1);
+    expect(failures[0]).to.include({ code: 'ERR_REGISTRY_CLOSED', attempt: 1 });
+    opened.stream.destroy();
+  });
 });
