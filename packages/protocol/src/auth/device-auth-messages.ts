@@ -87,6 +87,12 @@ export interface TranscriptFields {
   serverKey: string;
   /** Present when the session is bound to the server's TLS channel. */
   channel?: ChannelFields;
+  /**
+   * A connection test (HelloMessage.probe), signed by both sides: a box that strips the flag (so
+   * the test would replace the device's session) or adds it (so the agent's session would not
+   * count) breaks the signatures instead.
+   */
+  probe?: boolean;
 }
 
 export interface ChannelFields {
@@ -106,6 +112,7 @@ export function transcript(role: 'server' | 'device', f: TranscriptFields): Buff
     lines.push('channel-binding', c.tlsExporter, c.deviceKx, c.serverKx);
     if (role === 'device') lines.push(c.secure ? 'secure-layer' : 'tls');
   }
+  if (f.probe) lines.push('probe');
   return Buffer.from(lines.join('\n'), 'utf8');
 }
 

@@ -45,4 +45,13 @@ describe('device handshake: channel binding fields', () => {
     // The server's transcript does not depend on a choice the device makes after reading it.
     expect(transcript('server', { ...FIELDS, channel: { ...CHANNEL, secure: true } }).toString()).to.equal(bound);
   });
+
+  it("a connection test is in both sides' transcripts, so stripping or adding the flag breaks the signatures", () => {
+    for (const role of ['server', 'device'] as const) {
+      const probe = transcript(role, { ...FIELDS, probe: true }).toString();
+      expect(probe, role).to.not.equal(transcript(role, FIELDS).toString());
+      expect(probe.endsWith('\nprobe'), role).to.equal(true);
+    }
+    expect(transcript('device', { ...FIELDS, probe: false }).toString()).to.equal(transcript('device', FIELDS).toString());
+  });
 });

@@ -85,7 +85,7 @@ export function deviceHandshake(ws: WebSocket, params: DeviceHandshakeParams): P
               );
             }
             const channel = { tlsExporter: msg.channel.tlsExporter, deviceKx: keyShare.publicKey, serverKx: msg.channel.kx };
-            const fields: TranscriptFields = { uuid: params.uuid, deviceNonce, serverNonce: msg.nonce, sessionId: msg.sessionId, serverKey: msg.serverKey, channel };
+            const fields: TranscriptFields = { uuid: params.uuid, deviceNonce, serverNonce: msg.nonce, sessionId: msg.sessionId, serverKey: msg.serverKey, channel, ...(params.probe ? { probe: true } : {}) };
             const serverTranscript = transcript('server', fields);
             if (!params.verify(msg.serverKey, serverTranscript, msg.signature)) {
               throw new AuthError(AuthErrorCode.ServerIdentity, 'the server could not prove it holds its identity key: something between us is posing as it');

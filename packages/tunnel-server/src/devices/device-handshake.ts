@@ -127,7 +127,7 @@ export function acceptDeviceHandshake(
       const sessionId = randomBytes(12).toString('hex');
       const nonce = randomBytes(32).toString('base64url');
       const serverKey = deps.identity.publicKey;
-      fields = { uuid: h.uuid, deviceNonce: h.nonce, serverNonce: nonce, sessionId, serverKey };
+      fields = { uuid: h.uuid, deviceNonce: h.nonce, serverNonce: nonce, sessionId, serverKey, ...(h.probe ? { probe: true } : {}) };
       // Agents that know channel binding ask for it with their key share; older ones get the old transcript.
       if (h.kx !== undefined && peer.tlsExporter !== undefined) {
         keyShare = createKeyShare();
