@@ -36,6 +36,11 @@ export interface OpenManyOptions {
   readonly perSource: number;
   /** No new open starts after this; the ones not started count as failures. */
   readonly deadlineMs: number;
+  /**
+   * Try a failed open again after a random delay up to base x 2^attempt (capped), as the agent's
+   * reconnect loop does, until the deadline; absent: one attempt each.
+   */
+  readonly retry?: { readonly baseMs: number; readonly capMs: number };
 }
 
 export interface OpenFailure {
@@ -49,8 +54,10 @@ export interface OpenManyResult<T> {
   readonly failures: OpenFailure[];
   /** From the first open started until the last one settled. */
   readonly seconds: number;
-  /** Per successful open, microseconds. */
+  /** Per successful open, microseconds (its last attempt). */
   readonly openMicros: number[];
+  /** Attempts beyond each open's first. */
+  readonly retries: number;
 }
 
 /**
@@ -68,6 +75,25 @@ export async function openMany<T>(
   const start = process.hrtime.bigint();
   const giveUpAt = Date.now() + options.deadlineMs;
   let next = 0;
+  let retries = 0;
+  const attempt = async (i: number, source: string): Promise<void> => {
+    for (let tries = 0; ; tries++) {
+      const t0 = process.hrtime.bigint();
+      try {
+        opened.push(await open(i, source));
+        openMicros.push(Number(process.hrtime.bigint() - t0) / 1000);
+        return;
+      } catch (err) {
+        const wait = options.retry ? Math.random() * Math.min(options.retry.capMs, options.retry.baseMs * 2 ** tries) : Infinity;
+        if (Date.now() + wait > giveUpAt) {
+          failures.push({ index: i, source, error: err instanceof Error ? err.message : String(err) });
+          return;
+        }
+        retries += 1;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  };
   const worker = async (): Promise<void> => {
     for (let i = next++; i < options.count; i = next++) {
       const source = loopbackSource(Math.floor(i / Math.max(1, options.perSource)));
@@ -75,18 +101,12 @@ export async function openMany<T>(
         failures.push({ index: i, source, error: 'deadline passed before this open started' });
         continue;
       }
-      const t0 = process.hrtime.bigint();
-      try {
-        opened.push(await open(i, source));
-        openMicros.push(Number(process.hrtime.bigint() - t0) / 1000);
-      } catch (err) {
-        failures.push({ index: i, source, error: err instanceof Error ? err.message : String(err) });
-      }
+      await attempt(i, source);
     }
   };
   const workers = Math.max(1, Math.min(options.concurrency, options.count));
   await Promise.all(Array.from({ length: workers }, worker));
-  return { opened, failures, seconds: Number(process.hrtime.bigint() - start) / 1e9, openMicros };
+  return { opened, failures, seconds: Number(process.hrtime.bigint() - start) / 1e9, openMicros, retries };
 }
 
 /** Plain TCP connections from spread-out loopback sources; the caller owns (and closes) the sockets. */

@@ -43,7 +43,7 @@ async function clusterStorm(c: ClusterContext): Promise<ScenarioOutput> {
     },
     notes: [
       `scenario 8: ${r.opened.opened} of ${devices} connected, all shown connected in presence after ` +
-        `${r.onlineSeconds === null ? 'never (deadline)' : `${r.onlineSeconds.toFixed(1)} s`} (handshakes done after ${r.opened.seconds.toFixed(1)} s); ` +
+        `${r.onlineSeconds === null ? 'never (deadline)' : `${r.onlineSeconds.toFixed(1)} s`} (handshakes done after ${r.opened.seconds.toFixed(1)} s, ${r.opened.retries} retries as agents retry); ` +
         `per node: ${perNode.map((n) => `${n.node} ${n.devices} devices, ${n.kbPerDevice.toFixed(1)} kB/device (RSS ${(n.rssBeforeKiB / 1024).toFixed(0)} -> ${(n.rssIdleKiB / 1024).toFixed(0)} MiB)`).join('; ')}`,
       'scenario 8: simulated devices send no heartbeats, so "online" here is the tunnel connected in presence (the status shows VPN only)',
       ...failureNotes('scenario 8', r.opened.failed, r.opened.failureSamples),

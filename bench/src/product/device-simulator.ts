@@ -135,6 +135,9 @@ async function closeAll(): Promise<void> {
   await Promise.all(closing);
 }
 
+/** A refused or failed device retries as the agent does at its defaults (--backoff-base 1s, --backoff-cap 60s). */
+const AGENT_BACKOFF = { baseMs: 1_000, capMs: 60_000 };
+
 async function handle(request: SimulatorRequest): Promise<SimulatorReply> {
   const started = process.hrtime.bigint();
   const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
@@ -144,7 +147,7 @@ async function handle(request: SimulatorRequest): Promise<SimulatorReply> {
       return { type: 'provisioned', count: devices.length, seconds: seconds() };
     case 'open': {
       if (request.count > devices.length) throw new Error(`asked to open ${request.count} sessions, only ${devices.length} devices provisioned`);
-      const r = await openMany({ count: request.count, concurrency: request.concurrency, perSource: 1, deadlineMs: request.deadlineMs }, openSession);
+      const r = await openMany({ count: request.count, concurrency: request.concurrency, perSource: 1, deadlineMs: request.deadlineMs, retry: AGENT_BACKOFF }, openSession);
       sessions.push(...r.opened);
       return {
         type: 'opened',
@@ -153,6 +156,7 @@ async function handle(request: SimulatorRequest): Promise<SimulatorReply> {
         failureSamples: r.failures.slice(0, FAILURE_SAMPLES),
         seconds: r.seconds,
         openMicros: r.openMicros.length > 0 ? summarize(r.openMicros) : null,
+        retries: r.retries,
       };
     }
     case 'close':

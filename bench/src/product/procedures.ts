@@ -18,6 +18,8 @@ export interface PopulationOpened {
   /** From the first open started until the last one settled. */
   readonly seconds: number;
   readonly openMicros: LatencySummary | null;
+  /** Attempts beyond each device's first. */
+  readonly retries: number;
 }
 
 /** Devices 0..count-1, each opened from its own loopback source address; closeAll() ends them. */
@@ -42,6 +44,7 @@ export function inProcessPopulation(open: OpenSession): DevicePopulation {
         failureSamples: r.failures.slice(0, 5),
         seconds: r.seconds,
         openMicros: r.openMicros.length > 0 ? summarize(r.openMicros) : null,
+        retries: r.retries,
       };
     },
     async closeAll() {

@@ -22,6 +22,8 @@ export interface OpenedReport {
   /** From the first open started until the last one settled. */
   readonly seconds: number;
   readonly openMicros: LatencySummary | null;
+  /** Attempts beyond each device's first (they retry as agents do). */
+  readonly retries: number;
 }
 
 export type SimulatorReply =
