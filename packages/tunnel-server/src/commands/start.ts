@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CodedError } from '@tunnel/protocol/errors';
 import { createLogger } from '@tunnel/protocol/log';
 import type { Command } from 'commander';
+import { useRelayHeapGrowth } from '../heap-growth.js';
 import { TunnelServer, type ServerSettings } from '../server.js';
 import { applyFileSettings, applyFlagSettings, CONFIG_OPTION_HELP, startOptions } from './start-settings.js';
 import { ServerConfigErrorCode } from './command-errors.js';
@@ -34,6 +35,7 @@ export function registerStartCommand(program: Command): void {
         throw new CodedError(ServerConfigErrorCode.Invalid, '--cert and --key go together: give both, or neither for the development CA');
       }
       const log = createLogger({ name: 'tunnel-server' });
+      useRelayHeapGrowth();
       const server = await TunnelServer.start(settings, log);
       server.guard.installProcessHandler();
       let signals = 0;
