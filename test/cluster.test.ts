@@ -18,7 +18,8 @@ describe('cluster: two server nodes on one PostgreSQL registry and one Redis pre
   this.timeout(180_000);
   const suite = useCluster();
   /** Admin commands run here: a directory with nothing in it, as on an operator's laptop. */
-  const elsewhere = tempDir('tunnel-admin-');
+  let elsewhere: string;
+  before(() => (elsewhere = tempDir('tunnel-admin-')));
   /** The cluster's shared stores, and its CA and identity key (made once, copied to each node and admin machine). */
   const stores = (): ClusterStores => suite.cluster.stores;
   const trust = (): string => suite.cluster.trust;
