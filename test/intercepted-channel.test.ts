@@ -173,7 +173,8 @@ describe('channel binding: a TLS-intercepting box the device trusts (agent proce
     await deviceReady(world.server, world.device.uuid, 0);
     const target = await countingTarget();
     const local = await freePort();
-    const tunnel = await startTunnel(world.user, world.device.uuid, ['-p', `${target.port}:${local}`]);
+    // --wait: the previous test's broken session may still be closing while presence says online.
+    const tunnel = await startTunnel(world.user, world.device.uuid, ['-p', `${target.port}:${local}`, '--wait']);
     const from = noticer.logs.length;
     let tampered = false;
     void box.tamperNext(direction).then(() => (tampered = true));
