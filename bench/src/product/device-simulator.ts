@@ -21,15 +21,13 @@ import { OpenError, OpenResult, TunnelSession } from '@tunnel/protocol/tunnel';
 import { openConfiguredRegistry } from 'tunnel-server';
 import { deviceHandshake, dialDevice, loadProxyConfig, readConfigFile, resolveDeviceConfig, type DeviceConfig } from 'tunnel-client';
 import type WebSocket from 'ws';
-import { summarize } from '../load/stats.js';
 import { openMany } from '../net/loopback-sources.js';
+import { populationOpened } from './procedures.js';
 import { isSimulatorRequest, type SimulatorReply, type SimulatorRequest } from './simulator-messages.js';
 
 /** As the real agent's defaults: what the server must carry for every idle device. */
 const KEEPALIVE = { keepAliveInterval: 15_000, keepAliveTimeout: 30_000 } as const;
 const CONNECT_TIMEOUT_MS = 60_000;
-/** Reported with each failure; enough to see a pattern without flooding the report. */
-const FAILURE_SAMPLES = 5;
 
 interface SimDevice {
   readonly uuid: string;
@@ -151,12 +149,7 @@ async function handle(request: SimulatorRequest): Promise<SimulatorReply> {
       sessions.push(...r.opened);
       return {
         type: 'opened',
-        opened: r.opened.length,
-        failed: r.failures.length,
-        failureSamples: r.failures.slice(0, FAILURE_SAMPLES),
-        seconds: r.seconds,
-        openMicros: r.openMicros.length > 0 ? summarize(r.openMicros) : null,
-        retries: r.retries,
+        ...populationOpened(r),
       };
     }
     case 'close':

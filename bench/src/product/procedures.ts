@@ -4,7 +4,7 @@
  * the self-test can supply a stand-in. Each returns plain figures; scenarios.ts makes rows of them.
  */
 import { summarize, type LatencySummary } from '../load/stats.js';
-import { openMany, type OpenFailure } from '../net/loopback-sources.js';
+import { openMany, type OpenFailure, type OpenManyResult } from '../net/loopback-sources.js';
 import { readMemory } from '../proc/proc-stats.js';
 import { sampleProcesses, type SampleSummary } from '../proc/sampler.js';
 
@@ -14,6 +14,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export interface PopulationOpened {
   readonly opened: number;
   readonly failed: number;
+  /** The first few failures, for the report: a storm that fails should say why. */
   readonly failureSamples: readonly OpenFailure[];
   /** From the first open started until the last one settled. */
   readonly seconds: number;
@@ -31,6 +32,21 @@ export interface DevicePopulation {
 /** Opens one device session from `source` (pass it as localAddress); close() ends it. */
 export type OpenSession = (index: number, source: string) => Promise<{ close(): Promise<void> }>;
 
+/** What a population's open() reports of openMany's result. */
+export function populationOpened(r: OpenManyResult<unknown>): PopulationOpened {
+  return {
+    opened: r.opened.length,
+    failed: r.failures.length,
+    failureSamples: r.failures.slice(0, FAILURE_SAMPLES),
+    seconds: r.seconds,
+    openMicros: r.openMicros.length > 0 ? summarize(r.openMicros) : null,
+    retries: r.retries,
+  };
+}
+
+/** Failures a report names, beyond their count. */
+const FAILURE_SAMPLES = 5;
+
 /** A population whose sessions live in this process (the self-test's stand-in devices). */
 export function inProcessPopulation(open: OpenSession): DevicePopulation {
   let held: { close(): Promise<void> }[] = [];
@@ -38,14 +54,7 @@ export function inProcessPopulation(open: OpenSession): DevicePopulation {
     async open(count, concurrency, deadlineMs) {
       const r = await openMany({ count, concurrency, perSource: 1, deadlineMs }, open);
       held.push(...r.opened);
-      return {
-        opened: r.opened.length,
-        failed: r.failures.length,
-        failureSamples: r.failures.slice(0, 5),
-        seconds: r.seconds,
-        openMicros: r.openMicros.length > 0 ? summarize(r.openMicros) : null,
-        retries: r.retries,
-      };
+      return populationOpened(r);
     },
     async closeAll() {
       const closing = held;

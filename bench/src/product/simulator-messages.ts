@@ -2,8 +2,7 @@
  * What the bench and its device simulator say to each other over the IPC channel. The simulator
  * runs in its own process so that neither its memory nor its CPU is mistaken for the server's.
  */
-import type { OpenFailure } from '../net/loopback-sources.js';
-import type { LatencySummary } from '../load/stats.js';
+import type { PopulationOpened } from './procedures.js';
 
 export type SimulatorRequest =
   /** Registers `count` devices in the server's registry (directly, not through `device add`). */
@@ -13,17 +12,8 @@ export type SimulatorRequest =
   /** Closes every open session and waits for the closes to finish. */
   | { readonly type: 'close' };
 
-export interface OpenedReport {
+export interface OpenedReport extends PopulationOpened {
   readonly type: 'opened';
-  readonly opened: number;
-  readonly failed: number;
-  /** The first few failures, for the report: a storm that fails should say why. */
-  readonly failureSamples: readonly OpenFailure[];
-  /** From the first open started until the last one settled. */
-  readonly seconds: number;
-  readonly openMicros: LatencySummary | null;
-  /** Attempts beyond each device's first (they retry as agents do). */
-  readonly retries: number;
 }
 
 export type SimulatorReply =
