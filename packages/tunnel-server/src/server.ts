@@ -217,13 +217,7 @@ export class TunnelServer {
     registerDashboardRoutes(this.router);
     const metricsAccess = new MetricsAccess(this.developerAccess.authenticator, parts.metricsToken);
     this.router.on('GET', '/metrics', async (req, res) => {
-      try {
-        await metricsAccess.check(req);
-      } catch (err) {
-        if (!(err instanceof HttpError)) throw err;
-        sendError(res, err.status, err.code, err.message, err.headers);
-        return;
-      }
+      await metricsAccess.check(req);
       const { body, contentType } = await this.metrics.render();
       res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
       res.end(body);
@@ -315,7 +309,7 @@ export class TunnelServer {
         admitted = admit ? await admit(req) : (undefined as T);
       } catch (err) {
         if (!(err instanceof HttpError)) this.log.error({ path, err: asError(err) }, 'upgrade admission failed');
-        const answer = err instanceof HttpError ? err : failureAnswer(err);
+        const answer = failureAnswer(err);
         writeRawError(socket, answer.status, answer.code, answer.message, answer.headers);
         return;
       }
@@ -381,7 +375,8 @@ export class TunnelServer {
         if (!handled) sendError(res, 404, HttpErrorCode.NotFound, `nothing at ${req.url ?? '/'}`);
       },
       (err: Error) => {
-        this.log.error({ url: req.url, err }, 'request failed');
+        // An HttpError is a handler's answer to a bad request, not a failure of ours.
+        if (!(err instanceof HttpError)) this.log.error({ url: req.url, err }, 'request failed');
         if (res.headersSent) res.destroy();
         else {
           const answer = failureAnswer(err);

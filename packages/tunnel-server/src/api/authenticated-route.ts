@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from '../http/http-error.js';
-import { sendError, type RouteHandler } from '../http/router.js';
+import type { RouteHandler } from '../http/router.js';
 import type { UserRecord } from '../registry/types.js';
 import { authenticateRequest } from '../users/bearer-auth.js';
 import type { UserAuthenticator } from '../users/user-authenticator.js';
@@ -20,14 +19,7 @@ export type AuthenticatedHandler = (
  */
 export function authenticatedRoute(authenticator: UserAuthenticator, handler: AuthenticatedHandler): RouteHandler {
   return async (req, res, params) => {
-    let found;
-    try {
-      found = await authenticateRequest(authenticator, req);
-    } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
-      sendError(res, err.status, err.code, err.message, err.headers);
-      return;
-    }
+    const found = await authenticateRequest(authenticator, req);
     const renewed = found.session && authenticator.sessions.touch(found.session);
     if (renewed) res.setHeader('set-cookie', authenticator.sessions.setCookie(renewed));
     await handler(req, res, params, found.user, found.token);

@@ -41,6 +41,11 @@ function str(key: string, v: unknown): string {
   return v;
 }
 
+function strList(key: string, expected: string, v: unknown): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalid(key, expected, v);
+  return v as string[];
+}
+
 function duration(key: string, flag: string, help: string, defaultText: string, set: (ms: number, s: Partial<ServerSettings>) => void): StartSetting {
   return {
     key,
@@ -160,10 +165,7 @@ export const START_SETTINGS: readonly StartSetting[] = [
     flag: '--hostname <name>',
     default: 'none',
     help: 'extra DNS name or IP for the development certificate (repeatable)',
-    fromFile: (v, s) => {
-      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalid('hostnames', 'a list of host names', v);
-      s.hostnames = v as string[];
-    },
+    fromFile: (v, s) => (s.hostnames = strList('hostnames', 'a list of host names', v)),
     fromFlag: (v, s) => (s.hostnames = v as string[]),
     parse: (value, previous) => collect(value, previous as string[] | undefined),
   },
@@ -224,8 +226,8 @@ export const START_SETTINGS: readonly StartSetting[] = [
     default: 'any source',
     help: 'with --proxy-protocol, accept connections only from these load balancer addresses or CIDR ranges (comma-separated, repeatable)',
     fromFile: (v, s) => {
-      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalid('proxyProtocolFrom', 'a list of addresses or CIDR ranges', v);
-      s.proxyProtocol = withProxyProtocol(s, { trustedSources: configArg('proxyProtocolFrom', v.join(','), (text) => parseTrustedSources(text, [])) });
+      const sources = strList('proxyProtocolFrom', 'a list of addresses or CIDR ranges', v).join(',');
+      s.proxyProtocol = withProxyProtocol(s, { trustedSources: configArg('proxyProtocolFrom', sources, (text) => parseTrustedSources(text, [])) });
     },
     fromFlag: (v, s) => (s.proxyProtocol = withProxyProtocol(s, { trustedSources: v as string[] })),
     parse: parseTrustedSources,

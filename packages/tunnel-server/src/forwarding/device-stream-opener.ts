@@ -90,14 +90,14 @@ export interface DeviceStreamOpenerDeps {
   relay?: StreamRelay;
 }
 
+/** While re-checks keep failing, one log line per this many (about a minute at one a second). */
+const RECHECK_FAILURES_PER_LOG = 60;
+
 /**
  * A user's request to reach a port on a device, whichever way they came in: resolve the device,
  * ask authorize(), find its live session, open a stream on it and relay the device's verdict.
  * Every attempt, refused or not, gets an audit entry with its result code.
  */
-/** While re-checks keep failing, one log line per this many (about a minute at one a second). */
-const RECHECK_FAILURES_PER_LOG = 60;
-
 export class DeviceStreamOpener {
   private readonly live = new Set<LiveStream>();
   /** Streams each user holds, opening or open, by user name. */
