@@ -14,6 +14,14 @@ export class TeardownError extends CodedError<typeof JoinErrorCode.TeardownFaile
   }
 }
 
+/**
+ * Write high-water mark for TCP sockets that joinStreams feeds (the agent's target connections,
+ * the CLI's local ones): the bytes a turn of the event loop delivers (several TLS records) fit
+ * before the socket reports backpressure, so one writev takes them instead of a pause and resume
+ * per 16 KiB (Node's default mark).
+ */
+export const JOINED_SOCKET_WRITE_HIGH_WATER = 256 * 1024;
+
 export interface JoinResult {
   /** Bytes that went from a to b. */
   bytesAtoB: number;
@@ -44,8 +52,17 @@ export function joinStreams(a: Duplex, b: Duplex, options: JoinOptions = {}): Pr
   let bytesAtoB = 0;
   let bytesBtoA = 0;
   let firstError: Error | undefined;
-  a.on('data', (chunk: Buffer) => (bytesAtoB += chunk.length));
-  b.on('data', (chunk: Buffer) => (bytesBtoA += chunk.length));
+  // Registered before pipe()'s own listeners, so a socket is corked before the chunk is written to it.
+  const intoB = writeCoalescer(b);
+  const intoA = writeCoalescer(a);
+  a.on('data', (chunk: Buffer) => {
+    bytesAtoB += chunk.length;
+    intoB();
+  });
+  b.on('data', (chunk: Buffer) => {
+    bytesBtoA += chunk.length;
+    intoA();
+  });
   a.pipe(b);
   b.pipe(a);
 
@@ -85,6 +102,28 @@ export function joinStreams(a: Duplex, b: Duplex, options: JoinOptions = {}): Pr
     watch(a, b);
     watch(b, a);
   });
+}
+
+/**
+ * For a TCP socket: corks it at the first chunk written in a turn of the event loop and uncorks
+ * it when the turn's I/O callbacks are done (setImmediate), so the chunks leave in one writev.
+ * A TLS connection hands its reader one record (16 KiB at most) per callback: written one by
+ * one, a bulk stream cost the agent five write syscalls per socket read. Other streams (yamux
+ * batches its frames itself) get a no-op.
+ */
+function writeCoalescer(to: Duplex): () => void {
+  if (!(to instanceof net.Socket)) return () => undefined;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    to.uncork();
+  };
+  return () => {
+    if (corked || to.destroyed) return;
+    corked = true;
+    to.cork();
+    setImmediate(uncork);
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { OpenError, OpenResult } from '@tunnel/protocol/tunnel';
+import { JOINED_SOCKET_WRITE_HIGH_WATER, OpenError, OpenResult } from '@tunnel/protocol/tunnel';
 
 /**
  * Connects to a target on the device side and turns each failure into the precise result the
@@ -7,7 +7,9 @@ import { OpenError, OpenResult } from '@tunnel/protocol/tunnel';
  */
 export function dialTarget(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port, allowHalfOpen: true });
+    // Node passes the options on to the socket's Duplex; @types/node does not list writableHighWaterMark.
+    const options = { host, port, allowHalfOpen: true, writableHighWaterMark: JOINED_SOCKET_WRITE_HIGH_WATER };
+    const socket = net.connect(options);
     const where = `${host}:${port}`;
     const timer = setTimeout(() => {
       socket.destroy();

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { CodedError } from '@tunnel/protocol/errors';
+import { JOINED_SOCKET_WRITE_HIGH_WATER } from '@tunnel/protocol/tunnel';
 import { formatHostPort, type PortMapping } from './mapping.js';
 import { listenErrorCode } from './developer-errors.js';
 
@@ -9,7 +10,7 @@ import { listenErrorCode } from './developer-errors.js';
  */
 export function listenLocal(mapping: PortMapping, onConnection: (socket: net.Socket) => void): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, onConnection);
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, highWaterMark: JOINED_SOCKET_WRITE_HIGH_WATER }, onConnection);
     server.once('error', (err: NodeJS.ErrnoException) => reject(explainListenError(err, mapping)));
     server.listen({ host: mapping.localAddress, port: mapping.localPort }, () => {
       server.removeAllListeners('error');
