@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { CodedError, errorCode } from '../errors.js';
+import { YamuxStream } from '../yamux/stream.js';
 import { JoinErrorCode } from './tunnel-errors.js';
 
 /** A teardown that threw, with the thrown error's own code kept apart from ours. */
@@ -40,31 +41,25 @@ export interface JoinOptions {
   onTeardownError?: (err: TeardownError) => void;
 }
 
+/** Bytes each way so far, as the join that moves them counts. */
+interface Carried {
+  aToB(): number;
+  bToA(): number;
+}
+
 /**
- * Joins two byte streams both ways until both directions have ended. Backpressure comes from
- * pipe(): a side that stops reading stops the other side's reads. End-of-input on one side is
+ * Joins two byte streams both ways until both directions have ended. Backpressure is end to
+ * end: a side that stops reading stops the other side's reads. End-of-input on one side is
  * passed on as a half-close (the other direction keeps flowing, as `printf x | nc` needs);
  * an error or abrupt close on one side resets the other.
  * TCP sockets must be created with allowHalfOpen: true for the half-close to survive.
+ * Two yamux streams (the server between a user's session and a device's) are relayed frame to
+ * frame (YamuxStream.relayTo); anything else goes through pipe().
  */
 export function joinStreams(a: Duplex, b: Duplex, options: JoinOptions = {}): Promise<JoinResult> {
   const started = Date.now();
-  let bytesAtoB = 0;
-  let bytesBtoA = 0;
   let firstError: Error | undefined;
-  // Registered before pipe()'s own listeners, so a socket is corked before the chunk is written to it.
-  const intoB = writeCoalescer(b);
-  const intoA = writeCoalescer(a);
-  a.on('data', (chunk: Buffer) => {
-    bytesAtoB += chunk.length;
-    intoB();
-  });
-  b.on('data', (chunk: Buffer) => {
-    bytesBtoA += chunk.length;
-    intoA();
-  });
-  a.pipe(b);
-  b.pipe(a);
+  const carried = a instanceof YamuxStream && b instanceof YamuxStream ? relay(a, b) : pipeBoth(a, b);
 
   // These listeners run inside emit() of a socket or stream, where nobody above would catch.
   const guarded = (teardown: () => void): void => {
@@ -93,7 +88,7 @@ export function joinStreams(a: Duplex, b: Duplex, options: JoinOptions = {}): Pr
         });
         open -= 1;
         if (open === 0) {
-          const result: JoinResult = { bytesAtoB, bytesBtoA, durationMs: Date.now() - started };
+          const result: JoinResult = { bytesAtoB: carried.aToB(), bytesBtoA: carried.bToA(), durationMs: Date.now() - started };
           if (firstError) result.error = firstError;
           resolve(result);
         }
@@ -102,6 +97,33 @@ export function joinStreams(a: Duplex, b: Duplex, options: JoinOptions = {}): Pr
     watch(a, b);
     watch(b, a);
   });
+}
+
+function relay(a: YamuxStream, b: YamuxStream): Carried {
+  // Counted from here: the open request and verdict the streams carried before are not the join's.
+  const intoB = b.bytesSent;
+  const intoA = a.bytesSent;
+  a.relayTo(b);
+  return { aToB: () => b.bytesSent - intoB, bToA: () => a.bytesSent - intoA };
+}
+
+function pipeBoth(a: Duplex, b: Duplex): Carried {
+  let bytesAtoB = 0;
+  let bytesBtoA = 0;
+  // Registered before pipe()'s own listeners, so a socket is corked before the chunk is written to it.
+  const intoB = writeCoalescer(b);
+  const intoA = writeCoalescer(a);
+  a.on('data', (chunk: Buffer) => {
+    bytesAtoB += chunk.length;
+    intoB();
+  });
+  b.on('data', (chunk: Buffer) => {
+    bytesBtoA += chunk.length;
+    intoA();
+  });
+  a.pipe(b);
+  b.pipe(a);
+  return { aToB: () => bytesAtoB, bToA: () => bytesBtoA };
 }
 
 /**

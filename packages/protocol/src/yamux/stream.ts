@@ -58,6 +58,18 @@ export class YamuxStream extends Duplex {
   private ackPending = false;
   private ackTimer: NodeJS.Timeout | null = null;
   private released = false;
+  /**
+   * Relay mode (see relayTo): payload received here goes straight to this stream instead of
+   * through the readable side, and what it sends comes from relayWrite instead of the writable side.
+   */
+  private relayPeer: YamuxStream | null = null;
+  /** Relay mode: payloads of the peer waiting for send window or transport room, in order. */
+  private relayQueue: Buffer[] = [];
+  private relayQueuedBytes = 0;
+  /** Relay mode: the peer's input ended; FIN goes out once the queue is empty. */
+  private relayEndPending = false;
+  private receivedBytes = 0;
+  private sentBytes = 0;
 
   /** @internal Streams are made by YamuxSession.open() and delivered by accept(). */
   constructor(host: StreamHost, id: number, opened: 'local' | 'remote') {
@@ -67,6 +79,29 @@ export class YamuxStream extends Duplex {
     this.host = host;
     this.id = id;
     this.acked = opened === 'remote';
+  }
+
+  /** Payload bytes received on this stream so far, whoever consumed them. */
+  get bytesReceived(): number {
+    return this.receivedBytes;
+  }
+
+  /** Payload bytes sent on this stream so far, written or relayed. */
+  get bytesSent(): number {
+    return this.sentBytes;
+  }
+
+  /**
+   * Joins this stream to `peer` (typically of another session) both ways without Node's stream
+   * machinery: each payload goes from this session's decoder straight to the peer session's
+   * encoder, and window is granted to the sender as the peer sends it on, so backpressure stays
+   * end to end. Bytes already buffered on either side go first; a FIN on one side becomes a FIN
+   * on the other once everything before it has left. Errors and resets are the caller's to
+   * watch ('error', 'close'), as with pipe(). Neither side may be written or read afterwards.
+   */
+  relayTo(peer: YamuxStream): void {
+    this.beginRelay(peer);
+    peer.beginRelay(this);
   }
 
   /** True once the peer acknowledged a stream we opened (always true for accepted streams). */
@@ -108,6 +143,7 @@ export class YamuxStream extends Duplex {
       }
       this.sendWindow += delta;
       this.pumpWrite();
+      this.pumpRelay();
     }
     this.handleCloseFlags(flags);
   }
@@ -129,7 +165,14 @@ export class YamuxStream extends Duplex {
   handlePayload(payload: Buffer): void {
     this.unpushed -= payload.length;
     if (this.finReceived || this.resetSeen || this.destroyed) return;
-    this.push(payload);
+    this.receivedBytes += payload.length;
+    const peer = this.relayPeer;
+    if (peer === null) {
+      this.push(payload);
+      return;
+    }
+    peer.relayWrite(payload);
+    this.grantWindow();
   }
 
   /** @internal Flags of a Data frame are acted on once its payload has been delivered. */
@@ -142,6 +185,7 @@ export class YamuxStream extends Duplex {
     if (flags & Flag.FIN && !this.finReceived) {
       this.finReceived = true;
       this.push(null);
+      this.relayPeer?.relayEnd();
       this.maybeRelease();
     }
   }
@@ -155,6 +199,7 @@ export class YamuxStream extends Duplex {
   /** @internal The transport has room again. */
   resumeWrite(): void {
     this.pumpWrite();
+    this.pumpRelay();
   }
 
   /** Resets the stream (RST to the peer) and destroys it. */
@@ -201,6 +246,8 @@ export class YamuxStream extends Duplex {
       this.resetSeen = true;
       this.host.sendControl(FrameType.WindowUpdate, Flag.RST | this.ackFlag(), this.id, 0);
     }
+    this.relayQueue = [];
+    this.relayQueuedBytes = 0;
     const pending = this.pendingWrite;
     this.pendingWrite = null;
     if (pending) pending.callback(err ?? new YamuxError(YamuxErrorCode.StreamReset, `stream ${this.id} was destroyed`));
@@ -220,21 +267,80 @@ export class YamuxStream extends Duplex {
   private pumpWrite(): void {
     const w = this.pendingWrite;
     if (w === null) return;
-    const { chunk } = w;
-    while (w.offset < chunk.length) {
-      if (this.sendWindow === 0) return;
-      if (!this.host.hasRoom()) {
-        this.host.waitForRoom(this);
-        return;
-      }
-      const n = Math.min(this.sendWindow, chunk.length - w.offset, this.host.maxFrameSize);
-      const payload = w.offset === 0 && n === chunk.length ? chunk : chunk.subarray(w.offset, w.offset + n);
-      this.sendWindow -= n;
-      w.offset += n;
-      this.host.sendData(this.ackFlag(), this.id, payload);
-    }
+    w.offset = this.sendFrom(w.chunk, w.offset);
+    if (w.offset < w.chunk.length) return;
     this.pendingWrite = null;
     w.callback();
+  }
+
+  /** Sends chunk from offset as far as the send window and the transport allow; returns where it stopped. */
+  private sendFrom(chunk: Buffer, offset: number): number {
+    let at = offset;
+    while (at < chunk.length) {
+      if (this.sendWindow === 0) return at;
+      if (!this.host.hasRoom()) {
+        this.host.waitForRoom(this);
+        return at;
+      }
+      const n = Math.min(this.sendWindow, chunk.length - at, this.host.maxFrameSize);
+      const payload = at === 0 && n === chunk.length ? chunk : chunk.subarray(at, at + n);
+      this.sendWindow -= n;
+      this.sentBytes += n;
+      at += n;
+      this.host.sendData(this.ackFlag(), this.id, payload);
+    }
+    return at;
+  }
+
+  private beginRelay(peer: YamuxStream): void {
+    this.relayPeer = peer;
+    for (let chunk = this.read() as Buffer | null; chunk !== null; chunk = this.read() as Buffer | null) peer.relayWrite(chunk);
+    if (this.finReceived) peer.relayEnd();
+    // Nothing is pushed any more; flowing lets the readable side reach 'end' after the FIN.
+    this.resume();
+  }
+
+  /** Relay mode: a payload the peer received, to be sent on this stream after what is queued. */
+  private relayWrite(payload: Buffer): void {
+    if (this.destroyed || this.finSent) return;
+    if (this.relayQueuedBytes === 0 && this.pendingWrite === null) {
+      const sent = this.sendFrom(payload, 0);
+      if (sent === payload.length) return;
+      this.relayQueue.push(sent === 0 ? payload : payload.subarray(sent));
+      this.relayQueuedBytes += payload.length - sent;
+      return;
+    }
+    this.relayQueue.push(payload);
+    this.relayQueuedBytes += payload.length;
+  }
+
+  /** Relay mode: the peer's input ended. */
+  private relayEnd(): void {
+    if (this.relayQueuedBytes === 0) this.end();
+    else this.relayEndPending = true;
+  }
+
+  private pumpRelay(): void {
+    if (this.relayQueuedBytes === 0 || this.pendingWrite !== null) return;
+    const queue = this.relayQueue;
+    let sent = 0;
+    while (queue.length > 0) {
+      const chunk = queue[0] as Buffer;
+      const at = this.sendFrom(chunk, 0);
+      sent += at;
+      if (at < chunk.length) {
+        queue[0] = chunk.subarray(at);
+        break;
+      }
+      queue.shift();
+    }
+    this.relayQueuedBytes -= sent;
+    // The peer's window counts what waits here as not yet consumed.
+    if (sent > 0) this.relayPeer?.grantWindow();
+    if (this.relayQueuedBytes === 0 && this.relayEndPending) {
+      this.relayEndPending = false;
+      this.end();
+    }
   }
 
   /**
@@ -244,7 +350,7 @@ export class YamuxStream extends Duplex {
    */
   private grantWindow(): void {
     if (this.finReceived || this.resetSeen) return;
-    const buffered = this.readableLength;
+    const buffered = this.readableLength + (this.relayPeer?.relayQueuedBytes ?? 0);
     const consumed = this.recvWindowMax - this.recvWindow - buffered - this.unpushed;
     if (consumed < this.recvWindowMax / 2) return;
     let growth = 0;

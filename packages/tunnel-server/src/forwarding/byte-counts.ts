@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { YamuxStream } from '@tunnel/protocol/yamux';
 
 /** Bytes through a device stream so far: up is towards the device. */
 export interface ByteCounts {
@@ -7,18 +7,19 @@ export interface ByteCounts {
 }
 
 /**
- * Live byte counts of a stream whose consumer is not known here (the CLI session's join, the
- * CONNECT relay, the web terminal): the device page shows them while the stream runs, and the
- * consumers only report totals at the end. Reading 'data' only once the consumer has made the
- * stream flow, so bytes the device sent before (an SSH banner) are not taken from under it.
+ * Live byte counts of a device stream, from now on (the open request and verdict it carried are
+ * not counted), whoever consumes it: the CLI session's relay, the CONNECT relay or the web
+ * terminal. The device page shows them while the stream runs.
  */
-export function countBytes(stream: Duplex): ByteCounts {
-  const counts = { up: 0, down: 0 };
-  stream.once('resume', () => stream.on('data', (chunk: Buffer) => (counts.down += chunk.length)));
-  const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  stream.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
-    counts.up += typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).byteLength;
-    return write(chunk, ...rest);
-  }) as Duplex['write'];
-  return counts;
+export function countBytes(stream: YamuxStream): ByteCounts {
+  const sentBefore = stream.bytesSent;
+  const receivedBefore = stream.bytesReceived;
+  return {
+    get up() {
+      return stream.bytesSent - sentBefore;
+    },
+    get down() {
+      return stream.bytesReceived - receivedBefore;
+    },
+  };
 }
