@@ -15,7 +15,7 @@ describe('npm run bench:relay', function () {
     expect(code, stderr).to.equal(0);
     const report = JSON.parse(stdout) as RelayBenchReport;
     expect(report.roundTrips).to.equal(50);
-    expect(report.results.map((r) => r.link)).to.deep.equal(['tcp', 'tls', 'websocket', 'yamux', 'secure']);
+    expect(report.results.map((r) => r.link)).to.deep.equal(['tcp', 'tls', 'websocket', 'yamux', 'yamux-piped', 'secure']);
     for (const r of report.results) {
       expect(r.p50, r.link).to.be.greaterThan(0);
       expect(r.p99, r.link).to.be.at.least(r.p50);

@@ -13,6 +13,7 @@ export const LINKS = {
   tls: 'TLS',
   websocket: 'TLS + WebSocket',
   yamux: 'TLS + WebSocket + yamux',
+  'yamux-piped': 'TLS + WebSocket + yamux, the middle relay through pipe() (the relay before issue 16)',
   secure: 'TLS + WebSocket + secure layer + yamux (a device behind a TLS-inspecting box)',
 } as const;
 export type Link = keyof typeof LINKS;

@@ -2,13 +2,15 @@
  * `npm run bench:relay`: round-trip latency of a relay chain shaped like the tunnel's data path:
  * load generator -> R1 -> R2 -> R3 -> echo, each in its own process, as the CLI, the server and the
  * agent are. The links between relays are built up one layer at a time (plain TCP, TLS, TLS +
- * WebSocket, TLS + WebSocket + yamux), so the table says what each layer costs per round trip, with
- * no control plane, registry or audit in the way. Pinned to one core (`taskset -c 0 npm run
+ * WebSocket, TLS + WebSocket + yamux; the yamux chain once more with the middle relay joining its
+ * two yamux streams through pipe(), as the server did before it relayed frame to frame), so the
+ * table says what each layer costs per round trip, with no control plane, registry or audit in the way. Pinned to one core (`taskset -c 0 npm run
  * bench:relay`) the figures are processing cost alone, without the scheduler's choice of core per hop.
  *
  *   npm run bench:relay [-- --json] [-- --quick] [-- --round-trips N]
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createDevCa, createServerCertificate } from '@tunnel/protocol/dev-pki';
 import { joinStreams } from '@tunnel/protocol/tunnel';
@@ -42,12 +44,18 @@ async function runRole(args: string[]): Promise<void> {
     port = await listenLink(inbound === 'link' ? link : 'tcp', pki, (s) => {
       s.pause();
       dialLink(outbound === 'link' ? link : 'tcp', pki, to).then(
-        (next) => void joinStreams(s, next),
+        (next) => (link === 'yamux-piped' ? pipeBoth(s, next) : void joinStreams(s, next)),
         () => s.destroy(),
       );
     });
   }
   process.send?.(port);
+}
+
+/** How joinStreams joined two yamux streams before it relayed them frame to frame: kept for comparison. */
+function pipeBoth(a: Duplex, b: Duplex): void {
+  a.pipe(b);
+  b.pipe(a);
 }
 
 function start(args: string[], pki: Pki): Promise<[ChildProcess, number]> {
