@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { CodedError, errorCode } from '../errors.js';
 import { YamuxStream } from '../yamux/stream.js';
+import { relaySocket } from './socket-relay.js';
 import { JoinErrorCode } from './tunnel-errors.js';
 
 /** A teardown that threw, with the thrown error's own code kept apart from ours. */
@@ -53,13 +54,13 @@ interface Carried {
  * passed on as a half-close (the other direction keeps flowing, as `printf x | nc` needs);
  * an error or abrupt close on one side resets the other.
  * TCP sockets must be created with allowHalfOpen: true for the half-close to survive.
- * Two yamux streams (the server between a user's session and a device's) are relayed frame to
- * frame (YamuxStream.relayTo); anything else goes through pipe().
+ * A yamux stream joined to another or to a TCP socket is relayed without pipe() (relayIfYamux);
+ * anything else (a TLS socket of a CONNECT client, the web terminal's streams) goes through pipe().
  */
 export function joinStreams(a: Duplex, b: Duplex, options: JoinOptions = {}): Promise<JoinResult> {
   const started = Date.now();
   let firstError: Error | undefined;
-  const carried = a instanceof YamuxStream && b instanceof YamuxStream ? relay(a, b) : pipeBoth(a, b);
+  const carried = relayIfYamux(a, b) ?? pipeBoth(a, b);
 
   // These listeners run inside emit() of a socket or stream, where nobody above would catch.
   const guarded = (teardown: () => void): void => {
@@ -99,12 +100,29 @@ export function joinStreams(a: Duplex, b: Duplex, options: JoinOptions = {}): Pr
   });
 }
 
-function relay(a: YamuxStream, b: YamuxStream): Carried {
-  // Counted from here: the open request and verdict the streams carried before are not the join's.
-  const intoB = b.bytesSent;
-  const intoA = a.bytesSent;
-  a.relayTo(b);
-  return { aToB: () => b.bytesSent - intoB, bToA: () => a.bytesSent - intoA };
+/**
+ * Two yamux streams (the server between a user's session and a device's) are relayed frame to
+ * frame; a yamux stream and a TCP socket (the agent and its target, the CLI and its local
+ * connection) through relaySocket. Counted from here: the open request and verdict the streams
+ * carried before are not the join's.
+ */
+function relayIfYamux(a: Duplex, b: Duplex): Carried | undefined {
+  if (a instanceof YamuxStream && b instanceof YamuxStream) {
+    const intoB = b.bytesSent;
+    const intoA = a.bytesSent;
+    a.relayTo(b);
+    return { aToB: () => b.bytesSent - intoB, bToA: () => a.bytesSent - intoA };
+  }
+  const plainSocket = (s: Duplex): s is net.Socket => s instanceof net.Socket && !(s instanceof tls.TLSSocket);
+  const [stream, socket, streamFirst] = a instanceof YamuxStream && plainSocket(b) ? [a, b, true] : b instanceof YamuxStream && plainSocket(a) ? [b, a, false] : [];
+  if (stream === undefined || socket === undefined) return undefined;
+  // Bytes the stream holds already go to the socket first.
+  const fromStream = stream.bytesReceived - stream.readableLength;
+  const toStream = stream.bytesSent;
+  relaySocket(stream, socket, writeCoalescer(socket));
+  const streamToSocket = (): number => stream.bytesReceived - fromStream;
+  const socketToStream = (): number => stream.bytesSent - toStream;
+  return streamFirst ? { aToB: streamToSocket, bToA: socketToStream } : { aToB: socketToStream, bToA: streamToSocket };
 }
 
 function pipeBoth(a: Duplex, b: Duplex): Carried {

@@ -4,4 +4,4 @@ export { FrameDecoder } from './decoder.js';
 export { YamuxError, YamuxErrorCode } from './errors.js';
 export { type FrameHeader } from './frame.js';
 export { YamuxSession } from './session.js';
-export { YamuxStream } from './stream.js';
+export { type RelaySink, type RelaySource, YamuxStream } from './stream.js';

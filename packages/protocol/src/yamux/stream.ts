@@ -22,6 +22,24 @@ export interface StreamHost {
  */
 export const ACK_DELAY_MS = 100;
 
+/**
+ * Where a relayed stream's payload goes (see relayInto): another yamux stream, or a socket
+ * (tunnel/socket-relay.ts). It takes every payload, in order, and tells the stream feeding it
+ * (its upstream's relayDrained) when what waits in it has shrunk.
+ */
+export interface RelaySink {
+  relayWrite(payload: Buffer): void;
+  /** The input ended: end once everything before it has left. */
+  relayEnd(): void;
+  /** Bytes taken and not passed on yet; the feeding stream counts them as not consumed. */
+  readonly relayQueuedBytes: number;
+}
+
+/** Who feeds a relay sink, told when the sink's queue has shrunk so it can take more. */
+export interface RelaySource {
+  relayDrained(): void;
+}
+
 interface PendingWrite {
   chunk: Buffer;
   offset: number;
@@ -58,15 +76,14 @@ export class YamuxStream extends Duplex {
   private ackPending = false;
   private ackTimer: NodeJS.Timeout | null = null;
   private released = false;
-  /**
-   * Relay mode (see relayTo): payload received here goes straight to this stream instead of
-   * through the readable side, and what it sends comes from relayWrite instead of the writable side.
-   */
-  private relayPeer: YamuxStream | null = null;
-  /** Relay mode: payloads of the peer waiting for send window or transport room, in order. */
+  /** Relay mode (see relayInto): payload received here goes straight to this sink, not through the readable side. */
+  private relaySink: RelaySink | null = null;
+  /** Relay mode, as a sink: who feeds this stream through relayWrite instead of the writable side. */
+  private relaySource: RelaySource | null = null;
+  /** Relay mode: payloads from the source waiting for send window or transport room, in order. */
   private relayQueue: Buffer[] = [];
-  private relayQueuedBytes = 0;
-  /** Relay mode: the peer's input ended; FIN goes out once the queue is empty. */
+  private queuedForRelay = 0;
+  /** Relay mode: the source's input ended; FIN goes out once the queue is empty. */
   private relayEndPending = false;
   private receivedBytes = 0;
   private sentBytes = 0;
@@ -100,8 +117,57 @@ export class YamuxStream extends Duplex {
    * watch ('error', 'close'), as with pipe(). Neither side may be written or read afterwards.
    */
   relayTo(peer: YamuxStream): void {
-    this.beginRelay(peer);
-    peer.beginRelay(this);
+    this.relayInto(peer);
+    this.relayFrom(peer);
+    peer.relayInto(this);
+    peer.relayFrom(this);
+  }
+
+  /**
+   * One direction of a relay: what this stream receives goes to `sink` (bytes already buffered
+   * first), and window is granted as the sink passes bytes on. The readable side is not used again.
+   */
+  relayInto(sink: RelaySink): void {
+    this.relaySink = sink;
+    for (let chunk = this.read() as Buffer | null; chunk !== null; chunk = this.read() as Buffer | null) sink.relayWrite(chunk);
+    if (this.finReceived) sink.relayEnd();
+    // Nothing is pushed any more; flowing lets the readable side reach 'end' after the FIN.
+    this.resume();
+  }
+
+  /** The other direction: `source` writes through relayWrite/relayEnd and hears relayDrained. */
+  relayFrom(source: RelaySource): void {
+    this.relaySource = source;
+  }
+
+  /** @internal RelaySource: the sink this stream feeds has passed bytes on. */
+  relayDrained(): void {
+    this.grantWindow();
+  }
+
+  /** RelaySink: bytes from the source still waiting for send window or transport room. */
+  get relayQueuedBytes(): number {
+    return this.queuedForRelay;
+  }
+
+  /** RelaySink: a payload from the source, sent after what is queued as window and transport allow. */
+  relayWrite(payload: Buffer): void {
+    if (this.destroyed || this.finSent) return;
+    if (this.queuedForRelay === 0 && this.pendingWrite === null) {
+      const sent = this.sendFrom(payload, 0);
+      if (sent === payload.length) return;
+      this.relayQueue.push(sent === 0 ? payload : payload.subarray(sent));
+      this.queuedForRelay += payload.length - sent;
+      return;
+    }
+    this.relayQueue.push(payload);
+    this.queuedForRelay += payload.length;
+  }
+
+  /** RelaySink: the source's input ended. */
+  relayEnd(): void {
+    if (this.queuedForRelay === 0) this.end();
+    else this.relayEndPending = true;
   }
 
   /** True once the peer acknowledged a stream we opened (always true for accepted streams). */
@@ -166,12 +232,12 @@ export class YamuxStream extends Duplex {
     this.unpushed -= payload.length;
     if (this.finReceived || this.resetSeen || this.destroyed) return;
     this.receivedBytes += payload.length;
-    const peer = this.relayPeer;
-    if (peer === null) {
+    const sink = this.relaySink;
+    if (sink === null) {
       this.push(payload);
       return;
     }
-    peer.relayWrite(payload);
+    sink.relayWrite(payload);
     this.grantWindow();
   }
 
@@ -185,7 +251,7 @@ export class YamuxStream extends Duplex {
     if (flags & Flag.FIN && !this.finReceived) {
       this.finReceived = true;
       this.push(null);
-      this.relayPeer?.relayEnd();
+      this.relaySink?.relayEnd();
       this.maybeRelease();
     }
   }
@@ -247,7 +313,7 @@ export class YamuxStream extends Duplex {
       this.host.sendControl(FrameType.WindowUpdate, Flag.RST | this.ackFlag(), this.id, 0);
     }
     this.relayQueue = [];
-    this.relayQueuedBytes = 0;
+    this.queuedForRelay = 0;
     const pending = this.pendingWrite;
     this.pendingWrite = null;
     if (pending) pending.callback(err ?? new YamuxError(YamuxErrorCode.StreamReset, `stream ${this.id} was destroyed`));
@@ -292,36 +358,8 @@ export class YamuxStream extends Duplex {
     return at;
   }
 
-  private beginRelay(peer: YamuxStream): void {
-    this.relayPeer = peer;
-    for (let chunk = this.read() as Buffer | null; chunk !== null; chunk = this.read() as Buffer | null) peer.relayWrite(chunk);
-    if (this.finReceived) peer.relayEnd();
-    // Nothing is pushed any more; flowing lets the readable side reach 'end' after the FIN.
-    this.resume();
-  }
-
-  /** Relay mode: a payload the peer received, to be sent on this stream after what is queued. */
-  private relayWrite(payload: Buffer): void {
-    if (this.destroyed || this.finSent) return;
-    if (this.relayQueuedBytes === 0 && this.pendingWrite === null) {
-      const sent = this.sendFrom(payload, 0);
-      if (sent === payload.length) return;
-      this.relayQueue.push(sent === 0 ? payload : payload.subarray(sent));
-      this.relayQueuedBytes += payload.length - sent;
-      return;
-    }
-    this.relayQueue.push(payload);
-    this.relayQueuedBytes += payload.length;
-  }
-
-  /** Relay mode: the peer's input ended. */
-  private relayEnd(): void {
-    if (this.relayQueuedBytes === 0) this.end();
-    else this.relayEndPending = true;
-  }
-
   private pumpRelay(): void {
-    if (this.relayQueuedBytes === 0 || this.pendingWrite !== null) return;
+    if (this.queuedForRelay === 0 || this.pendingWrite !== null) return;
     const queue = this.relayQueue;
     let sent = 0;
     while (queue.length > 0) {
@@ -334,10 +372,10 @@ export class YamuxStream extends Duplex {
       }
       queue.shift();
     }
-    this.relayQueuedBytes -= sent;
-    // The peer's window counts what waits here as not yet consumed.
-    if (sent > 0) this.relayPeer?.grantWindow();
-    if (this.relayQueuedBytes === 0 && this.relayEndPending) {
+    this.queuedForRelay -= sent;
+    // The source counts what waits here as not yet consumed.
+    if (sent > 0) this.relaySource?.relayDrained();
+    if (this.queuedForRelay === 0 && this.relayEndPending) {
       this.relayEndPending = false;
       this.end();
     }
@@ -350,7 +388,7 @@ export class YamuxStream extends Duplex {
    */
   private grantWindow(): void {
     if (this.finReceived || this.resetSeen) return;
-    const buffered = this.readableLength + (this.relayPeer?.relayQueuedBytes ?? 0);
+    const buffered = this.readableLength + (this.relaySink?.relayQueuedBytes ?? 0);
     const consumed = this.recvWindowMax - this.recvWindow - buffered - this.unpushed;
     if (consumed < this.recvWindowMax / 2) return;
     let growth = 0;
