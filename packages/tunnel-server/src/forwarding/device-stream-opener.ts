@@ -1,7 +1,7 @@
 import { formatDuration } from '@tunnel/protocol/cli';
 import { errorCode } from '@tunnel/protocol/errors';
 import { asError, type Logger } from '@tunnel/protocol/log';
-import { deviceRef, OpenError, OpenResult, type OpenRequest } from '@tunnel/protocol/tunnel';
+import { deviceRef, type EarlyBytes, OpenError, OpenResult, type OpenRequest } from '@tunnel/protocol/tunnel';
 import { type YamuxStream } from '@tunnel/protocol/yamux';
 import { authorize, type AccessTarget } from '../access/authorize.js';
 import { Tally } from '../connections/tally.js';
@@ -71,6 +71,14 @@ interface LiveStream {
 
 /** Result code in the audit log of a stream cut because access ended while it ran. */
 export const ACCESS_REVOKED = 'access-revoked';
+
+/** What a way in may add to an open. */
+export interface OpenHooks {
+  /** Told why, just before a stream is cut because access ended, so the user can be told. */
+  onRevoked?: (reason: string) => void;
+  /** The user's bytes that came behind the request: they follow the request to the device once access is allowed. */
+  early?: EarlyBytes;
+}
 
 /** Reaches a device held by another node of the cluster (cluster/cluster-relay.ts). */
 export interface StreamRelay {
@@ -183,9 +191,9 @@ export class DeviceStreamOpener {
 
   /**
    * `token` is the one `user` authenticated with; the stream lives only as long as it is valid.
-   * `onRevoked` hears why, just before a stream is cut because access ended, so the user can be told.
    */
-  async open(user: UserRecord, token: string, request: OpenRequest, origin: StreamOrigin, onRevoked?: (reason: string) => void): Promise<OpenedDeviceStream> {
+  async open(user: UserRecord, token: string, request: OpenRequest, origin: StreamOrigin, hooks: OpenHooks = {}): Promise<OpenedDeviceStream> {
+    const { onRevoked, early } = hooks;
     const { log } = this.deps;
     const ref = request.device === undefined ? '' : deviceRef(request.device);
     const fields = { user: user.name, ref, host: request.host, port: request.port, ...origin };
@@ -201,7 +209,7 @@ export class DeviceStreamOpener {
       const target = { host: request.host, port: request.port };
       // The audit insert holds the event loop (SQLite; its fsync is deferred) or waits for a round
       // trip (PostgreSQL): it runs once the open request has left for the device, so the two overlap.
-      const opening = this.connect(user, found, target);
+      const opening = this.connect(user, found, target, early);
       const auditing = this.afterPendingWrites(() => this.auditStart(user, found.uuid, request, origin));
       let connected: { stream: YamuxStream; until: number | undefined };
       try {
@@ -270,11 +278,12 @@ export class DeviceStreamOpener {
     }
   }
 
-  private async connect(user: UserRecord, device: DeviceRecord, target: AccessTarget): Promise<{ stream: YamuxStream; until: number | undefined }> {
+  private async connect(user: UserRecord, device: DeviceRecord, target: AccessTarget, early: EarlyBytes | undefined): Promise<{ stream: YamuxStream; until: number | undefined }> {
     const decision = await authorize(user, device, target, { registry: this.deps.registry, now: Date.now() });
     if (!decision.allowed) throw new OpenError(OpenResult.AccessDenied, `access denied: ${decision.reason}`);
     const live = this.deps.sessions.get(device.uuid);
-    if (live && !live.session.closed) return { stream: await live.session.open(target), until: decision.until };
+    // Only now, access allowed, may the user's first bytes go towards the device.
+    if (live && !live.session.closed) return { stream: await live.session.open(target, early), until: decision.until };
     const relayed = await this.deps.relay?.open(device.uuid, target);
     if (relayed === undefined) throw new OpenError(OpenResult.DeviceOffline, await this.offlineMessage(device));
     return { stream: relayed, until: decision.until };

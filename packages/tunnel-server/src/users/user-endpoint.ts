@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { type Logger } from '@tunnel/protocol/log';
 import { WebSocketDuplex } from '@tunnel/protocol/transport';
-import { OpenError, OpenResult, StreamNoticeCode, TunnelSession } from '@tunnel/protocol/tunnel';
+import { EarlyBytes, OpenError, OpenResult, StreamNoticeCode, TunnelSession } from '@tunnel/protocol/tunnel';
 import { ACCESS_PATH_HEADER, PROXY_COMMAND_ACCESS } from '@tunnel/protocol/wire';
 import { type YamuxConfig } from '@tunnel/protocol/yamux';
 import type WebSocket from 'ws';
@@ -58,10 +58,11 @@ export class UserEndpoint {
       }
       // The reason goes ahead of the reset, or the CLI could only say "reset by the peer".
       const tell = (reason: string): void => session.sendNotice({ streamId: stream.id, code: StreamNoticeCode.AccessEnded, message: `access ended: ${reason}` });
-      const opened = await this.deps.opener.open(current, token, request, { via, remoteAddress }, tell);
+      const early = new EarlyBytes(stream);
+      const opened = await this.deps.opener.open(current, token, request, { via, remoteAddress }, { onRevoked: tell, early });
       return {
         stream: opened.stream,
-        onFinished: (r) => opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) }),
+        onFinished: (r) => opened.finished({ bytesUp: early.bytes + r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) }),
       };
     });
     this.held.add(user.name);
