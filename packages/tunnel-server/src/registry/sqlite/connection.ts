@@ -29,6 +29,8 @@ export interface ConnectionOptions {
  */
 export class Connection {
   private closed = false;
+  /** Commits of this connection other than the audit log's, which data_version does not count. */
+  private ownWrites = 0;
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
@@ -72,6 +74,14 @@ export class Connection {
     return this.guard(() => this.db.pragma('data_version', { simple: true }) as number);
   }
 
+  /**
+   * Changes whenever anything but the audit log may have changed, in this process or another
+   * one sharing the file (an admin command): data_version and this connection's own commits.
+   */
+  changeMarker(): string {
+    return `${this.dataVersion()}:${this.ownWrites}`;
+  }
+
   get<R>(sql: string, params: SqlParams = []): R | undefined {
     return this.guard(() => this.statement(sql).get(params) as R | undefined);
   }
@@ -82,6 +92,11 @@ export class Connection {
 
   /** Returns the number of rows changed and the rowid of the last insert. */
   run(sql: string, params: SqlParams = []): { changes: number; lastId: number } {
+    this.ownWrites += 1;
+    return this.execute(sql, params);
+  }
+
+  private execute(sql: string, params: SqlParams): { changes: number; lastId: number } {
     return this.guard(() => {
       const result = this.statement(sql).run(params);
       return { changes: result.changes, lastId: Number(result.lastInsertRowid) };
@@ -97,7 +112,8 @@ export class Connection {
     const full = this.options.synchronous ?? 'FULL';
     this.guard(() => this.statement('PRAGMA synchronous = NORMAL').run());
     try {
-      return this.run(sql, params);
+      // Not counted as an own write: the audit log decides nobody's access.
+      return this.execute(sql, params);
     } finally {
       this.guard(() => this.statement(`PRAGMA synchronous = ${full}`).run());
     }
@@ -122,6 +138,7 @@ export class Connection {
    * race-free across processes.
    */
   write<T>(fn: () => T): T {
+    this.ownWrites += 1;
     return this.guard(() => this.transaction.immediate(fn) as T);
   }
 
