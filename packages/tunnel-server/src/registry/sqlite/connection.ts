@@ -31,6 +31,11 @@ export class Connection {
   private closed = false;
   /** Commits of this connection other than the audit log's, which data_version does not count. */
   private ownWrites = 0;
+  /**
+   * synchronous = NORMAL left set by an audit write: set back before any other commit, not after
+   * each audit write, so that a stream's two audit writes are not six statements.
+   */
+  private unsynced = false;
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
@@ -71,7 +76,9 @@ export class Connection {
    * file, never for this connection's own commits. One cheap pragma, no table scan.
    */
   dataVersion(): number {
-    return this.guard(() => this.db.pragma('data_version', { simple: true }) as number);
+    // A prepared statement kept like the others: db.pragma() prepares one on every call, and an
+    // open asks this once.
+    return this.guard(() => (this.statement('PRAGMA data_version').get() as { data_version: number }).data_version);
   }
 
   /**
@@ -93,6 +100,7 @@ export class Connection {
   /** Returns the number of rows changed and the rowid of the last insert. */
   run(sql: string, params: SqlParams = []): { changes: number; lastId: number } {
     this.ownWrites += 1;
+    this.synced();
     return this.execute(sql, params);
   }
 
@@ -109,14 +117,19 @@ export class Connection {
    * a power loss until sync(). Only for writes that may lag the disk by a moment, the audit log.
    */
   runUnsynced(sql: string, params: SqlParams = []): { changes: number; lastId: number } {
-    const full = this.options.synchronous ?? 'FULL';
-    this.guard(() => this.statement('PRAGMA synchronous = NORMAL').run());
-    try {
-      // Not counted as an own write: the audit log decides nobody's access.
-      return this.execute(sql, params);
-    } finally {
-      this.guard(() => this.statement(`PRAGMA synchronous = ${full}`).run());
+    if (!this.unsynced && (this.options.synchronous ?? 'FULL') !== 'NORMAL') {
+      this.guard(() => this.statement('PRAGMA synchronous = NORMAL').run());
+      this.unsynced = true;
     }
+    // Not counted as an own write: the audit log decides nobody's access.
+    return this.execute(sql, params);
+  }
+
+  /** Every commit but an audit write waits for the disk again (see runUnsynced). */
+  private synced(): void {
+    if (!this.unsynced) return;
+    this.guard(() => this.statement(`PRAGMA synchronous = ${this.options.synchronous ?? 'FULL'}`).run());
+    this.unsynced = false;
   }
 
   /**
@@ -139,6 +152,7 @@ export class Connection {
    */
   write<T>(fn: () => T): T {
     this.ownWrites += 1;
+    this.synced();
     return this.guard(() => this.transaction.immediate(fn) as T);
   }
 
