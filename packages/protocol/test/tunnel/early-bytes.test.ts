@@ -58,6 +58,34 @@ describe('early bytes: what the opener sends before the verdict', () => {
     expect(early.bytes + result.bytesAtoB).to.equal(11);
   });
 
+  it('keep a half-close that came before the verdict: the target reads the bytes, then their end, and still answers', async () => {
+    const { opener, device, local, localClient } = await setup();
+    const [targetNear, targetFar] = await tcpPair();
+    cleanup.push(targetNear, targetFar);
+    device.serve(async (_request, stream) => {
+      while (stream.readableLength < 1) await once(stream, 'readable');
+      // Time for the end of input to follow the byte, before the answer.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { stream: targetNear };
+    });
+    // Half-open as the CLI's listener and the agent's dialer make them: the answer must still get back.
+    local.allowHalfOpen = true;
+    targetFar.allowHalfOpen = true;
+    // `printf x | nc`: one byte, then the end of input, all before the device has answered.
+    localClient.end('x');
+    const stream = await opener.open({ host: '127.0.0.1', port: 22 }, new EarlyBytes(local));
+    const joined = joinStreams(local, stream);
+    let got = '';
+    targetFar.on('data', (chunk: Buffer) => (got += chunk.toString('utf8')));
+    await once(targetFar, 'end');
+    expect(got).to.equal('x');
+    const answer = readBytes(localClient, 5);
+    targetFar.end('reply');
+    expect(await answer).to.equal('reply');
+    const result = await joined;
+    expect(result.error).to.equal(undefined);
+  });
+
   it('are dropped unread by a refusal, and the opener hears the refusal', async () => {
     const { opener, device, local, localClient } = await setup();
     let seen = 0;
