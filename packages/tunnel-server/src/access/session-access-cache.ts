@@ -18,6 +18,12 @@ const MAX_ENTRIES = 1024;
  */
 export class SessionAccessCache {
   private marker: string | undefined;
+  /**
+   * Counts forget()s. An answer is kept only if no forget() came between its read and its
+   * keeping: opens interleave at every await, and an answer read before a change, kept after
+   * another open saw the change, would otherwise stand under the new marker.
+   */
+  private generation = 0;
   private user: UserRecord | undefined;
   private readonly devices = new Map<string, DeviceRecord>();
   private readonly allowed = new Map<string, Allowed>();
@@ -33,17 +39,19 @@ export class SessionAccessCache {
     if (marker === undefined || marker !== this.marker) this.forget();
     this.marker = marker;
     if (this.user !== undefined) return this.user;
+    const generation = this.generation;
     const user = await this.registry.users.authenticate(this.token);
-    if (user !== null && marker !== undefined) this.user = user;
+    if (user !== null && this.keeps(generation)) this.user = user;
     return user;
   }
 
   async device(ref: string, resolve: () => Promise<DeviceRecord>): Promise<DeviceRecord> {
     const known = this.devices.get(ref);
     if (known !== undefined) return known;
+    const generation = this.generation;
     const device = await resolve();
     if (this.devices.size >= MAX_ENTRIES) this.devices.clear();
-    if (this.marker !== undefined) this.devices.set(ref, device);
+    if (this.keeps(generation)) this.devices.set(ref, device);
     return device;
   }
 
@@ -51,14 +59,21 @@ export class SessionAccessCache {
     const key = `${device.uuid} ${target.host} ${target.port}`;
     const known = this.allowed.get(key);
     if (known !== undefined && (known.until === undefined || now < known.until)) return known;
+    const generation = this.generation;
     const decision = await decide();
     if (this.allowed.size >= MAX_ENTRIES) this.allowed.clear();
-    if (decision.allowed && this.marker !== undefined) this.allowed.set(key, decision);
+    if (decision.allowed && this.keeps(generation)) this.allowed.set(key, decision);
     else this.allowed.delete(key);
     return decision;
   }
 
+  /** Whether an answer read at `generation` may be kept: the registry can tell changes, and none was seen since. */
+  private keeps(generation: number): boolean {
+    return this.marker !== undefined && generation === this.generation;
+  }
+
   private forget(): void {
+    this.generation += 1;
     this.user = undefined;
     this.devices.clear();
     this.allowed.clear();
