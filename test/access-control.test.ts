@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { addDevice, eventually, startAgent } from './support/fixtures.js';
 import { auditLog } from './support/audit.js';
-import { addUser, deviceReady, runClient, startTunnel, useWorld } from './support/developer.js';
+import { addUser, deviceReady, runClient, startTunnel, useWorld, WORLD_FLEET } from './support/developer.js';
 import { countingReplier, exchange, freePort, tcpServer } from './support/network.js';
 import { Proc, run, SERVER_CLI } from './support/processes.js';
 import { useSshd } from './support/sshd.js';
@@ -108,6 +108,44 @@ describe('access control: fleets, roles and support grants (real processes)', fu
     const row = await eventually(async () => (await auditLog(server.dataDir)).find((r) => r.user === 'night-shift' && r.targetPort === sshd.port && r.result !== null));
     expect(row.result).to.equal('access-revoked');
     await server.proc.waitForLog((l) => l.msg === 'access ended: closing a live stream' && l['user'] === 'night-shift' && String(l['reason']).includes('expired'));
+    await tunnel.kill();
+  });
+
+  // The server keeps what a session's opens read from the registry (session-access-cache.ts) while
+  // nothing changed: a change an admin command makes must refuse the very next stream on the same
+  // session, and every stream is still audited.
+  it('refuses the next stream on the same session once the user left the fleet, and lets it in again after rejoining', async () => {
+    const { server } = world;
+    const person = await addUser(server, 'cached', 'developer');
+    const local = await freePort();
+    const tunnel = await startTunnel(person, 'pi-1', ['-p', `${replier.port}:${local}`]);
+    // Several opens on one session: the later ones are answered from what the first one read.
+    for (let i = 0; i < 3; i++) expect(await attempt(local)).to.match(/^got 4 bytes/);
+
+    await admin(server.dataDir, ['fleet', 'member', 'rm', WORLD_FLEET, 'cached']);
+    expect(await attempt(local)).to.not.match(/^got/);
+    expect(await tunnel.waitForStdout(/Connection #4 [^\n]*failed[^\n]*/)).to.contain('access denied').and.contain(`not a member of fleet "${WORLD_FLEET}"`);
+
+    await admin(server.dataDir, ['fleet', 'member', 'add', WORLD_FLEET, 'cached']);
+    expect(await attempt(local)).to.match(/^got 4 bytes/);
+
+    const rows = await eventually(async () => {
+      const mine = (await auditLog(server.dataDir)).filter((r) => r.user === 'cached');
+      return mine.length === 5 && mine.every((r) => r.result !== null) ? mine : undefined;
+    });
+    expect(rows.map((r) => r.result).sort()).to.deep.equal(['access-denied', 'ok', 'ok', 'ok', 'ok']);
+    await tunnel.kill();
+  });
+
+  it('refuses the next stream on the same session once its token was rotated', async () => {
+    const { server } = world;
+    const person = await addUser(server, 'rotated', 'developer');
+    const local = await freePort();
+    const tunnel = await startTunnel(person, 'pi-1', ['-p', `${replier.port}:${local}`]);
+    for (let i = 0; i < 2; i++) expect(await attempt(local)).to.match(/^got 4 bytes/);
+    await admin(server.dataDir, ['user', 'token', 'rotated']);
+    expect(await attempt(local)).to.not.match(/^got/);
+    expect(await tunnel.waitForStdout(/Connection #3 [^\n]*failed[^\n]*/)).to.contain('access denied');
     await tunnel.kill();
   });
 

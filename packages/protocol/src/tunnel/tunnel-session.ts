@@ -7,6 +7,7 @@ import type { YamuxConfig } from '../yamux/config.js';
 import { YamuxErrorCode, type YamuxError } from '../yamux/errors.js';
 import { YamuxSession } from '../yamux/session.js';
 import type { YamuxStream } from '../yamux/stream.js';
+import type { EarlyBytes } from './early-bytes.js';
 import { joinStreams, type JoinResult } from './join.js';
 import { readMessage, writeMessage } from './message-framing.js';
 import { encodeStreamNotice, parseStreamNotice, type StreamNotice } from './stream-notice.js';
@@ -69,9 +70,10 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
 
   /**
    * Opens a stream to a target and waits for the far end's verdict. Resolves with a stream ready
-   * for payload; rejects with OpenError carrying the precise result.
+   * for payload; rejects with OpenError carrying the precise result. `early`'s bytes follow the
+   * request without waiting for the verdict (a refusal drops them at the far end).
    */
-  async open(request: OpenRequest): Promise<YamuxStream> {
+  async open(request: OpenRequest, early?: EarlyBytes): Promise<YamuxStream> {
     let stream: YamuxStream;
     try {
       stream = this.mux.open();
@@ -80,17 +82,21 @@ export class TunnelSession extends EventEmitter<TunnelSessionEvents> {
     }
     stream.on('error', () => undefined);
     writeMessage(stream, encodeOpenRequest(request));
+    early?.forwardTo(stream);
     let response;
     try {
       response = parseOpenResponse(await readMessage(stream, this.handshakeTimeoutMs));
     } catch (err) {
+      early?.stop();
       stream.destroy();
       throw toOpenError(err, this.handshakeTimeoutMs);
     }
     if (response.result !== OpenResult.Ok) {
+      early?.stop();
       stream.destroy();
       throw new OpenError(response.result, response.message);
     }
+    early?.settle();
     stream.removeAllListeners('error');
     return stream;
   }

@@ -2,7 +2,7 @@ import type net from 'node:net';
 import { formatDuration } from '@tunnel/protocol/cli';
 import { errorCode } from '@tunnel/protocol/errors';
 import { asError, type Logger } from '@tunnel/protocol/log';
-import { joinStreams } from '@tunnel/protocol/tunnel';
+import { EarlyBytes, joinStreams } from '@tunnel/protocol/tunnel';
 import { codeSuffix, describeFailure, formatBytes } from './failure-text.js';
 import { formatHostPort } from './mapping.js';
 import type { UserSession } from './user-session.js';
@@ -41,8 +41,10 @@ export class PortForwarder {
     socket.on('error', (err) => this.log.debug({ ...fields, err }, 'local socket error'));
     socket.setNoDelay(true);
     let stream;
+    // What the local client sends first (an SSH banner) goes right behind the open request.
+    const early = new EarlyBytes(socket);
     try {
-      stream = await this.session.open({ device: target.device, host: target.host, port: target.port });
+      stream = await this.session.open({ device: target.device, host: target.host, port: target.port }, early);
     } catch (err) {
       this.print(`Connection #${id} from ${from} to ${target.label} failed: ${describeFailure(err)}${codeSuffix(err)}`);
       // The line above is the report; a log line at warn would say it a second time.
@@ -61,7 +63,8 @@ export class PortForwarder {
     const r = await joinStreams(socket, stream);
     const notice = r.error ? await this.session.notices.reasonFor(stream) : undefined;
     const how = notice ? ` (${notice.message} [${notice.code}])` : r.error ? ` (${r.error.message})` : '';
-    this.print(`Connection #${id} closed: ${formatBytes(r.bytesAtoB)} sent, ${formatBytes(r.bytesBtoA)} received in ${formatDuration(r.durationMs)}${how}`);
-    this.log.info({ ...fields, bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, err: r.error }, 'connection closed');
+    const sent = early.bytes + r.bytesAtoB;
+    this.print(`Connection #${id} closed: ${formatBytes(sent)} sent, ${formatBytes(r.bytesBtoA)} received in ${formatDuration(r.durationMs)}${how}`);
+    this.log.info({ ...fields, bytesUp: sent, bytesDown: r.bytesBtoA, durationMs: r.durationMs, err: r.error }, 'connection closed');
   }
 }

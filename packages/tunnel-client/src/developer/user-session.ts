@@ -4,7 +4,7 @@ import { CodedError, errorCode } from '@tunnel/protocol/errors';
 import { type Logger } from '@tunnel/protocol/log';
 import { ReconnectLoop, type BackoffSettings, type SessionEnded } from '@tunnel/protocol/reconnect';
 import { WebSocketDuplex } from '@tunnel/protocol/transport';
-import { OpenError, OpenResult, TunnelSession, type OpenRequest } from '@tunnel/protocol/tunnel';
+import { type EarlyBytes, OpenError, OpenResult, TunnelSession, type OpenRequest } from '@tunnel/protocol/tunnel';
 import { type YamuxConfig, type YamuxStream } from '@tunnel/protocol/yamux';
 import type { ServerConnection } from './connection-settings.js';
 import { dialServer } from './server-dial.js';
@@ -93,21 +93,24 @@ export class UserSession extends EventEmitter<UserSessionEvents> {
     });
   }
 
-  /** Opens a stream to a device target; rejects with OpenError or a coded connection error. */
-  async open(request: OpenRequest): Promise<YamuxStream> {
+  /**
+   * Opens a stream to a device target; rejects with OpenError or a coded connection error.
+   * `early`'s bytes go right behind the request (again on the new session, if one replaces it).
+   */
+  async open(request: OpenRequest, early?: EarlyBytes): Promise<YamuxStream> {
     const session = await this.ready();
     try {
-      return await this.openOn(session, request);
+      return await this.openOn(session, request, early);
     } catch (err) {
       // Our own session died under the open (not the server's verdict, which leaves it up):
       // that is not "device offline", so wait for the reconnect like any new connection does.
-      if (session.closed || session.mux.goneAway.remote) return this.openOn(await this.ready(), request);
+      if (session.closed || session.mux.goneAway.remote) return this.openOn(await this.ready(), request, early);
       throw err;
     }
   }
 
-  private async openOn(session: TunnelSession, request: OpenRequest): Promise<YamuxStream> {
-    const stream = await session.open(request);
+  private async openOn(session: TunnelSession, request: OpenRequest, early: EarlyBytes | undefined): Promise<YamuxStream> {
+    const stream = await session.open(request, early);
     this.notices.opened(stream, session);
     return stream;
   }

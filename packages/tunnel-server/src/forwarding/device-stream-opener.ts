@@ -1,9 +1,10 @@
 import { formatDuration } from '@tunnel/protocol/cli';
 import { errorCode } from '@tunnel/protocol/errors';
 import { asError, type Logger } from '@tunnel/protocol/log';
-import { deviceRef, OpenError, OpenResult, type OpenRequest } from '@tunnel/protocol/tunnel';
+import { deviceRef, type EarlyBytes, OpenError, OpenResult, type OpenRequest } from '@tunnel/protocol/tunnel';
 import { type YamuxStream } from '@tunnel/protocol/yamux';
 import { authorize, type AccessTarget } from '../access/authorize.js';
+import type { SessionAccessCache } from '../access/session-access-cache.js';
 import { Tally } from '../connections/tally.js';
 import type { DeviceSessions } from '../devices/device-sessions.js';
 import { DeviceRefErrorCode } from '../devices/device-errors.js';
@@ -71,6 +72,16 @@ interface LiveStream {
 
 /** Result code in the audit log of a stream cut because access ended while it ran. */
 export const ACCESS_REVOKED = 'access-revoked';
+
+/** What a way in may add to an open. */
+export interface OpenHooks {
+  /** Told why, just before a stream is cut because access ended, so the user can be told. */
+  onRevoked?: (reason: string) => void;
+  /** The user's bytes that came behind the request: they follow the request to the device once access is allowed. */
+  early?: EarlyBytes;
+  /** The session's answers from the registry, when the way in keeps them (user-endpoint.ts). */
+  access?: SessionAccessCache;
+}
 
 /** Reaches a device held by another node of the cluster (cluster/cluster-relay.ts). */
 export interface StreamRelay {
@@ -183,9 +194,9 @@ export class DeviceStreamOpener {
 
   /**
    * `token` is the one `user` authenticated with; the stream lives only as long as it is valid.
-   * `onRevoked` hears why, just before a stream is cut because access ended, so the user can be told.
    */
-  async open(user: UserRecord, token: string, request: OpenRequest, origin: StreamOrigin, onRevoked?: (reason: string) => void): Promise<OpenedDeviceStream> {
+  async open(user: UserRecord, token: string, request: OpenRequest, origin: StreamOrigin, hooks: OpenHooks = {}): Promise<OpenedDeviceStream> {
+    const { onRevoked, early, access } = hooks;
     const { log } = this.deps;
     const ref = request.device === undefined ? '' : deviceRef(request.device);
     const fields = { user: user.name, ref, host: request.host, port: request.port, ...origin };
@@ -196,12 +207,12 @@ export class DeviceStreamOpener {
     try {
       this.claim(user);
       claimed = true;
-      const found = await this.resolve(ref);
+      const found = access ? await access.device(ref, () => this.resolve(ref)) : await this.resolve(ref);
       device = found;
       const target = { host: request.host, port: request.port };
       // The audit insert holds the event loop (SQLite; its fsync is deferred) or waits for a round
       // trip (PostgreSQL): it runs once the open request has left for the device, so the two overlap.
-      const opening = this.connect(user, found, target);
+      const opening = this.connect(user, found, target, early, access);
       const auditing = this.afterPendingWrites(() => this.auditStart(user, found.uuid, request, origin));
       let connected: { stream: YamuxStream; until: number | undefined };
       try {
@@ -270,11 +281,20 @@ export class DeviceStreamOpener {
     }
   }
 
-  private async connect(user: UserRecord, device: DeviceRecord, target: AccessTarget): Promise<{ stream: YamuxStream; until: number | undefined }> {
-    const decision = await authorize(user, device, target, { registry: this.deps.registry, now: Date.now() });
+  private async connect(
+    user: UserRecord,
+    device: DeviceRecord,
+    target: AccessTarget,
+    early: EarlyBytes | undefined,
+    access: SessionAccessCache | undefined,
+  ): Promise<{ stream: YamuxStream; until: number | undefined }> {
+    const now = Date.now();
+    const decide = (): ReturnType<typeof authorize> => authorize(user, device, target, { registry: this.deps.registry, now });
+    const decision = access ? await access.decision(device, target, now, decide) : await decide();
     if (!decision.allowed) throw new OpenError(OpenResult.AccessDenied, `access denied: ${decision.reason}`);
     const live = this.deps.sessions.get(device.uuid);
-    if (live && !live.session.closed) return { stream: await live.session.open(target), until: decision.until };
+    // Only now, access allowed, may the user's first bytes go towards the device.
+    if (live && !live.session.closed) return { stream: await live.session.open(target, early), until: decision.until };
     const relayed = await this.deps.relay?.open(device.uuid, target);
     if (relayed === undefined) throw new OpenError(OpenResult.DeviceOffline, await this.offlineMessage(device));
     return { stream: relayed, until: decision.until };

@@ -297,6 +297,13 @@ export interface Registry {
   readonly grants: SupportGrantRegistry;
   readonly audit: AuditRegistry;
   readonly terminalLogins: TerminalLoginRegistry;
+  /**
+   * An opaque value that changes whenever users, tokens, fleets, memberships, support grants or
+   * devices may have changed, here or in another process sharing the registry; equal values mean
+   * what was read from it still holds. Undefined when the registry cannot tell without a query as
+   * costly as the reads it would save (PostgreSQL): then nothing may be kept.
+   */
+  accessMarker(): Promise<string | undefined>;
   /** Idempotent. Any later call fails with ERR_REGISTRY_CLOSED. */
   close(): Promise<void>;
 }

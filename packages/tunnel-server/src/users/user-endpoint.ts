@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { type Logger } from '@tunnel/protocol/log';
 import { WebSocketDuplex } from '@tunnel/protocol/transport';
-import { OpenError, OpenResult, StreamNoticeCode, TunnelSession } from '@tunnel/protocol/tunnel';
+import { EarlyBytes, OpenError, OpenResult, StreamNoticeCode, TunnelSession } from '@tunnel/protocol/tunnel';
 import { ACCESS_PATH_HEADER, PROXY_COMMAND_ACCESS } from '@tunnel/protocol/wire';
 import { type YamuxConfig } from '@tunnel/protocol/yamux';
 import type WebSocket from 'ws';
+import { SessionAccessCache } from '../access/session-access-cache.js';
 import type { DeviceStreamOpener } from '../forwarding/device-stream-opener.js';
 import type { Registry, UserRecord } from '../registry/types.js';
 import { Tally } from '../connections/tally.js';
@@ -48,20 +49,23 @@ export class UserEndpoint {
     const log = this.deps.log.child({ user: user.name, remoteAddress });
     ws.on('error', (err) => log.debug({ err }, 'user websocket error'));
     const session = new TunnelSession(new WebSocketDuplex(ws), { role: 'server', yamux: this.deps.yamux, logger: log });
+    const access = new SessionAccessCache(this.deps.registry, token);
     session.serve(async (request, stream) => {
-      // A session can outlive its token (rotated, user removed): each new stream asks again,
-      // and a session whose token died is ended so the CLI reconnects and hears 401.
-      const current = await this.deps.registry.users.authenticate(token);
+      // A session can outlive its token (rotated, user removed): each new stream asks again (the
+      // cache reads again once anything changed), and a session whose token died is ended so the
+      // CLI reconnects and hears 401.
+      const current = await access.authenticate();
       if (current === null) {
         setImmediate(() => session.close());
         throw new OpenError(OpenResult.AccessDenied, 'access denied: your API token was rotated or your user removed; log in again');
       }
       // The reason goes ahead of the reset, or the CLI could only say "reset by the peer".
       const tell = (reason: string): void => session.sendNotice({ streamId: stream.id, code: StreamNoticeCode.AccessEnded, message: `access ended: ${reason}` });
-      const opened = await this.deps.opener.open(current, token, request, { via, remoteAddress }, tell);
+      const early = new EarlyBytes(stream);
+      const opened = await this.deps.opener.open(current, token, request, { via, remoteAddress }, { onRevoked: tell, early, access });
       return {
         stream: opened.stream,
-        onFinished: (r) => opened.finished({ bytesUp: r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) }),
+        onFinished: (r) => opened.finished({ bytesUp: early.bytes + r.bytesAtoB, bytesDown: r.bytesBtoA, durationMs: r.durationMs, ...(r.error ? { error: r.error } : {}) }),
       };
     });
     this.held.add(user.name);

@@ -53,7 +53,14 @@ describe('audit log durability (SQLite)', () => {
   it('keeps every other write of the connection fsynced', () => {
     const db = Connection.open(join(fx.dir, 'other.db'), { create: true, busyTimeoutMs: 1000, now: Date.now, schema: REGISTRY_SCHEMA });
     try {
-      db.runUnsynced('INSERT INTO audit_log (user_name, device_uuid, target_host, target_port, started_at) VALUES (?, ?, ?, ?, ?)', ['alice', DEV, 'h', 1, 0]);
+      const audit = (): void => void db.runUnsynced('INSERT INTO audit_log (user_name, device_uuid, target_host, target_port, started_at) VALUES (?, ?, ?, ?, ?)', ['alice', DEV, 'h', 1, 0]);
+      // The audit writes leave NORMAL set (setting it back after each would cost two statements a
+      // write); whatever commits next commits with FULL, in a transaction or alone.
+      audit();
+      audit();
+      expect(db.write(() => db.get<{ synchronous: number }>('PRAGMA synchronous'))).to.deep.equal({ synchronous: SYNCHRONOUS_FULL });
+      audit();
+      db.run('INSERT INTO fleets (name, created_at) VALUES (?, ?)', ['lab', 0]);
       expect(db.get<{ synchronous: number }>('PRAGMA synchronous')).to.deep.equal({ synchronous: SYNCHRONOUS_FULL });
     } finally {
       db.close();

@@ -47,6 +47,11 @@ export class PgRegistry implements Registry {
     return new PgRegistry(connection);
   }
 
+  /** Nodes and admin commands change the database without telling: every open reads it again. */
+  async accessMarker(): Promise<string | undefined> {
+    return undefined;
+  }
+
   async close(): Promise<void> {
     await this.connection.close();
   }

@@ -29,6 +29,13 @@ export interface ConnectionOptions {
  */
 export class Connection {
   private closed = false;
+  /** Commits of this connection other than the audit log's, which data_version does not count. */
+  private ownWrites = 0;
+  /**
+   * synchronous = NORMAL left set by an audit write: set back before any other commit, not after
+   * each audit write, so that a stream's two audit writes are not six statements.
+   */
+  private unsynced = false;
   private readonly statements = new Map<string, Database.Statement<unknown[]>>();
   private readonly transaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
@@ -69,7 +76,17 @@ export class Connection {
    * file, never for this connection's own commits. One cheap pragma, no table scan.
    */
   dataVersion(): number {
-    return this.guard(() => this.db.pragma('data_version', { simple: true }) as number);
+    // A prepared statement kept like the others: db.pragma() prepares one on every call, and an
+    // open asks this once.
+    return this.guard(() => (this.statement('PRAGMA data_version').get() as { data_version: number }).data_version);
+  }
+
+  /**
+   * Changes whenever anything but the audit log may have changed, in this process or another
+   * one sharing the file (an admin command): data_version and this connection's own commits.
+   */
+  changeMarker(): string {
+    return `${this.dataVersion()}:${this.ownWrites}`;
   }
 
   get<R>(sql: string, params: SqlParams = []): R | undefined {
@@ -82,6 +99,12 @@ export class Connection {
 
   /** Returns the number of rows changed and the rowid of the last insert. */
   run(sql: string, params: SqlParams = []): { changes: number; lastId: number } {
+    this.ownWrites += 1;
+    this.synced();
+    return this.execute(sql, params);
+  }
+
+  private execute(sql: string, params: SqlParams): { changes: number; lastId: number } {
     return this.guard(() => {
       const result = this.statement(sql).run(params);
       return { changes: result.changes, lastId: Number(result.lastInsertRowid) };
@@ -94,13 +117,19 @@ export class Connection {
    * a power loss until sync(). Only for writes that may lag the disk by a moment, the audit log.
    */
   runUnsynced(sql: string, params: SqlParams = []): { changes: number; lastId: number } {
-    const full = this.options.synchronous ?? 'FULL';
-    this.guard(() => this.statement('PRAGMA synchronous = NORMAL').run());
-    try {
-      return this.run(sql, params);
-    } finally {
-      this.guard(() => this.statement(`PRAGMA synchronous = ${full}`).run());
+    if (!this.unsynced && (this.options.synchronous ?? 'FULL') !== 'NORMAL') {
+      this.guard(() => this.statement('PRAGMA synchronous = NORMAL').run());
+      this.unsynced = true;
     }
+    // Not counted as an own write: the audit log decides nobody's access.
+    return this.execute(sql, params);
+  }
+
+  /** Every commit but an audit write waits for the disk again (see runUnsynced). */
+  private synced(): void {
+    if (!this.unsynced) return;
+    this.guard(() => this.statement(`PRAGMA synchronous = ${this.options.synchronous ?? 'FULL'}`).run());
+    this.unsynced = false;
   }
 
   /**
@@ -122,6 +151,8 @@ export class Connection {
    * race-free across processes.
    */
   write<T>(fn: () => T): T {
+    this.ownWrites += 1;
+    this.synced();
     return this.guard(() => this.transaction.immediate(fn) as T);
   }
 

@@ -71,6 +71,10 @@ export class SqliteRegistry implements Registry {
     return this.connection.path;
   }
 
+  async accessMarker(): Promise<string | undefined> {
+    return this.connection.changeMarker();
+  }
+
   async close(): Promise<void> {
     try {
       this.audit.close();
