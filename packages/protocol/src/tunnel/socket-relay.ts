@@ -42,6 +42,8 @@ export function relaySocket(stream: YamuxStream, socket: net.Socket, corkTurn: (
     stream.relayWrite(chunk);
     if (stream.relayQueuedBytes >= SOCKET_READ_AHEAD) socket.pause();
   });
-  socket.once('end', () => stream.relayEnd());
+  // The socket's input may have ended already (bytes and FIN sent ahead of the open verdict).
+  if (socket.readableEnded) stream.relayEnd();
+  else socket.once('end', () => stream.relayEnd());
   socket.resume();
 }
