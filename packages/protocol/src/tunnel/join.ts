@@ -54,8 +54,8 @@ interface Carried {
  * passed on as a half-close (the other direction keeps flowing, as `printf x | nc` needs);
  * an error or abrupt close on one side resets the other.
  * TCP sockets must be created with allowHalfOpen: true for the half-close to survive.
- * A yamux stream joined to another or to a TCP socket is relayed without pipe() (relayIfYamux);
- * anything else (a TLS socket of a CONNECT client, the web terminal's streams) goes through pipe().
+ * A yamux stream joined to another or to a socket is relayed without pipe() (relayIfYamux);
+ * anything else goes through pipe().
  */
 export function joinStreams(a: Duplex, b: Duplex, options: JoinOptions = {}): Promise<JoinResult> {
   const started = Date.now();
@@ -102,8 +102,8 @@ export function joinStreams(a: Duplex, b: Duplex, options: JoinOptions = {}): Pr
 
 /**
  * Two yamux streams (the server between a user's session and a device's) are relayed frame to
- * frame; a yamux stream and a TCP socket (the agent and its target, the CLI and its local
- * connection) through relaySocket. Counted from here: the open request and verdict the streams
+ * frame; a yamux stream and a socket (the agent and its target, the CLI and its local
+ * connection, a CONNECT client) through relaySocket. Counted from here: the open request and verdict the streams
  * carried before are not the join's.
  */
 function relayIfYamux(a: Duplex, b: Duplex): Carried | undefined {
@@ -113,16 +113,15 @@ function relayIfYamux(a: Duplex, b: Duplex): Carried | undefined {
     a.relayTo(b);
     return { aToB: () => b.bytesSent - intoB, bToA: () => a.bytesSent - intoA };
   }
-  const plainSocket = (s: Duplex): s is net.Socket => s instanceof net.Socket && !(s instanceof tls.TLSSocket);
-  const [stream, socket, streamFirst] = a instanceof YamuxStream && plainSocket(b) ? [a, b, true] : b instanceof YamuxStream && plainSocket(a) ? [b, a, false] : [];
-  if (stream === undefined || socket === undefined) return undefined;
+  const [stream, socket] = a instanceof YamuxStream ? [a, b] : [b, a];
+  if (!(stream instanceof YamuxStream && socket instanceof net.Socket)) return undefined;
   // Bytes the stream holds already go to the socket first.
   const fromStream = stream.bytesReceived - stream.readableLength;
   const toStream = stream.bytesSent;
   relaySocket(stream, socket, writeCoalescer(socket));
   const streamToSocket = (): number => stream.bytesReceived - fromStream;
   const socketToStream = (): number => stream.bytesSent - toStream;
-  return streamFirst ? { aToB: streamToSocket, bToA: socketToStream } : { aToB: socketToStream, bToA: streamToSocket };
+  return stream === a ? { aToB: streamToSocket, bToA: socketToStream } : { aToB: socketToStream, bToA: streamToSocket };
 }
 
 function pipeBoth(a: Duplex, b: Duplex): Carried {

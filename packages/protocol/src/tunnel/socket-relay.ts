@@ -8,8 +8,8 @@ import type { RelaySink, YamuxStream } from '../yamux/index.js';
 const SOCKET_READ_AHEAD = 256 * 1024;
 
 /**
- * A TCP socket as the far side of a yamux stream's relay (the agent's connection to its target,
- * the CLI's local connection): what the stream receives is written to the socket, window granted
+ * A socket as the far side of a yamux stream's relay (the agent's connection to its target,
+ * the CLI's local connection, a CONNECT client's TLS connection): what the stream receives is written to the socket, window granted
  * as the socket's writes complete, and what the socket reads is sent on the stream, the
  * socket paused while SOCKET_READ_AHEAD waits for window. Node's pipe() between the two cost a
  * Readable push, a 'data' event and a Writable write per 16 KiB. `corkTurn` batches one turn's

@@ -153,15 +153,11 @@ export class YamuxStream extends Duplex {
   /** RelaySink: a payload from the source, sent after what is queued as window and transport allow. */
   relayWrite(payload: Buffer): void {
     if (this.destroyed || this.finSent) return;
-    if (this.queuedForRelay === 0 && this.pendingWrite === null) {
-      const sent = this.sendFrom(payload, 0);
-      if (sent === payload.length) return;
-      this.relayQueue.push(sent === 0 ? payload : payload.subarray(sent));
-      this.queuedForRelay += payload.length - sent;
-      return;
-    }
-    this.relayQueue.push(payload);
-    this.queuedForRelay += payload.length;
+    // Straight out when nothing waits ahead of it; what window or transport cannot take now waits.
+    const sent = this.queuedForRelay === 0 && this.pendingWrite === null ? this.sendFrom(payload, 0) : 0;
+    if (sent === payload.length) return;
+    this.relayQueue.push(sent === 0 ? payload : payload.subarray(sent));
+    this.queuedForRelay += payload.length - sent;
   }
 
   /** RelaySink: the source's input ended. */
